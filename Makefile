@@ -1,0 +1,67 @@
+# The README's commands. Everything runs from a local virtual environment in .venv.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench docs migrate demo-data demo worker pki clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+
+pki: migrate
+	$(PY) manage.py pki_init --if-missing
+
+demo-data: migrate pki
+	$(PY) manage.py seed_demo
+
+## run: install, migrate, load demo data, print the demo logins, serve on http://127.0.0.1:8000/ with a worker
+# The worker (engine queue `gpu` and `default`, with the periodic sweeps) runs beside the web server and
+# stops with it; its log is var/worker.log.
+run: demo-data
+	@echo "Open http://$(HOST):$(PORT)/ (API docs at /api/v1/docs/, admin at /admin/); worker log: var/worker.log"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A likeness worker -Q gpu,default --pool=solo --concurrency=1 -B \
+		--schedule var/celerybeat-schedule --loglevel=INFO > var/worker.log 2>&1 & \
+	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+## worker: a worker on its own (e.g. a second one beside `make run`)
+worker: $(VENV)/.installed
+	$(VENV)/bin/celery -A likeness worker -Q gpu,default --pool=solo --concurrency=1 --loglevel=INFO
+
+## demo: the whole chain headless on a synthetic performer (consent, training, aging, output, release)
+demo: demo-data
+	$(PY) manage.py demo_chain
+
+## test: install what tests need and run them (DATABASE_URL=postgres://... to run them on PostgreSQL)
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check likeness engine tests bench
+	$(PY) manage.py rules_doc --check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check likeness engine tests bench
+
+## docs: regenerate docs/rules.md from the rule registry
+docs: $(VENV)/.installed
+	$(PY) manage.py rules_doc
+
+bench: $(VENV)/.installed
+	$(PY) bench/gate.py
+	$(PY) bench/pipeline.py
+	$(PY) bench/provenance.py
+	$(PY) bench/engine.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,388 @@
+"""Reading and writing plates: MP4/MOV through PyAV, PNG image sequences through OpenCV.
+
+Frames travel through the engine as ``numpy`` arrays, H x W x 3, ``uint8``, RGB.
+
+Why PyAV for video: OpenCV's pip wheels cannot write H.264, and PyAV lets us copy the source's audio
+packets untouched into the output, so an aged plate keeps its sound in sync.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from engine.errors import MediaError
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv"}
+IMAGE_SUFFIXES = {".png"}
+DEFAULT_SEQUENCE_FPS = Fraction(24, 1)
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What a plate is: size, rate, length, and whether it carries audio."""
+
+    path: str
+    kind: str  # "video" or "sequence"
+    width: int
+    height: int
+    fps: Fraction
+    frame_count: int
+    codec: str
+    has_audio: bool
+
+
+@dataclass(frozen=True)
+class FrameRange:
+    """Half-open range of frame indices [start, stop); ``stop=None`` means to the end."""
+
+    start: int = 0
+    stop: int | None = None
+
+    @classmethod
+    def parse(cls, text: str | None) -> FrameRange | None:
+        """Parse ``"10:50"``, ``"10:"`` or ``":50"`` (Python slice style)."""
+        if text is None or text == "":
+            return None
+        m = re.fullmatch(r"\s*(\d*)\s*:\s*(\d*)\s*", text)
+        if not m:
+            raise MediaError(f"frame range {text!r} is not of the form START:STOP")
+        start = int(m.group(1)) if m.group(1) else 0
+        stop = int(m.group(2)) if m.group(2) else None
+        if stop is not None and stop <= start:
+            raise MediaError(f"frame range {text!r} is empty")
+        return cls(start, stop)
+
+    def contains(self, index: int) -> bool:
+        return index >= self.start and (self.stop is None or index < self.stop)
+
+    def clamp(self, total: int) -> tuple[int, int]:
+        stop = total if self.stop is None else min(self.stop, total)
+        return min(self.start, total), stop
+
+
+def _is_video_path(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+def _natural_key(name: str) -> list[object]:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def _sequence_files(path: Path) -> list[Path]:
+    """The frames of a PNG sequence given as a folder, or as a pattern like ``shot.%04d.png``."""
+    if path.is_dir():
+        files = [p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
+        if not files:
+            exr = [p for p in path.iterdir() if p.suffix.lower() == ".exr"]
+            if exr:
+                raise MediaError(f"{path}: EXR sequences are not supported; convert them to 16-bit PNG")
+            raise MediaError(f"{path}: folder holds no PNG frames")
+        return sorted(files, key=lambda p: _natural_key(p.name))
+    if "%" in path.name:
+        regex = re.compile("^" + re.sub(r"%0?(\d*)d", r"(\\d+)", re.escape(path.name).replace("\\%", "%")) + "$")
+        folder = path.parent
+        if not folder.is_dir():
+            raise MediaError(f"{path}: folder {folder} does not exist")
+        files = [p for p in folder.iterdir() if regex.match(p.name)]
+        if not files:
+            raise MediaError(f"{path}: no frames match the pattern")
+        return sorted(files, key=lambda p: _natural_key(p.name))
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        if not path.is_file():
+            raise MediaError(f"{path}: file does not exist")
+        return [path]
+    raise MediaError(f"{path}: unsupported media type {path.suffix or '(no suffix)'!r}; use MP4, MOV or PNG")
+
+
+def read_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read one PNG/JPEG as RGB uint8 (16-bit PNGs are scaled down to 8 bits)."""
+    data = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if data is None:
+        raise MediaError(f"{path}: cannot decode image (corrupt or not an image)")
+    if data.dtype == np.uint16:
+        data = (data / 257.0 + 0.5).astype(np.uint8)
+    if data.ndim == 2:
+        data = cv2.cvtColor(data, cv2.COLOR_GRAY2RGB)
+    elif data.shape[2] == 4:
+        data = cv2.cvtColor(data, cv2.COLOR_BGRA2RGB)
+    else:
+        data = cv2.cvtColor(data, cv2.COLOR_BGR2RGB)
+    return np.ascontiguousarray(data)
+
+
+def write_image(path: str | os.PathLike[str], frame: np.ndarray) -> None:
+    if not cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
+        raise MediaError(f"{path}: cannot write image")
+
+
+def _open_container(path: str) -> av.container.InputContainer:
+    if not os.path.isfile(path):
+        raise MediaError(f"{path}: file does not exist")
+    if os.path.getsize(path) == 0:
+        raise MediaError(f"{path}: file is empty (0 bytes)")
+    try:
+        return av.open(path, mode="r")
+    except av.FFmpegError as exc:
+        raise MediaError(f"{path}: cannot open video (corrupt or truncated?): {exc}") from exc
+
+
+def _video_stream(container: av.container.InputContainer, path: str) -> av.video.stream.VideoStream:
+    if not container.streams.video:
+        raise MediaError(f"{path}: file has no video stream")
+    stream = container.streams.video[0]
+    if stream.codec_context is None or stream.codec_context.name in ("", "none"):
+        raise MediaError(f"{path}: unsupported video codec (no decoder available)")
+    return stream
+
+
+def _stream_fps(stream: av.video.stream.VideoStream) -> Fraction:
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    return Fraction(rate) if rate else DEFAULT_SEQUENCE_FPS
+
+
+def probe(path: str | os.PathLike[str], *, sequence_fps: Fraction = DEFAULT_SEQUENCE_FPS) -> MediaInfo:
+    """Describe a plate without decoding all of it (the frame count may be counted by demuxing)."""
+    spath = str(path)
+    if _is_video_path(spath):
+        container = _open_container(spath)
+        try:
+            stream = _video_stream(container, spath)
+            frames = stream.frames
+            if not frames:
+                # Some muxers do not record a count: count packets instead of decoding.
+                frames = sum(1 for p in container.demux(stream) if p.size > 0)
+            if frames == 0:
+                raise MediaError(f"{spath}: video has no frames")
+            return MediaInfo(
+                path=spath, kind="video", width=stream.codec_context.width, height=stream.codec_context.height,
+                fps=_stream_fps(stream), frame_count=int(frames), codec=stream.codec_context.name,
+                has_audio=bool(container.streams.audio),
+            )
+        except av.FFmpegError as exc:
+            raise MediaError(f"{spath}: cannot read video: {exc}") from exc
+        finally:
+            container.close()
+    files = _sequence_files(Path(spath))
+    first = read_image(files[0])
+    return MediaInfo(path=spath, kind="sequence", width=first.shape[1], height=first.shape[0], fps=sequence_fps,
+                     frame_count=len(files), codec="png", has_audio=False)
+
+
+def iter_frames(path: str | os.PathLike[str], frame_range: FrameRange | None = None) -> Iterator[np.ndarray]:
+    """Yield RGB frames of a video or PNG sequence, restricted to ``frame_range``.
+
+    Raises ``MediaError`` for corrupt data, an undecodable codec, or when no frame at all decodes.
+    """
+    spath = str(path)
+    rng = frame_range or FrameRange()
+    yielded = 0
+    if _is_video_path(spath):
+        container = _open_container(spath)
+        try:
+            stream = _video_stream(container, spath)
+            stream.thread_type = "AUTO"  # frame + slice threads: decoding is often the slowest stage on CPU
+            index = 0
+            try:
+                for frame in container.decode(stream):
+                    if rng.stop is not None and index >= rng.stop:
+                        break
+                    if index >= rng.start:
+                        yield frame.to_ndarray(format="rgb24")
+                        yielded += 1
+                    index += 1
+            except av.FFmpegError as exc:
+                raise MediaError(f"{spath}: video data is corrupt at frame {index}: {exc}") from exc
+            if index == 0:
+                raise MediaError(f"{spath}: no frame could be decoded (empty, truncated or unsupported codec)")
+        finally:
+            container.close()
+    else:
+        files = _sequence_files(Path(spath))
+        start, stop = rng.clamp(len(files))
+        for f in files[start:stop]:
+            yield read_image(f)
+            yielded += 1
+    if yielded == 0 and rng.start > 0:
+        raise MediaError(f"{spath}: frame range starts at {rng.start}, past the last frame")
+
+
+def read_all(path: str | os.PathLike[str], frame_range: FrameRange | None = None) -> list[np.ndarray]:
+    return list(iter_frames(path, frame_range))
+
+
+class _AudioCopier:
+    """Copies the source's audio packets into the output, interleaved with the video by time.
+
+    Only the audio that falls inside the written frame range is copied, shifted to start at zero, so a
+    trimmed plate stays in sync.
+    """
+
+    def __init__(self, src: str, out: av.container.OutputContainer, start_s: float, stop_s: float | None) -> None:
+        self._src = av.open(src)
+        in_stream = self._src.streams.audio[0]
+        self._in_stream = in_stream
+        self._out_stream = out.add_stream_from_template(in_stream)
+        self._out = out
+        self._start_s = start_s
+        self._stop_s = stop_s
+        self._packets = self._src.demux(in_stream)
+        self._pending: av.Packet | None = None
+        self._done = False
+
+    def mux_until(self, t_s: float | None) -> None:
+        """Mux audio packets with presentation time before ``t_s`` (None: all that remain)."""
+        tb = self._in_stream.time_base
+        while not self._done:
+            pkt = self._pending
+            self._pending = None
+            if pkt is None:
+                try:
+                    pkt = next(self._packets)
+                except (StopIteration, av.FFmpegError):
+                    self._done = True
+                    return
+            if pkt.pts is None or pkt.size == 0:
+                continue
+            ts = float(pkt.pts * tb)
+            if t_s is not None and ts > t_s:
+                self._pending = pkt
+                return
+            if ts < self._start_s:
+                continue
+            if self._stop_s is not None and ts >= self._stop_s:
+                self._done = True
+                return
+            shift = int(round(self._start_s / tb))
+            pkt.pts -= shift
+            if pkt.dts is not None:
+                pkt.dts -= shift
+            pkt.stream = self._out_stream
+            self._out.mux(pkt)
+
+    def close(self) -> None:
+        self._src.close()
+
+
+class FrameWriter:
+    """Writes RGB frames to an H.264 MP4/MOV (PyAV, libx264) or to a PNG sequence.
+
+    A PNG sequence target is a folder (frames named ``frame_000000.png``) or a pattern such as
+    ``out/shot.%04d.png``. Use as a context manager; on an exception the partial output is removed.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, width: int, height: int, fps: Fraction,
+                 audio_from: str | None = None, frame_range: FrameRange | None = None,
+                 crf: int = 18, preset: str = "veryfast") -> None:
+        self.path = str(path)
+        self.width, self.height, self.fps = width, height, Fraction(fps)
+        self.frames_written = 0
+        self._created_files: list[Path] = []
+        self._container: av.container.OutputContainer | None = None
+        self._audio: _AudioCopier | None = None
+        if _is_video_path(self.path):
+            if width % 2 or height % 2:
+                raise MediaError(f"H.264 needs an even frame size; got {width}x{height}. Write a PNG sequence instead")
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._container = av.open(self.path, mode="w")
+                stream = self._container.add_stream("libx264", rate=self.fps)
+                stream.width, stream.height = width, height
+                stream.pix_fmt = "yuv420p"
+                stream.options = {"crf": str(crf), "preset": preset}
+                stream.thread_type = "AUTO"
+                self._stream = stream
+                if audio_from and _is_video_path(audio_from):
+                    probe_c = av.open(audio_from)
+                    has_audio = bool(probe_c.streams.audio)
+                    probe_c.close()
+                    if has_audio:
+                        rng = frame_range or FrameRange()
+                        start_s = rng.start / self.fps
+                        stop_s = None if rng.stop is None else rng.stop / self.fps
+                        self._audio = _AudioCopier(audio_from, self._container, float(start_s),
+                                                   None if stop_s is None else float(stop_s))
+            except av.FFmpegError as exc:
+                self._abort()
+                raise MediaError(f"{self.path}: cannot create video: {exc}") from exc
+        else:
+            p = Path(self.path)
+            if "%" in p.name:
+                self._pattern = str(p)
+                p.parent.mkdir(parents=True, exist_ok=True)
+            elif p.suffix.lower() in IMAGE_SUFFIXES or p.suffix.lower() in VIDEO_SUFFIXES:
+                raise MediaError(f"{p}: give a folder or a pattern like shot.%04d.png for a PNG sequence")
+            elif p.suffix:
+                raise MediaError(f"{p}: unsupported output type {p.suffix!r}; use .mp4, .mov or a PNG folder")
+            else:
+                p.mkdir(parents=True, exist_ok=True)
+                self._pattern = str(p / "frame_%06d.png")
+
+    def write(self, frame: np.ndarray) -> None:
+        if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
+            raise MediaError(f"frame of shape {frame.shape} {frame.dtype} does not match {self.height}x{self.width}x3 uint8")
+        if self._container is not None:
+            vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            vf.pts = self.frames_written
+            vf.time_base = 1 / self.fps
+            if self._audio is not None:
+                self._audio.mux_until(float(self.frames_written / self.fps))
+            for pkt in self._stream.encode(vf):
+                self._container.mux(pkt)
+        else:
+            target = Path(self._pattern % self.frames_written)
+            write_image(target, frame)
+            self._created_files.append(target)
+        self.frames_written += 1
+
+    def close(self) -> None:
+        if self._container is not None:
+            for pkt in self._stream.encode(None):
+                self._container.mux(pkt)
+            if self._audio is not None:
+                self._audio.mux_until(None)
+                self._audio.close()
+            self._container.close()
+            self._container = None
+
+    def _abort(self) -> None:
+        try:
+            if self._audio is not None:
+                self._audio.close()
+            if self._container is not None:
+                self._container.close()
+        except Exception:  # noqa: BLE001 - we are already failing; removing the file matters more
+            pass
+        self._container = None
+        remove_output(self.path, self._created_files)
+
+    def __enter__(self) -> FrameWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self._abort()
+
+
+def remove_output(path: str, created: list[Path] | None = None) -> None:
+    """Remove a partial output: the video file, or the frames this writer created."""
+    p = Path(path)
+    if p.is_file():
+        p.unlink()
+    for f in created or []:
+        if f.exists():
+            f.unlink()
+    if p.is_dir():
+        try:
+            p.rmdir()  # only when empty: never remove a user's folder with other files in it
+        except OSError:
+            pass

@@ -1,0 +1,173 @@
+"""Age-conditioned encoder–decoder.
+
+The encoder sees only the face crop and maps it to a spatial code meant to hold pose, expression, light
+and identity but not age (an adversary on the code removes age from it, as in Fader networks).
+The decoder renders a whole face crop from that code; the target age enters only the decoder, through
+FiLM (feature-wise scale and shift) at every resolution. This is the conditional-autoencoder family
+(CAAE 2017, Fader networks 2017, DeepFaceLab's shared encoder): the network never receives age planes
+stacked onto its input, and it outputs an image, not a correction added to the input.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from engine.model.config import ModelConfig
+
+
+def _norm(c: int) -> nn.GroupNorm:
+    return nn.GroupNorm(min(8, c // 4) or 1, c)
+
+
+class AgeEmbedding(nn.Module):
+    """Continuous age -> vector: Fourier features of the normalised age, then an MLP."""
+
+    def __init__(self, dim: int, n_freq: int = 6) -> None:
+        super().__init__()
+        self.register_buffer("freqs", torch.tensor([math.pi * (2 ** k) for k in range(n_freq)]) / 2, persistent=False)
+        self.mlp = nn.Sequential(nn.Linear(2 * n_freq + 1, dim), nn.SiLU(), nn.Linear(dim, dim), nn.SiLU())
+
+    def forward(self, age_unit: torch.Tensor) -> torch.Tensor:
+        a = age_unit[:, None]
+        feats = torch.cat([a, torch.sin(a * self.freqs), torch.cos(a * self.freqs)], dim=1)
+        return self.mlp(feats)
+
+
+class FiLM(nn.Module):
+    def __init__(self, embed: int, channels: int) -> None:
+        super().__init__()
+        self.proj = nn.Linear(embed, 2 * channels)
+        nn.init.zeros_(self.proj.weight)
+        nn.init.zeros_(self.proj.bias)
+
+    def forward(self, x: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
+        gamma, beta = self.proj(e)[:, :, None, None].chunk(2, dim=1)
+        return x * (1 + gamma) + beta
+
+
+class ResBlock(nn.Module):
+    def __init__(self, c: int, embed: int | None = None) -> None:
+        super().__init__()
+        self.n1, self.c1 = _norm(c), nn.Conv2d(c, c, 3, padding=1)
+        self.n2, self.c2 = _norm(c), nn.Conv2d(c, c, 3, padding=1)
+        self.film = FiLM(embed, c) if embed else None
+
+    def forward(self, x: torch.Tensor, e: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.c1(F.silu(self.n1(x)))
+        h = self.n2(h)
+        if self.film is not None and e is not None:
+            h = self.film(h, e)
+        h = self.c2(F.silu(h))
+        return x + h
+
+
+class Encoder(nn.Module):
+    """Space-to-depth first (no convolution ever runs at the crop's full resolution: on CPU those
+    dominate the cost), then one stride-2 stage per further level."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        ch = cfg.channels
+        self.stem = nn.Conv2d(12, ch[0], 3, padding=1)
+        downs, blocks = [], []
+        prev = ch[0]
+        for c in ch[1:]:
+            downs.append(nn.Conv2d(prev, c, 4, stride=2, padding=1))
+            blocks.append(ResBlock(c))
+            prev = c
+        self.downs, self.blocks = nn.ModuleList(downs), nn.ModuleList(blocks)
+        self.out = nn.Conv2d(prev, cfg.latent, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = F.silu(self.stem(F.pixel_unshuffle(x * 2 - 1, 2)))
+        for down, block in zip(self.downs, self.blocks):
+            h = block(F.silu(down(h)))
+        return self.out(h)
+
+
+class Decoder(nn.Module):
+    """Mirror of the encoder, every stage modulated by the target age; the last convolution emits 4x3
+    channels at half resolution that depth-to-space turns into the full-size RGB crop."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        ch = list(cfg.channels)
+        e = cfg.age_embed
+        self.embed = AgeEmbedding(e)
+        self.inp = nn.Conv2d(cfg.latent, ch[-1], 3, padding=1)
+        self.bottleneck = nn.ModuleList([ResBlock(ch[-1], e)])
+        ups, films = [], []
+        prev = ch[-1]
+        for c in ch[::-1][1:]:
+            ups.append(nn.Conv2d(prev, c, 3, padding=1))
+            films.append(FiLM(e, c))
+            prev = c
+        self.ups, self.films = nn.ModuleList(ups), nn.ModuleList(films)
+        self.refine = ResBlock(prev, e)
+        self.out = nn.Conv2d(prev, 12, 3, padding=1)
+
+    def forward(self, z: torch.Tensor, age_unit: torch.Tensor) -> torch.Tensor:
+        e = self.embed(age_unit)
+        h = self.inp(z)
+        for b in self.bottleneck:
+            h = b(h, e)
+        for up, film in zip(self.ups, self.films):
+            h = F.silu(film(up(F.interpolate(h, scale_factor=2.0, mode="nearest")), e))
+        h = self.refine(h, e)
+        return torch.sigmoid(F.pixel_shuffle(self.out(h), 2))
+
+
+class LatentAgeAdversary(nn.Module):
+    """Predicts age from the code; the encoder is trained to make it read a random age instead."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(cfg.latent, 32, 3, padding=1), nn.SiLU(), nn.AdaptiveAvgPool2d(1),
+                                 nn.Flatten(), nn.Linear(32, 1))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z).squeeze(1)
+
+
+class AgeCritic(nn.Module):
+    """Per-performer age regressor on face crops, trained on the labelled reference crops; during
+    training it tells the decoder whether a face rendered for age A looks A. Also usable on its own
+    (``engine.evaluate`` trains a separate one on other identities as the independent judge)."""
+
+    def __init__(self, crop: int, width: int = 24) -> None:
+        super().__init__()
+        from engine.face.mask import face_mask
+
+        # Judge only the face inside the compositing mask: that is all the engine may change, so cues
+        # outside it (hair) must not decide the verdict.
+        self.register_buffer("mask", torch.from_numpy(face_mask(crop).copy())[None, None], persistent=False)
+        layers: list[nn.Module] = []
+        c_in, c = 3, width
+        size = crop
+        while size > 6:
+            layers += [nn.Conv2d(c_in, c, 3, stride=2, padding=1), _norm(c), nn.SiLU()]
+            c_in, c, size = c, min(c * 2, 128), size // 2
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c_in, 64), nn.SiLU(), nn.Linear(64, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x * self.mask + 0.5 * (1 - self.mask)
+        return self.head(self.features(x * 2 - 1)).squeeze(1)
+
+
+class AgeModel(nn.Module):
+    """Everything a checkpoint holds. Inference needs only ``encoder`` and ``decoder``."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = Encoder(cfg)
+        self.decoder = Decoder(cfg)
+        self.adversary = LatentAgeAdversary(cfg)
+        self.critic = AgeCritic(cfg.crop)
+
+    def forward(self, x: torch.Tensor, target_age_unit: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x), target_age_unit)

@@ -1,0 +1,162 @@
+"""Training a per-performer age model from aligned face crops labelled with the performer's age.
+
+There are no paired images (the same shot at two ages), so the model learns from four signals:
+
+* reconstruction: decoding a crop's code at its own age gives the crop back (L1 + image gradients);
+* a latent adversary: the code must not reveal age, so age can only come from the decoder's condition;
+* an age critic: a regressor trained on the labelled crops judges decodes at *other* ages, pushing the
+  decoder to show the target age;
+* cycle and keep terms: re-encoding an aged decode and decoding at the original age returns the input,
+  and the aged decode keeps the input's coarse layout (pose, light, identity).
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from engine.device import autocast, pick_device, seed_everything
+from engine.errors import Cancelled, TrainingDataError
+from engine.model.config import ModelConfig
+from engine.model.net import AgeModel
+
+ProgressFn = Callable[[str, int, int], None]
+ContinueFn = Callable[[], bool]
+
+
+@dataclass
+class TrainResult:
+    model: AgeModel
+    steps: int
+    history: dict[str, list[float]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _to_tensor(crops: np.ndarray, device: torch.device) -> torch.Tensor:
+    return torch.from_numpy(crops).to(device).permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def _grad_loss(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    dxa, dxb = a[..., :, 1:] - a[..., :, :-1], b[..., :, 1:] - b[..., :, :-1]
+    dya, dyb = a[..., 1:, :] - a[..., :-1, :], b[..., 1:, :] - b[..., :-1, :]
+    return (dxa - dxb).abs().mean() + (dya - dyb).abs().mean()
+
+
+def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Small random shifts/zoom/rotation and exposure changes: landmarks on real plates are never exact."""
+    n = x.shape[0]
+    dev = x.device
+    r = lambda *s: torch.rand(*s, generator=gen).to(dev)  # noqa: E731
+    ang = (r(n) - 0.5) * math.radians(6)
+    scale = 1 + (r(n) - 0.5) * 0.06
+    tx, ty = (r(n) - 0.5) * 0.06, (r(n) - 0.5) * 0.06
+    cos, sin = torch.cos(ang) / scale, torch.sin(ang) / scale
+    theta = torch.stack([torch.stack([cos, -sin, tx], 1), torch.stack([sin, cos, ty], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    gain = 1 + (r(n, 3, 1, 1) - 0.5) * 0.15
+    return (x * gain).clamp(0, 1)
+
+
+def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, steps: int = 2000, batch_size: int = 32,
+                    lr: float = 2e-3, seed: int = 0, device: str | torch.device | None = None,
+                    progress: ProgressFn | None = None, should_continue: ContinueFn | None = None,
+                    check_every: int = 25) -> TrainResult:
+    """Train on ``crops`` (N x S x S x 3 uint8, S = cfg.crop) with ``ages`` (N years)."""
+    if len(crops) < 8:
+        raise TrainingDataError(f"only {len(crops)} face crops: at least 8 are needed to train")
+    if crops.shape[1:] != (cfg.crop, cfg.crop, 3):
+        raise TrainingDataError(f"crops are {crops.shape[1:]}, the {cfg.name!r} model needs {cfg.crop}x{cfg.crop}x3")
+    ages = np.asarray(ages, np.float32)
+    if ages.max() - ages.min() < 5:
+        raise TrainingDataError("reference ages span less than 5 years: the model cannot learn what age looks like")
+    dev = pick_device(device if isinstance(device, str) or device is None else str(device))
+    seed_everything(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = AgeModel(cfg).to(dev)
+    data = _to_tensor(crops, dev)
+    age_u = torch.from_numpy((ages - cfg.age_min) / (cfg.age_max - cfg.age_min)).to(dev)
+    lo, hi = float(age_u.min()), float(age_u.max())
+    g_params = list(model.encoder.parameters()) + list(model.decoder.parameters())
+    opt_a = torch.optim.AdamW(model.adversary.parameters(), lr=lr, betas=(0.5, 0.99))
+    opt_g = torch.optim.AdamW(g_params, lr=lr, betas=(0.5, 0.99), weight_decay=1e-4)
+    opt_c = torch.optim.AdamW(model.critic.parameters(), lr=lr, betas=(0.5, 0.99), weight_decay=1e-4)
+    # Short linear warm-up, then cosine decay to 5%: stable early steps, a settled model at the end.
+    warmup = max(1, steps // 20)
+    shape = lambda i: min(1.0, (i + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(i, steps) / steps)))  # noqa: E731
+    sched = torch.optim.lr_scheduler.LambdaLR(opt_g, shape)
+    sched_c = torch.optim.lr_scheduler.LambdaLR(opt_c, shape)
+    scaler = torch.amp.GradScaler("cuda", enabled=dev.type == "cuda" and not torch.cuda.is_bf16_supported())
+    history: dict[str, list[float]] = {k: [] for k in ("rec", "grad", "cycle", "age", "latent_adv", "keep", "critic")}
+    running = {k: 0.0 for k in history}
+    log_every = max(1, steps // 100)
+    t0 = time.monotonic()
+    n = len(data)
+    # The age-critic term starts after a warm-up: early on the critic knows nothing and the decoder can
+    # only learn to reconstruct.
+    warm = max(1, steps // 5)
+    for step in range(steps):
+        if should_continue is not None and step % check_every == 0 and not should_continue():
+            raise Cancelled(f"training cancelled at step {step} of {steps}")
+        idx = torch.randint(0, n, (min(batch_size, n),), generator=gen).to(dev)
+        x = _augment(data[idx], gen)
+        a = age_u[idx]
+        a_t = (torch.rand(len(idx), generator=gen).to(dev) * (hi - lo) + lo)
+        # --- critic: learn age from the real (labelled) crops ---
+        with autocast(dev):
+            c_loss = F.smooth_l1_loss(model.critic(x), a, beta=0.05)
+        opt_c.zero_grad(set_to_none=True)
+        scaler.scale(c_loss).backward()
+        scaler.step(opt_c)
+        sched_c.step()
+        # --- encoder / decoder ---
+        model.critic.requires_grad_(False)
+        model.adversary.requires_grad_(False)
+        ramp = min(1.0, step / warm)
+        with autocast(dev):
+            z = model.encoder(x)
+            rec = model.decoder(z, a)
+            l_rec = (rec - x).abs().mean()
+            l_grad = _grad_loss(rec, x)
+            # Fader-style: the encoder is rewarded when the adversary reads a *random* age from the code.
+            # (Maximising the adversary's error instead is unbounded and blows the code up.)
+            l_adv = F.mse_loss(model.adversary(z), a_t.flip(0))
+            fake = model.decoder(z, a_t)
+            l_age = F.smooth_l1_loss(model.critic(fake), a_t, beta=0.05)
+            if cfg.w_cycle > 0:
+                l_cyc = (model.decoder(model.encoder(fake), a) - x).abs().mean()
+            else:
+                l_cyc = torch.zeros((), device=dev)
+            l_keep = (F.avg_pool2d(fake, 8) - F.avg_pool2d(x, 8)).abs().mean()
+            loss = (cfg.w_rec * l_rec + cfg.w_grad * l_grad + cfg.w_latent_adv * l_adv
+                    + ramp * (cfg.w_age * l_age + cfg.w_cycle * l_cyc) + cfg.w_keep * l_keep)
+        opt_g.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(opt_g)
+        scaler.update()
+        sched.step()
+        model.critic.requires_grad_(True)
+        model.adversary.requires_grad_(True)
+        # --- latent adversary: learn to read age from the (detached) code ---
+        with autocast(dev):
+            a_loss = F.mse_loss(model.adversary(z.detach()), a)
+        opt_a.zero_grad(set_to_none=True)
+        a_loss.backward()
+        opt_a.step()
+        for k, v in (("rec", l_rec), ("grad", l_grad), ("cycle", l_cyc), ("age", l_age), ("latent_adv", l_adv),
+                     ("keep", l_keep), ("critic", c_loss)):
+            running[k] += float(v.detach())
+        if (step + 1) % log_every == 0 or step + 1 == steps:
+            cnt = (step % log_every) + 1
+            for k in history:
+                history[k].append(running[k] / cnt)
+                running[k] = 0.0
+        if progress is not None:
+            progress("train", step + 1, steps)
+    model.eval()
+    return TrainResult(model=model.cpu(), steps=steps, history=history, seconds=time.monotonic() - t0)

@@ -1,0 +1,88 @@
+"""Frame-level aging: track the face, align it, run the model on a batch of crops, composite back.
+
+``FaceAger`` is shared by the offline API (``engine.api.age_video``), the evaluation and the live preview,
+so all three measure and ship exactly the same code path.
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.face.align import AlignedFace, align_face
+from engine.face.composite import Composite, composite_face
+from engine.face.detect import FaceDetector
+from engine.face.track import FaceTracker
+from engine.model.infer import AgeRenderer
+
+
+@dataclass
+class FrameOutcome:
+    frame: np.ndarray  # the output frame (the input itself, untouched, when no face was found)
+    had_face: bool
+    aligned: AlignedFace | None = None
+    aged_crop: np.ndarray | None = None
+    composite: Composite | None = None
+
+
+@dataclass
+class StageTimer:
+    """Accumulates wall time per stage, for progress reports, the preview overlay and the benchmark."""
+
+    seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, stage: str, dt: float, n: int = 1) -> None:
+        self.seconds[stage] += dt
+        self.counts[stage] += n
+
+    def per_frame_ms(self, frames: int) -> dict[str, float]:
+        return {k: 1000 * v / max(frames, 1) for k, v in self.seconds.items()}
+
+
+class FaceAger:
+    def __init__(self, renderer: AgeRenderer, *, detect_every: int = 5, fps: float = 24.0, colour_strength: float = 0.5,
+                 smooth: bool = True, detector: FaceDetector | None = None) -> None:
+        self.renderer = renderer
+        self.crop = renderer.cfg.crop
+        self.tracker = FaceTracker(detector=detector, detect_every=detect_every, fps=fps, smooth=smooth)
+        self.colour_strength = colour_strength
+        self.timer = StageTimer()
+
+    def reset(self) -> None:
+        self.tracker.reset()
+
+    def process_batch(self, frames: list[np.ndarray], target_age: float) -> list[FrameOutcome]:
+        """Age a chunk of consecutive frames; the model runs once on all the chunk's faces."""
+        aligned: list[AlignedFace | None] = []
+        for f in frames:
+            t0 = time.perf_counter()
+            tracked = self.tracker.update(f)
+            t1 = time.perf_counter()
+            self.timer.add("detect_track", t1 - t0)
+            if tracked is None:
+                aligned.append(None)
+                continue
+            aligned.append(align_face(f, tracked.landmarks, self.crop))
+            self.timer.add("align", time.perf_counter() - t1)
+        crops = [a.crop for a in aligned if a is not None]
+        t0 = time.perf_counter()
+        aged = self.renderer(np.stack(crops), target_age) if crops else np.zeros((0, self.crop, self.crop, 3), np.uint8)
+        self.timer.add("model", time.perf_counter() - t0, max(1, len(crops)))
+        outs: list[FrameOutcome] = []
+        k = 0
+        for f, a in zip(frames, aligned):
+            if a is None:
+                outs.append(FrameOutcome(frame=f, had_face=False))
+                continue
+            t0 = time.perf_counter()
+            comp = composite_face(f, aged[k], a.matrix, source_crop=a.crop, colour_strength=self.colour_strength)
+            self.timer.add("composite", time.perf_counter() - t0)
+            outs.append(FrameOutcome(frame=comp.frame, had_face=True, aligned=a, aged_crop=aged[k], composite=comp))
+            k += 1
+        return outs
+
+    def process(self, frame: np.ndarray, target_age: float) -> FrameOutcome:
+        return self.process_batch([frame], target_age)[0]

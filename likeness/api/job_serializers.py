@@ -1,0 +1,75 @@
+"""Serializers for jobs and likeness models."""
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from likeness.jobs.models import Job, LikenessModel
+from likeness.jobs.services import MODEL_SIZES
+from likeness.people.models import Performer, ReferenceMaterial
+from likeness.productions.models import Production
+
+
+class LikenessModelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LikenessModel
+        fields = ["id", "performer", "size", "status", "grant", "decision", "reference_materials", "reference_sha256",
+                  "dataset_manifest_sha256", "weights_sha256", "training_steps", "age_range", "engine_version",
+                  "created_at", "ready_at", "quarantined_at", "quarantine_reason", "destroyed_at"]
+
+
+class JobSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+    log = serializers.SerializerMethodField()
+    decisions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = ["id", "kind", "state", "state_reason", "performer", "production", "requested_by", "params",
+                  "reference_materials", "trained_model", "likeness_model", "plate_sha256", "output", "progress",
+                  "decisions", "submit_decision", "attempt", "worker", "created_at", "queued_at", "started_at",
+                  "finished_at", "engine_seconds", "log"]
+
+    def get_progress(self, job: Job) -> dict[str, Any]:
+        fraction = job.progress_done / job.progress_total if job.progress_total else None
+        return {"stage": job.stage, "done": job.progress_done, "total": job.progress_total,
+                "fraction": round(fraction, 4) if fraction is not None else None, "eta_seconds": job.eta_seconds,
+                "heartbeat_at": job.heartbeat_at}
+
+    def get_log(self, job: Job) -> list[dict[str, Any]]:
+        lines = list(job.log_lines.order_by("-id")[:50])
+        return [{"at": line.at, "level": line.level, "message": line.message} for line in reversed(lines)]
+
+    def get_decisions(self, job: Job) -> list[dict[str, Any]]:
+        return [{"id": str(d.pk), "purpose": d.purpose, "outcome": d.outcome, "created_at": d.created_at}
+                for d in job.decisions.order_by("created_at")]
+
+
+class TrainingJobRequestSerializer(serializers.Serializer):
+    performer = serializers.PrimaryKeyRelatedField(queryset=Performer.objects.all())
+    production = serializers.PrimaryKeyRelatedField(queryset=Production.objects.all())
+    reference_materials = serializers.PrimaryKeyRelatedField(queryset=ReferenceMaterial.objects.all(), many=True)
+    size = serializers.ChoiceField(choices=MODEL_SIZES, default="preview")
+    steps = serializers.IntegerField(required=False, min_value=1, max_value=200_000)
+
+
+class AgingJobRequestSerializer(serializers.Serializer):
+    performer = serializers.PrimaryKeyRelatedField(queryset=Performer.objects.all())
+    production = serializers.PrimaryKeyRelatedField(queryset=Production.objects.all())
+    likeness_model = serializers.PrimaryKeyRelatedField(queryset=LikenessModel.objects.all())
+    plate = serializers.FileField(help_text="The plate: a video file (MP4/MOV)")
+    target_age = serializers.FloatField(min_value=0, max_value=120)
+    frame_start = serializers.IntegerField(min_value=0, default=0)
+    frame_end = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        end = attrs.get("frame_end")
+        if end is not None and end <= attrs["frame_start"]:
+            raise serializers.ValidationError({"frame_end": f"the frame range {attrs['frame_start']}-{end} is inverted "
+                                                            "or empty"})
+        return attrs
+
+
+class JobCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")

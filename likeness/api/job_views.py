@@ -1,0 +1,103 @@
+"""Job endpoints: submit (gated), follow progress, cancel; likeness models."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from likeness.api import job_serializers as js
+from likeness.api.permissions import AuditorsReadOnly, CanRequestJobs
+from likeness.jobs import services
+from likeness.jobs.models import Job, JobState, LikenessModel
+from likeness.jobs.selectors import jobs_visible_to, models_visible_to
+from likeness.people.selectors import performers_visible_to
+
+
+def _submitted(job: Job, context: dict) -> Response:
+    """A denial is stored with the job and answered as 400 with the gate's explanation."""
+    body = js.JobSerializer(job, context=context).data
+    if job.state == JobState.DENIED:
+        return Response({"detail": job.state_reason, "job": body,
+                         "decision": {"id": str(job.submit_decision_id), "outcome": job.submit_decision.outcome}},
+                        status=status.HTTP_400_BAD_REQUEST)
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
+class JobViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = js.JobSerializer
+    permission_classes = [IsAuthenticated, AuditorsReadOnly]
+    queryset = Job.objects.none()  # for the schema generator; requests use get_queryset
+
+    def get_queryset(self) -> QuerySet[Job]:
+        qs = jobs_visible_to(self.request.user).select_related("submit_decision").prefetch_related("decisions")
+        for param in ("state", "kind", "performer", "production"):
+            value = self.request.query_params.get(param)
+            if value:
+                qs = qs.filter(**{param: value})
+        return qs
+
+    def _visible_performers(self, body) -> None:  # noqa: ANN001
+        body.fields["performer"].queryset = performers_visible_to(self.request.user)
+
+    @extend_schema(request=js.TrainingJobRequestSerializer, responses={201: js.JobSerializer})
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser],
+            permission_classes=[IsAuthenticated, AuditorsReadOnly, CanRequestJobs])
+    def training(self, request: Request) -> Response:
+        body = js.TrainingJobRequestSerializer(data=request.data)
+        self._visible_performers(body)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        job = services.job_submit_training(performer=data["performer"], production=data["production"],
+                                           reference_materials=list(data["reference_materials"]), by=request.user,
+                                           size=data["size"], steps=data.get("steps"))
+        return _submitted(job, self.get_serializer_context())
+
+    @extend_schema(request={"multipart/form-data": js.AgingJobRequestSerializer}, responses={201: js.JobSerializer})
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser],
+            permission_classes=[IsAuthenticated, AuditorsReadOnly, CanRequestJobs])
+    def aging(self, request: Request) -> Response:
+        body = js.AgingJobRequestSerializer(data=request.data)
+        self._visible_performers(body)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        plate = data["plate"]
+        job = services.job_submit_aging(performer=data["performer"], production=data["production"],
+                                        likeness_model=data["likeness_model"], plate=plate, plate_name=plate.name,
+                                        target_age=data["target_age"], by=request.user,
+                                        frame_start=data["frame_start"], frame_end=data.get("frame_end"))
+        return _submitted(job, self.get_serializer_context())
+
+    @extend_schema(request=js.JobCancelSerializer, responses=js.JobSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        body = js.JobCancelSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = services.job_cancel(job=self.get_object(), by=request.user, reason=body.validated_data["reason"])
+        return Response(js.JobSerializer(job, context=self.get_serializer_context()).data)
+
+
+    @extend_schema(request=None, responses=js.JobSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk: str | None = None) -> Response:
+        """Sign the approved output with C2PA Content Credentials and release it (the gate is asked again)."""
+        job = services.job_release(job=self.get_object(), by=request.user)
+        return Response(js.JobSerializer(job, context=self.get_serializer_context()).data)
+
+
+class LikenessModelViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = js.LikenessModelSerializer
+    permission_classes = [IsAuthenticated]
+    queryset = LikenessModel.objects.none()  # for the schema generator; requests use get_queryset
+
+    def get_queryset(self) -> QuerySet[LikenessModel]:
+        qs = models_visible_to(self.request.user)
+        for param in ("performer", "status"):
+            value = self.request.query_params.get(param)
+            if value:
+                qs = qs.filter(**{param: value})
+        return qs

@@ -1,0 +1,119 @@
+"""Provenance endpoints: verify any file (auditors), the output registry, approval and evidence bundles."""
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from likeness.api import provenance_serializers as s
+from likeness.api.permissions import AuditorsReadOnly, IsAuditor
+from likeness.organisations.models import Role
+from likeness.organisations.selectors import user_roles
+from likeness.people.selectors import user_manages_performer
+from likeness.provenance.bundle import bundle_build
+from likeness.provenance.models import Output
+from likeness.provenance.selectors import outputs_by_sha256, outputs_visible_to, registry_lookup, verify_upload
+from likeness.provenance.services import output_approve, output_decline
+from likeness.provenance.verification import hash_stream, sniff_mime
+
+
+class VerifyView(APIView):
+    """Upload any file: its Content Credentials, each code explained, the manifest chain, and (for files the
+    platform signed) the decision, grant and output records as they stand now."""
+
+    permission_classes = [IsAuthenticated, IsAuditor]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": s.UploadSerializer}, responses={200: dict})
+    def post(self, request: Request) -> Response:
+        body = s.UploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        with upload.open("rb") as fh:
+            result = verify_upload(fh, name=upload.name)
+        return Response(result)
+
+
+class OutputViewSet(viewsets.ReadOnlyModelViewSet):
+    """The output registry: outputs you may see (auditors: all). `?sha256=` finds a file by its hash (signed
+    or unsigned render); `lookup/` takes the file itself and falls back to its content fingerprint."""
+
+    queryset = Output.objects.none()  # for the schema generator; requests use get_queryset
+    serializer_class = s.OutputSerializer
+    permission_classes = [IsAuthenticated, AuditorsReadOnly]
+
+    def get_permissions(self):  # noqa: ANN201
+        if self.action == "lookup":  # a POST that only reads: auditors use it too
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    def get_queryset(self) -> QuerySet[Output]:
+        qs = outputs_visible_to(self.request.user)
+        sha = self.request.query_params.get("sha256")
+        if sha:
+            qs = outputs_by_sha256(sha, qs)
+        for param in ("status", "performer", "production", "job_ref"):
+            value = self.request.query_params.get(param)
+            if value:
+                qs = qs.filter(**{param: value})
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("sha256", str, description="SHA-256 of the signed file or render")])
+    def list(self, request: Request, *args, **kwargs) -> Response:  # noqa: ANN002, ANN003
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request={"multipart/form-data": s.UploadSerializer}, responses={200: dict})
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def lookup(self, request: Request) -> Response:
+        body = s.UploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        with upload.open("rb") as fh:
+            sha256, _ = hash_stream(fh)
+            mime = sniff_mime(fh.read(16), upload.name)
+            fh.seek(0)
+            found = registry_lookup(fh, sha256=sha256, mime=mime)
+        visible = {str(pk) for pk in outputs_visible_to(request.user).values_list("pk", flat=True)}
+        found["outputs"] = [o for o in found["outputs"] if o["id"] in visible]
+        if not found["outputs"]:
+            found["matched_by"] = None
+        found["sha256"] = sha256
+        return Response(found)
+
+    def _note_action(self, request: Request, service) -> Response:  # noqa: ANN001
+        body = s.NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        output = service(output=self.get_object(), by=request.user, note=body.validated_data["note"])
+        return Response(s.OutputSerializer(output).data)
+
+    @extend_schema(request=s.NoteSerializer, responses=s.OutputSerializer)
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """The performer's talent rep or legal approves the output for release (a note is required)."""
+        return self._note_action(request, output_approve)
+
+    @extend_schema(request=s.NoteSerializer, responses=s.OutputSerializer)
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser])
+    def decline(self, request: Request, pk: str | None = None) -> Response:
+        return self._note_action(request, output_decline)
+
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    @action(detail=True, methods=["get"])
+    def bundle(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """Evidence bundle (zip): auditors, operators, and the performer's reps and legal."""
+        output = self.get_object()
+        user = request.user
+        if not (user.is_superuser or Role.AUDITOR in user_roles(user) or user_manages_performer(user, output.performer)):
+            raise PermissionDenied("evidence bundles are for auditors and the performer's representatives")
+        data = bundle_build(output=output)
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="evidence-{output.pk}.zip"'
+        return response

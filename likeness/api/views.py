@@ -1,0 +1,369 @@
+"""API views: authenticate, pick the queryset a user may see, validate with a serializer, call a service."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from likeness.api import serializers as s
+from likeness.api.permissions import (
+    AuditorsReadOnly,
+    CanAskGate,
+    CanRecordConsent,
+    IsAuditor,
+)
+from likeness.audit.models import AuditEvent
+from likeness.audit.selectors import audit_chain_verify
+from likeness.consent import services as consent_services
+from likeness.consent.models import ConsentGrant
+from likeness.consent.selectors import grant_diff, grant_family, grants_visible_to, user_sees_confidential
+from likeness.organisations.models import CONSENT_ROLES, Membership, Organisation, Role
+from likeness.organisations.selectors import user_org_ids, user_roles
+from likeness.organisations.services import membership_create, membership_delete
+from likeness.people.models import Performer, ReferenceMaterial, Representation
+from likeness.people.selectors import performers_visible_to, user_manages_performer
+from likeness.people.services import (
+    performer_create,
+    performer_update,
+    reference_material_create,
+    representation_create,
+)
+from likeness.policy.models import Decision, DecisionPurpose
+from likeness.policy.requests import gate_request_build
+from likeness.policy.rules import REGISTRY
+from likeness.policy.selectors import decisions_visible_to
+from likeness.policy.services import decision_make
+from likeness.productions.models import Production
+from likeness.productions.services import production_create, production_set_labour_action, production_update
+
+BASE_PERMISSIONS = [IsAuthenticated, AuditorsReadOnly]
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Organisations you belong to (auditors: all). Operators create them in the admin."""
+    queryset = Organisation.objects.none()  # for the schema generator; requests use get_queryset
+
+    serializer_class = s.OrganisationSerializer
+    permission_classes = BASE_PERMISSIONS
+
+    def get_queryset(self) -> QuerySet[Organisation]:
+        user = self.request.user
+        if user.is_superuser or Role.AUDITOR in user_roles(user):
+            return Organisation.objects.all()
+        return Organisation.objects.filter(pk__in=user_org_ids(user))
+
+
+class MembershipViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Who holds which role where. An organisation's admins add and remove its members."""
+    queryset = Membership.objects.none()  # for the schema generator; requests use get_queryset
+
+    serializer_class = s.MembershipSerializer
+    permission_classes = BASE_PERMISSIONS
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        user = self.request.user
+        qs = Membership.objects.select_related("user")
+        if user.is_superuser or Role.AUDITOR in user_roles(user):
+            return qs
+        return qs.filter(organisation_id__in=user_org_ids(user))
+
+    def _require_admin(self, organisation_id: int) -> None:
+        if organisation_id not in user_org_ids(self.request.user, {Role.ADMIN}):
+            raise PermissionDenied("only an admin of that organisation manages its members")
+
+    def perform_create(self, serializer: s.MembershipSerializer) -> None:
+        data = serializer.validated_data
+        self._require_admin(data["organisation"].pk)
+        serializer.instance = membership_create(user=data["user"], organisation=data["organisation"],
+                                                role=data["role"], by=self.request.user)
+
+    def perform_destroy(self, instance: Membership) -> None:
+        self._require_admin(instance.organisation_id)
+        membership_delete(membership=instance, by=self.request.user)
+
+
+class PerformerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Performer.objects.none()  # for the schema generator; requests use get_queryset
+    serializer_class = s.PerformerSerializer
+    permission_classes = [*BASE_PERMISSIONS, CanRecordConsent]
+
+    def get_queryset(self) -> QuerySet[Performer]:
+        return performers_visible_to(self.request.user).order_by("legal_name")
+
+    def perform_create(self, serializer: s.PerformerSerializer) -> None:
+        data = dict(serializer.validated_data)
+        org = data.pop("representing_organisation", None)
+        if org is None:
+            raise s.serializers.ValidationError({"representing_organisation": "name the organisation that "
+                                                 "represents this performer"})
+        if org.pk not in user_org_ids(self.request.user, CONSENT_ROLES):
+            raise PermissionDenied("you may add performers only for an organisation where you are a rep or legal")
+        serializer.instance = performer_create(by=self.request.user, representing=org, **data)
+
+    def perform_update(self, serializer: s.PerformerSerializer) -> None:
+        if not user_manages_performer(self.request.user, serializer.instance):
+            raise PermissionDenied("only the performer's reps and legal may change the record")
+        data = dict(serializer.validated_data)
+        data.pop("representing_organisation", None)
+        serializer.instance = performer_update(performer=serializer.instance, by=self.request.user, **data)
+
+
+class RepresentationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Representation.objects.none()  # for the schema generator; requests use get_queryset
+    serializer_class = s.RepresentationSerializer
+    permission_classes = [*BASE_PERMISSIONS, CanRecordConsent]
+
+    def get_queryset(self) -> QuerySet[Representation]:
+        return Representation.objects.filter(performer__in=performers_visible_to(self.request.user))
+
+    def perform_create(self, serializer: s.RepresentationSerializer) -> None:
+        data = serializer.validated_data
+        if not user_manages_performer(self.request.user, data["performer"]):
+            raise PermissionDenied("only the performer's current reps and legal may add a representative")
+        serializer.instance = representation_create(performer=data["performer"], organisation=data["organisation"],
+                                                    kind=data["kind"], since=data.get("since"), by=self.request.user)
+
+
+class ProductionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Productions are visible to every signed-in user (reps name them in consent); their studio's legal and
+    admins change them."""
+
+    serializer_class = s.ProductionSerializer
+    permission_classes = BASE_PERMISSIONS
+    queryset = Production.objects.all()
+
+    def _require_studio_staff(self, studio_id: int) -> None:
+        if studio_id not in user_org_ids(self.request.user, {Role.LEGAL, Role.ADMIN}):
+            raise PermissionDenied("only legal and admins of the production's studio may change it")
+
+    def perform_create(self, serializer: s.ProductionSerializer) -> None:
+        self._require_studio_staff(serializer.validated_data["studio"].pk)
+        serializer.instance = production_create(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: s.ProductionSerializer) -> None:
+        self._require_studio_staff(serializer.instance.studio_id)
+        data = dict(serializer.validated_data)
+        if "studio" in data and data.pop("studio").pk != serializer.instance.studio_id:
+            raise s.serializers.ValidationError({"studio": "a production cannot move to another studio"})
+        serializer.instance = production_update(production=serializer.instance, by=self.request.user, **data)
+
+    @extend_schema(request=s.LabourActionSerializer, responses=s.ProductionSerializer)
+    @action(detail=True, methods=["post"], url_path="labour-action")
+    def labour_action(self, request: Request, pk: str | None = None) -> Response:
+        production = self.get_object()
+        self._require_studio_staff(production.studio_id)
+        body = s.LabourActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        production = production_set_labour_action(production=production, by=request.user, **body.validated_data)
+        return Response(s.ProductionSerializer(production, context=self.get_serializer_context()).data)
+
+
+class ReferenceMaterialViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = ReferenceMaterial.objects.none()  # for the schema generator; requests use get_queryset
+    serializer_class = s.ReferenceMaterialSerializer
+    permission_classes = BASE_PERMISSIONS
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_queryset(self) -> QuerySet[ReferenceMaterial]:
+        return ReferenceMaterial.objects.filter(performer__in=performers_visible_to(self.request.user))
+
+    def perform_create(self, serializer: s.ReferenceMaterialSerializer) -> None:
+        data = dict(serializer.validated_data)
+        performer = data.pop("performer")
+        user = self.request.user
+        studio_staff = bool(user_roles(user) & {Role.LEGAL, Role.VFX_SUPERVISOR})
+        if not (user_manages_performer(user, performer)
+                or (studio_staff and performers_visible_to(user).filter(pk=performer.pk).exists())):
+            raise PermissionDenied("only the performer's reps, or legal and VFX supervisors of a studio they "
+                                   "work with, may register reference material")
+        serializer.instance = reference_material_create(performer=performer, by=user, **data)
+
+
+class GrantViewSet(viewsets.ModelViewSet):
+    """Consent grants. Drafts are edited in place; an active grant is amended (a new version), never edited."""
+    queryset = ConsentGrant.objects.none()  # for the schema generator; requests use get_queryset
+
+    serializer_class = s.GrantSerializer
+    permission_classes = [*BASE_PERMISSIONS, CanRecordConsent]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self) -> QuerySet[ConsentGrant]:
+        qs = grants_visible_to(self.request.user).prefetch_related("productions").order_by("id")
+        for param in ("performer", "status", "family"):
+            value = self.request.query_params.get(param)
+            if value:
+                qs = qs.filter(**{param: value})
+        return qs
+
+    def perform_create(self, serializer: s.GrantSerializer) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = consent_services.grant_draft_create(
+            performer=data.pop("performer"), productions=list(data.pop("productions")), by=self.request.user,
+            **data)
+
+    def perform_update(self, serializer: s.GrantSerializer) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("performer", None)
+        productions = data.pop("productions", None)
+        serializer.instance = consent_services.grant_draft_update(
+            grant=serializer.instance, by=self.request.user,
+            productions=list(productions) if productions is not None else None, **data)
+
+    def perform_destroy(self, instance: ConsentGrant) -> None:
+        consent_services.grant_draft_delete(grant=instance, by=self.request.user)
+
+    def _respond(self, grant: ConsentGrant, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(grant).data, status=code)
+
+    @extend_schema(request={"multipart/form-data": s.GrantSubmitSerializer}, responses=s.GrantSerializer)
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        grant = self.get_object()
+        body = s.GrantSubmitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["document"]
+        grant = consent_services.grant_submit(grant=grant, document=upload, document_name=upload.name,
+                                              document_size=upload.size, by=request.user,
+                                              signed_on=body.validated_data.get("signed_on"))
+        return self._respond(grant)
+
+    @extend_schema(request=None, responses=s.GrantSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._respond(consent_services.grant_approve(grant=self.get_object(), by=request.user))
+
+    @extend_schema(request=s.GrantAmendSerializer, responses=s.GrantSerializer)
+    @action(detail=True, methods=["post"])
+    def amend(self, request: Request, pk: str | None = None) -> Response:
+        grant = self.get_object()
+        body = s.GrantAmendSerializer(instance=grant, data=request.data, partial=True,
+                                      context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        data.pop("performer", None)
+        productions = data.pop("productions", None)
+        amended = consent_services.grant_amend(grant=grant, by=request.user,
+                                               productions=list(productions) if productions else None, **data)
+        return self._respond(amended, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.GrantRevokeSerializer, responses=s.GrantSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        body = s.GrantRevokeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        grant = consent_services.grant_revoke(grant=self.get_object(), by=request.user,
+                                              reason=body.validated_data["reason"])
+        return self._respond(grant)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def document(self, request: Request, pk: str | None = None) -> FileResponse:
+        grant = self.get_object()
+        if not user_sees_confidential(request.user, grant):
+            raise PermissionDenied("contract documents are not available to your role")
+        if not grant.document:
+            raise s.serializers.ValidationError({"document": "no signed document has been uploaded"})
+        return FileResponse(grant.document.open("rb"), content_type="application/pdf", as_attachment=True,
+                            filename=f"consent-{grant.family}-v{grant.version}.pdf")
+
+    @extend_schema(responses=s.GrantSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        grant = self.get_object()
+        versions = grant_family(grant).filter(pk__in=self.get_queryset().values("pk"))
+        return Response(self.get_serializer(versions, many=True).data)
+
+    @extend_schema(parameters=[OpenApiParameter("against", int, required=True,
+                                                description="id of the other version of the same consent")])
+    @action(detail=True, methods=["get"])
+    def diff(self, request: Request, pk: str | None = None) -> Response:
+        grant = self.get_object()
+        other = get_object_or_404(self.get_queryset(), pk=request.query_params.get("against") or 0,
+                                  family=grant.family)
+        old, new = sorted([other, grant], key=lambda g: g.version)
+        rows = grant_diff(old, new, include_confidential=user_sees_confidential(request.user, grant))
+        return Response({"old": old.pk, "new": new.pk, "changes": s.serializers.JSONField().to_representation(rows)})
+
+
+class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Decision.objects.none()  # for the schema generator; requests use get_queryset
+    serializer_class = s.DecisionSerializer
+    permission_classes = BASE_PERMISSIONS
+
+    def get_queryset(self):  # noqa: ANN201
+        qs = decisions_visible_to(self.request.user).prefetch_related("grants")
+        for param in ("performer", "production", "outcome", "purpose"):
+            value = self.request.query_params.get(param)
+            if value:
+                qs = qs.filter(**{param: value})
+        return qs
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        roles = user_roles(self.request.user)
+        context["confidential"] = self.request.user.is_superuser or bool(roles & (CONSENT_ROLES | {Role.AUDITOR}))
+        return context
+
+
+class GateWhatIfView(APIView):
+    """Ask the gate before doing anything. The Decision is stored (purpose what_if) and returned."""
+
+    permission_classes = [IsAuthenticated, AuditorsReadOnly, CanAskGate]
+
+    @extend_schema(request=s.GateRequestSerializer, responses=s.DecisionSerializer)
+    def post(self, request: Request) -> Response:
+        body = s.GateRequestSerializer(data=request.data)
+        visible = performers_visible_to(request.user)
+        body.fields["performer"].queryset = visible
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        performer, production = data.pop("performer"), data.pop("production")
+        gate_request = gate_request_build(performer=performer, production=production, **data)
+        decision = decision_make(request=gate_request, performer=performer, production=production,
+                                 purpose=DecisionPurpose.WHAT_IF, by=request.user)
+        return Response(s.DecisionSerializer(decision, context={"confidential": False}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class RuleCatalogueView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=s.RuleSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rules = [{**asdict(r), "regimes": sorted(r.regimes)} for r in REGISTRY.values()]
+        for r in rules:
+            r.pop("check")
+        return Response(s.RuleSerializer(rules, many=True).data)
+
+
+class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = AuditEvent.objects.none()  # for the schema generator; requests use get_queryset
+    serializer_class = s.AuditEventSerializer
+    permission_classes = [IsAuthenticated, IsAuditor]
+
+    def get_queryset(self) -> QuerySet[AuditEvent]:
+        qs = AuditEvent.objects.all()
+        for param in ("object_type", "object_id", "action"):
+            value = self.request.query_params.get(param)
+            if value:
+                qs = qs.filter(**{param: value})
+        return qs
+
+
+class AuditVerifyView(APIView):
+    permission_classes = [IsAuthenticated, IsAuditor]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        return Response(audit_chain_verify().as_dict())

@@ -1,0 +1,1 @@
+"""Append-only, hash-chained audit trail of every change the platform makes."""

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from likeness.audit.selectors import audit_chain_verify
+
+
+class Command(BaseCommand):
+    help = "Verify the audit hash chain; exit non-zero and name the first bad event if it was tampered with."
+
+    def add_arguments(self, parser):  # noqa: ANN001
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+        report = audit_chain_verify()
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_dict()))
+        if not report.ok:
+            raise CommandError(f"audit chain BROKEN after {report.events_checked} good events: {report.problem}")
+        if not options["json"]:
+            self.stdout.write(self.style.SUCCESS(f"audit chain intact: {report.events_checked} events"))

@@ -1,0 +1,33 @@
+"""Validators for the code lists stored in JSON fields (so an unknown code never reaches the gate)."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+
+from likeness.policy import vocabulary as vocab
+
+
+@deconstructible
+class CodeListValidator:
+    def __init__(self, kind: str, allow_empty: bool = True):
+        self.kind = kind
+        self.allow_empty = allow_empty
+
+    def __call__(self, value: object) -> None:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValidationError("must be a list of codes")
+        if not value and not self.allow_empty:
+            raise ValidationError("at least one code is required")
+        if len(set(value)) != len(value):
+            raise ValidationError("codes must not repeat")
+        bad = vocab.unknown_codes(self.kind, value)
+        if bad:
+            raise ValidationError(f"unknown code(s): {', '.join(bad)}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CodeListValidator) and (self.kind, self.allow_empty) == (other.kind, other.allow_empty)
+
+
+def validate_place(value: str) -> None:
+    if not vocab.is_place(value):
+        raise ValidationError(f"unknown place '{value}': use an ISO 3166 country (FR) or subdivision (US-CA)")

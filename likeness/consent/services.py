@@ -1,0 +1,262 @@
+"""Writing consent: draft, amend, submit with the signed contract, approve (activate), revoke, expire.
+
+Each service is one transaction with its audit event inside it. Permission checks live here, not in views,
+so the API, the admin and the pages share them.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, BinaryIO
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from likeness.audit.services import audit_record
+from likeness.consent.documents import validate_signed_document
+from likeness.consent.models import ConsentGrant, GrantStatus
+from likeness.consent.selectors import DIFF_FIELDS, grant_diff
+from likeness.consent.signals import grant_withdrawn
+from likeness.organisations.models import Role
+from likeness.organisations.selectors import user_org_ids
+from likeness.people.models import Performer
+from likeness.people.selectors import user_manages_performer
+from likeness.productions.models import Production
+
+SCOPE_FIELDS = frozenset(DIFF_FIELDS)
+
+
+def _only_scope_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - SCOPE_FIELDS
+    if unknown:
+        raise ValidationError({k: ["unknown field"] for k in sorted(unknown)})
+
+
+def _can_draft(user: AbstractBaseUser, performer: Performer, productions: Iterable[Production]) -> bool:
+    """The performer's reps and counsel draft; so may legal at the studio of every production named."""
+    if user_manages_performer(user, performer):
+        return True
+    studio_legal = user_org_ids(user, {Role.LEGAL})
+    prods = list(productions)
+    return bool(prods) and all(p.studio_id in studio_legal for p in prods)
+
+
+def _require_manager(user: AbstractBaseUser, performer: Performer, action: str) -> None:
+    if not user_manages_performer(user, performer):
+        raise PermissionDenied(f"only a talent rep or legal of an organisation representing {performer} may {action}")
+
+
+def _check_scope(grant: ConsentGrant, productions: list[Production]) -> None:
+    errors: dict[str, Any] = {}
+    try:
+        grant.full_clean(exclude=["drafted_by"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not grant.uses:
+        errors["uses"] = ["name at least one use (training, de_aging, ...)"]
+    if not productions:
+        errors["productions"] = ["name at least one production: consent never covers unnamed projects"]
+    lo, hi = grant.depicted_age_min, grant.depicted_age_max
+    if lo is not None and hi is not None and lo > hi:
+        errors["depicted_age_max"] = [f"the depicted-age range is inverted ({lo} > {hi})"]
+    if (lo is None) != (hi is None):
+        errors["depicted_age_min"] = ["give both ends of the depicted-age range, or neither"]
+    if grant.term_end is not None and grant.term_end < grant.term_start:
+        errors["term_end"] = [f"the term ends ({grant.term_end}) before it starts ({grant.term_start})"]
+    if not grant.use_description.strip():
+        errors["use_description"] = ["describe the intended use"]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _snapshot(grant: ConsentGrant) -> dict[str, Any]:
+    data = {name: getattr(grant, name) for name in sorted(SCOPE_FIELDS)}
+    data["productions"] = sorted(grant.productions.values_list("pk", flat=True))
+    data["performer"] = grant.performer_id
+    # Compensation stays out of the audit trail, which auditors and exports see.
+    for secret in ("compensation_terms",):
+        data[secret] = "<recorded>" if data[secret] else ""
+    return data
+
+
+@transaction.atomic
+def grant_draft_create(*, performer: Performer, productions: list[Production], by: AbstractBaseUser,
+                       **scope: Any) -> ConsentGrant:
+    _only_scope_fields(scope)
+    if not _can_draft(by, performer, productions):
+        raise PermissionDenied(f"you may not draft consent for {performer}")
+    grant = ConsentGrant(performer=performer, drafted_by=by, **scope)
+    _check_scope(grant, productions)
+    grant.save()
+    grant.productions.set(productions)
+    audit_record(actor=by, action="grant.drafted", obj=grant, data=_snapshot(grant))
+    return grant
+
+
+@transaction.atomic
+def grant_draft_update(*, grant: ConsentGrant, by: AbstractBaseUser, productions: list[Production] | None = None,
+                       **changes: Any) -> ConsentGrant:
+    grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
+    if grant.status != GrantStatus.DRAFT:
+        raise ValidationError({"status": [f"{grant.label} is {grant.status}; only drafts can be edited (amend it)"]})
+    _only_scope_fields(changes)
+    prods = productions if productions is not None else list(grant.productions.all())
+    if not _can_draft(by, grant.performer, prods):
+        raise PermissionDenied(f"you may not edit consent for {grant.performer}")
+    for name, value in changes.items():
+        setattr(grant, name, value)
+    _check_scope(grant, prods)
+    grant.save()
+    if productions is not None:
+        grant.productions.set(productions)
+    audit_record(actor=by, action="grant.draft_updated", obj=grant, data=_snapshot(grant))
+    return grant
+
+
+@transaction.atomic
+def grant_amend(*, grant: ConsentGrant, by: AbstractBaseUser, productions: list[Production] | None = None,
+                **changes: Any) -> ConsentGrant:
+    """Start a new version from the active one. It supersedes the active version only when activated."""
+    grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
+    if grant.status != GrantStatus.ACTIVE:
+        raise ValidationError({"status": [f"{grant.label} is {grant.status}; only an active grant can be amended"]})
+    open_draft = ConsentGrant.objects.filter(
+        family=grant.family, status__in=[GrantStatus.DRAFT, GrantStatus.AWAITING_APPROVAL]).first()
+    if open_draft is not None:
+        raise ValidationError({"status": [f"{open_draft.label} is already an open amendment of this consent"]})
+    _only_scope_fields(changes)
+    prods = productions if productions is not None else list(grant.productions.all())
+    if not _can_draft(by, grant.performer, prods):
+        raise PermissionDenied(f"you may not amend consent for {grant.performer}")
+    next_version = (ConsentGrant.objects.filter(family=grant.family).aggregate(v=Max("version"))["v"] or 0) + 1
+    amended = ConsentGrant(performer=grant.performer, family=grant.family, version=next_version, supersedes=grant,
+                           drafted_by=by, **{name: getattr(grant, name) for name in SCOPE_FIELDS})
+    for name, value in changes.items():
+        setattr(amended, name, value)
+    _check_scope(amended, prods)
+    amended.save()
+    amended.productions.set(prods)
+    audit_record(actor=by, action="grant.amended", obj=amended,
+                 data={"amends": grant.pk, "version": next_version,
+                       "changes": [r["field"] for r in grant_diff(grant, amended, include_confidential=True)]})
+    return amended
+
+
+@transaction.atomic
+def grant_submit(*, grant: ConsentGrant, document: BinaryIO, by: AbstractBaseUser, signed_on: Any = None,
+                 document_name: str = "consent.pdf", document_size: int | None = None) -> ConsentGrant:
+    """Attach the signed contract (PDF) and put the draft in the approval queue."""
+    grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
+    if grant.status != GrantStatus.DRAFT:
+        raise ValidationError({"status": [f"{grant.label} is {grant.status}; only a draft can be submitted"]})
+    if not _can_draft(by, grant.performer, grant.productions.all()):
+        raise PermissionDenied(f"you may not submit consent for {grant.performer}")
+    digest = validate_signed_document(document, size=document_size)
+    grant.document.save(f"grant-{grant.family}-v{grant.version}.pdf", File(document, name=document_name),
+                        save=False)
+    grant.document_sha256 = digest
+    grant.signed_on = signed_on or timezone.now().date()
+    grant.status = GrantStatus.AWAITING_APPROVAL
+    grant.submitted_at = timezone.now()
+    try:
+        grant.save()
+    except Exception:
+        grant.document.delete(save=False)  # nothing half-written: no orphaned contract file
+        raise
+    audit_record(actor=by, action="grant.submitted", obj=grant,
+                 data={"document_sha256": digest, "signed_on": grant.signed_on})
+    return grant
+
+
+@transaction.atomic
+def grant_approve(*, grant: ConsentGrant, by: AbstractBaseUser) -> ConsentGrant:
+    """Second party activates the grant; an earlier active version of the same consent is superseded."""
+    grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
+    if grant.status != GrantStatus.AWAITING_APPROVAL:
+        raise ValidationError({"status": [f"{grant.label} is {grant.status}; only a submitted grant can be approved"]})
+    if grant.drafted_by_id == by.pk:
+        raise ValidationError({"approved_by": ["activation needs a second person: you drafted this grant"]})
+    _require_manager(by, grant.performer, "approve consent")
+    if not grant.document_sha256:
+        raise ValidationError({"document": ["the signed contract must be uploaded before approval"]})
+    now = timezone.now()
+    if grant.term_end is not None and grant.term_end < now.date():
+        raise ValidationError({"term_end": [f"the term ended on {grant.term_end}; this grant cannot be activated"]})
+    previous = grant.supersedes
+    if previous is not None:
+        previous = ConsentGrant.objects.select_for_update(no_key=True).get(pk=previous.pk)
+        if previous.status == GrantStatus.ACTIVE:
+            previous.status = GrantStatus.SUPERSEDED
+            previous.superseded_at = now
+            previous.save()
+            audit_record(actor=by, action="grant.superseded", obj=previous, data={"by_version": grant.version})
+        elif previous.status != GrantStatus.SUPERSEDED:
+            raise ValidationError({"status": [f"the version this amends ({previous.label}) is {previous.status}; "
+                                              "an amendment cannot revive it"]})
+    grant.status = GrantStatus.ACTIVE
+    grant.approved_by = by
+    grant.activated_at = now
+    try:
+        grant.save()
+    except IntegrityError as exc:
+        raise ValidationError({"status": ["another version of this consent is already active"]}) from exc
+    audit_record(actor=by, action="grant.activated", obj=grant,
+                 data={"drafted_by": grant.drafted_by.get_username(), "document_sha256": grant.document_sha256})
+    return grant
+
+
+@transaction.atomic
+def grant_revoke(*, grant: ConsentGrant, by: AbstractBaseUser, reason: str) -> ConsentGrant:
+    """Withdraw consent: effective at the gate's next check. Open amendments of it are withdrawn too."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": ["say why consent is revoked"]})
+    grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
+    _require_manager(by, grant.performer, "revoke consent")
+    if grant.status != GrantStatus.ACTIVE:
+        raise ValidationError({"status": [f"{grant.label} is {grant.status}; only an active grant can be revoked"]})
+    now = timezone.now()
+    grant.status, grant.revoked_by, grant.revoked_at, grant.revocation_reason = (
+        GrantStatus.REVOKED, by, now, reason.strip())
+    grant.save()
+    withdrawn = list(ConsentGrant.objects.select_for_update(no_key=True).filter(
+        family=grant.family, status__in=[GrantStatus.DRAFT, GrantStatus.AWAITING_APPROVAL]))
+    for pending in withdrawn:
+        pending.status, pending.revoked_by, pending.revoked_at = GrantStatus.REVOKED, by, now
+        pending.revocation_reason = f"consent revoked (v{grant.version}): {grant.revocation_reason}"
+        pending.save()
+    # Listeners lock what they change (jobs, models, outputs) before anyone writes an audit event: every
+    # transaction takes the audit chain's head last, so revocation cannot deadlock with a worker.
+    grant_withdrawn.send(sender=ConsentGrant, grant=grant, by=by, reason=grant.revocation_reason)
+    audit_record(actor=by, action="grant.revoked", obj=grant, data={"reason": grant.revocation_reason})
+    for pending in withdrawn:
+        audit_record(actor=by, action="grant.revoked", obj=pending, data={"reason": pending.revocation_reason})
+    return grant
+
+
+@transaction.atomic
+def grants_expire(*, now: Any = None) -> list[ConsentGrant]:
+    """Mark active grants whose term has ended as expired (the gate already treats them so)."""
+    now = now or timezone.now()
+    expired = []
+    for grant in ConsentGrant.objects.select_for_update(no_key=True).filter(status=GrantStatus.ACTIVE,
+                                                                 term_end__lt=now.date()):
+        grant.status, grant.expired_at = GrantStatus.EXPIRED, now
+        grant.save()
+        grant_withdrawn.send(sender=ConsentGrant, grant=grant, by=None, reason=f"term ended on {grant.term_end}")
+        audit_record(actor=None, action="grant.expired", obj=grant, data={"term_end": grant.term_end})
+        expired.append(grant)
+    return expired
+
+
+@transaction.atomic
+def grant_draft_delete(*, grant: ConsentGrant, by: AbstractBaseUser) -> None:
+    grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
+    if grant.status != GrantStatus.DRAFT:
+        raise ValidationError({"status": [f"{grant.label} is {grant.status}; only drafts can be deleted"]})
+    if not _can_draft(by, grant.performer, grant.productions.all()):
+        raise PermissionDenied(f"you may not delete consent drafts for {grant.performer}")
+    audit_record(actor=by, action="grant.draft_deleted", obj=grant, data={"version": grant.version})
+    grant.delete()

@@ -1,0 +1,1 @@
+"""Demo data for `make run`: organisations, one account per role, a performer with active consent."""

@@ -1,0 +1,54 @@
+"""The gate requests a job makes: at submit, when a worker claims it, between chunks, and before its output
+is recorded. The request is rebuilt from the job each time, so a revocation or a strike flag set since the
+last check is seen at the next one."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from likeness.jobs.models import Job, JobKind, LikenessModel
+from likeness.policy import vocabulary as vocab
+from likeness.policy.facts import GateRequest, ModelFacts
+from likeness.policy.models import Decision
+from likeness.policy.requests import gate_request_build
+from likeness.policy.selectors import performer_facts
+from likeness.policy.services import decision_make
+
+# A model trained on a performer's earlier films and used on footage they recorded now is both a digital
+# alteration of the new footage and an independently created replica (RULES.md, edge case 2).
+AGING_REPLICA_TYPES = [vocab.ReplicaType.DIGITAL_ALTERATION, vocab.ReplicaType.ICDR]
+TRAINING_REPLICA_TYPES = [vocab.ReplicaType.ICDR]
+
+
+def model_facts(model: LikenessModel) -> ModelFacts:
+    return ModelFacts(id=str(model.pk), performer_id=str(model.performer_id), training_grant_id=str(model.grant_id),
+                      status=model.status)
+
+
+def aging_use(job: Job, at: dt.datetime) -> str:
+    """De-aging when the target is younger than the performer is today, aging up otherwise."""
+    current_age = performer_facts(job.performer).age_on(at.date())
+    return vocab.Use.DE_AGING if job.params["target_age"] < current_age else vocab.Use.AGING_UP
+
+
+def job_gate_request(job: Job, *, at: dt.datetime | None = None) -> GateRequest:
+    at = at or timezone.now()
+    if job.kind == JobKind.TRAINING:
+        return gate_request_build(performer=job.performer, production=job.production, use=vocab.Use.TRAINING,
+                                  at=at, replica_types=job.params.get("replica_types", TRAINING_REPLICA_TYPES))
+    production = job.production
+    return gate_request_build(
+        performer=job.performer, production=production, use=aging_use(job, at), at=at,
+        depicted_age=int(round(job.params["target_age"])), media=list(production.release_media),
+        territories=list(production.release_territories), replica_types=AGING_REPLICA_TYPES,
+        model=model_facts(job.likeness_model) if job.likeness_model_id else None,
+    )
+
+
+def job_decide(*, job: Job, purpose: str, by: AbstractBaseUser | None) -> Decision:
+    decision = decision_make(request=job_gate_request(job), performer=job.performer, production=job.production,
+                             purpose=purpose, by=by)
+    job.decisions.add(decision)
+    return decision

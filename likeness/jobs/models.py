@@ -1,0 +1,126 @@
+"""Jobs and the per-performer models they build.
+
+A Job moves through: submitted -> denied | queued -> running -> (training) completed | (aging) rendered ->
+awaiting_approval -> released; or cancelled, failed, revoked. Every gate evaluation it went through is kept in
+`decisions`. A LikenessModel records the consent it was trained under and what it was trained on.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class ModelStatus(models.TextChoices):
+    TRAINING = "training", "Training"
+    READY = "ready", "Ready"
+    QUARANTINED = "quarantined", "Quarantined (its consent ended)"
+    DESTROYED = "destroyed", "Destroyed (weights deleted)"
+    FAILED = "failed", "Training failed"
+
+
+class LikenessModel(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    performer = models.ForeignKey("people.Performer", on_delete=models.PROTECT, related_name="likeness_models")
+    size = models.CharField(max_length=16)
+    status = models.CharField(max_length=16, choices=ModelStatus.choices, default=ModelStatus.TRAINING)
+    # Lineage: the consent and decision it was trained under, and what it was trained on.
+    grant = models.ForeignKey("consent.ConsentGrant", on_delete=models.PROTECT, related_name="likeness_models")
+    decision = models.ForeignKey("policy.Decision", on_delete=models.PROTECT, related_name="+")
+    reference_materials = models.ManyToManyField("people.ReferenceMaterial", related_name="likeness_models")
+    reference_sha256 = models.JSONField(default=list, help_text="SHA-256 of each reference file, as trained")
+    dataset_manifest_sha256 = models.CharField(max_length=64, blank=True)
+    checkpoint = models.FileField(upload_to="models/%Y/%m/", blank=True)
+    weights_sha256 = models.CharField(max_length=64, blank=True)
+    training_steps = models.PositiveIntegerField(default=0)
+    age_range = models.JSONField(default=list, blank=True)
+    engine_version = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    quarantined_at = models.DateTimeField(null=True, blank=True)
+    quarantine_reason = models.TextField(blank=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.performer} {self.size} model ({self.status})"
+
+
+class JobKind(models.TextChoices):
+    TRAINING = "training", "Training"
+    AGING = "aging", "Aging"
+
+
+class JobState(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    DENIED = "denied", "Denied by the gate"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed (model ready)"
+    RENDERED = "rendered", "Rendered"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    RELEASED = "released", "Released"
+    CANCELLED = "cancelled", "Cancelled"
+    FAILED = "failed", "Failed"
+    REVOKED = "revoked", "Stopped: consent no longer covers it"
+
+
+TERMINAL_STATES = frozenset({JobState.DENIED, JobState.COMPLETED, JobState.RELEASED, JobState.CANCELLED,
+                             JobState.FAILED, JobState.REVOKED})
+
+
+class Job(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=16, choices=JobKind.choices)
+    state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.SUBMITTED, db_index=True)
+    state_reason = models.TextField(blank=True)
+    performer = models.ForeignKey("people.Performer", on_delete=models.PROTECT, related_name="jobs")
+    production = models.ForeignKey("productions.Production", on_delete=models.PROTECT, related_name="jobs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    params = models.JSONField(default=dict)
+    # Training: its inputs, and the model it builds. Aging: the model it uses and the plate.
+    reference_materials = models.ManyToManyField("people.ReferenceMaterial", blank=True, related_name="jobs")
+    trained_model = models.OneToOneField(LikenessModel, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="training_job")
+    likeness_model = models.ForeignKey(LikenessModel, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="aging_jobs")
+    plate = models.FileField(upload_to="plates/%Y/%m/", blank=True)
+    plate_sha256 = models.CharField(max_length=64, blank=True)
+    output = models.OneToOneField("provenance.Output", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="job")
+    decisions = models.ManyToManyField("policy.Decision", related_name="jobs", blank=True)
+    submit_decision = models.ForeignKey("policy.Decision", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+")
+    # Progress, for the API and the pages.
+    stage = models.CharField(max_length=32, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    eta_seconds = models.FloatField(null=True, blank=True)
+    engine_seconds = models.FloatField(null=True, blank=True)
+    # Claiming: a worker owns the job while its heartbeat is fresh; `attempt` fences off a stale worker.
+    attempt = models.PositiveIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job {str(self.id)[:8]} ({self.state})"
+
+
+class JobLogLine(models.Model):
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="log_lines")
+    at = models.DateTimeField(auto_now_add=True)
+    level = models.CharField(max_length=8, default="info")
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["id"]

@@ -1,0 +1,62 @@
+"""Revocation and expiry propagate: queued jobs under the grant are cancelled, models trained under it are
+quarantined (weights deleted when the grant says so), and outputs already released keep their records,
+marked (provenance listens to the same signal). Running jobs stop at their next gate check (between chunks).
+All inside the revoking transaction."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.dispatch import receiver
+from django.utils import timezone
+
+from likeness.audit.services import audit_record
+from likeness.consent.models import ConsentGrant
+from likeness.consent.signals import grant_withdrawn
+from likeness.jobs.models import Job, JobState, LikenessModel, ModelStatus
+from likeness.jobs.services import job_log
+
+
+@receiver(grant_withdrawn, dispatch_uid="jobs.grant_withdrawn")
+def on_grant_withdrawn(sender: Any, grant: ConsentGrant, by: Any, reason: str, **kwargs: Any) -> None:
+    now = timezone.now()
+    why = f"consent {grant.label} ended: {reason}"
+    # Lock everything first, then write the audit events (the chain's head is always the last lock taken).
+    models = list(LikenessModel.objects.select_for_update(no_key=True).filter(
+        grant=grant, status__in=[ModelStatus.TRAINING, ModelStatus.READY]))
+    # PostgreSQL refuses FOR UPDATE with DISTINCT: select the ids first, then lock those rows.
+    ids = Job.objects.filter(Q(submit_decision__grants=grant) | Q(likeness_model__grant=grant),
+                             state__in=[JobState.SUBMITTED, JobState.QUEUED]).values("pk")
+    pending = list(Job.objects.select_for_update(no_key=True).filter(pk__in=ids))
+    for model in models:
+        model.status, model.quarantined_at, model.quarantine_reason = ModelStatus.QUARANTINED, now, why
+        model.save(update_fields=["status", "quarantined_at", "quarantine_reason"])
+    for job in pending:
+        job.state, job.state_reason, job.finished_at = JobState.CANCELLED, why, now
+        job.save(update_fields=["state", "state_reason", "finished_at"])
+        job_log(job, f"cancelled: {why}", "warning")
+    for model in models:
+        audit_record(actor=by, action="model.quarantined", obj=model, data={"grant": grant.pk, "reason": reason})
+        if grant.destroy_models_on_revocation and model.checkpoint:
+            _destroy_after_commit(model, by)
+    for job in pending:
+        audit_record(actor=by, action="job.cancelled", obj=job, data={"grant": grant.pk, "reason": reason})
+    # Outputs are marked by provenance's own listener of the same signal.
+
+
+def _destroy_after_commit(model: LikenessModel, by: Any) -> None:
+    """Delete the weights once the quarantine is committed (a rolled-back revocation must not lose them)."""
+    model_id = model.pk
+
+    def destroy() -> None:
+        with transaction.atomic():
+            fresh = LikenessModel.objects.select_for_update(no_key=True).get(pk=model_id)
+            if fresh.checkpoint:
+                fresh.checkpoint.delete(save=False)
+            fresh.status, fresh.destroyed_at = ModelStatus.DESTROYED, timezone.now()
+            fresh.save(update_fields=["checkpoint", "status", "destroyed_at"])
+            audit_record(actor=by, action="model.destroyed", obj=fresh,
+                         data={"weights_sha256": fresh.weights_sha256, "reason": fresh.quarantine_reason})
+
+    transaction.on_commit(destroy)

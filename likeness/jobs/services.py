@@ -1,0 +1,381 @@
+"""Writing jobs: submit (gated), claim, progress, finish, fail, stop on revocation, cancel, requeue.
+
+Worker-side services take the job id and the claim `attempt` they hold: a worker whose claim was taken over
+(its heartbeat went silent and the job was queued again) can no longer change the job.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from likeness.audit.services import audit_record
+from likeness.common.hashing import sha256_stream
+from likeness.jobs.gating import job_decide
+from likeness.jobs.models import TERMINAL_STATES, Job, JobKind, JobLogLine, JobState, LikenessModel, ModelStatus
+from likeness.organisations.models import VFX_ROLES, Role
+from likeness.organisations.selectors import user_org_ids
+from likeness.people.models import Performer, ReferenceMaterial
+from likeness.policy.models import Decision, DecisionPurpose
+from likeness.productions.models import Production
+
+log = logging.getLogger(__name__)
+MODEL_SIZES = ("tiny", "preview", "final")
+
+
+def _enqueue(job: Job) -> None:
+    """Send the job to the GPU queue once the transaction that queued it has committed."""
+    from likeness.jobs.tasks import run_job
+
+    job_id = str(job.pk)
+    transaction.on_commit(lambda: run_job.apply_async(args=[job_id], queue="gpu"))
+
+
+def _require_studio_vfx(user: AbstractBaseUser, production: Production) -> None:
+    if production.studio_id not in user_org_ids(user, VFX_ROLES):
+        raise PermissionDenied("only VFX staff of the production's studio may request jobs for it")
+
+
+def job_log(job: Job | str, message: str, level: str = "info") -> None:
+    JobLogLine.objects.create(job_id=getattr(job, "pk", job), message=message[:2000], level=level)
+
+
+def _gate_submission(job: Job, by: AbstractBaseUser) -> Job:
+    decision = job_decide(job=job, purpose=DecisionPurpose.SUBMIT, by=by)
+    job.submit_decision = decision
+    if decision.allowed:
+        job.state, job.queued_at = JobState.QUEUED, timezone.now()
+        job.save(update_fields=["submit_decision", "state", "queued_at"])
+        job_log(job, f"allowed by the gate ({decision.outcome}); queued")
+        _enqueue(job)
+    else:
+        job.state, job.state_reason, job.finished_at = JobState.DENIED, decision.explanation, timezone.now()
+        job.save(update_fields=["submit_decision", "state", "state_reason", "finished_at"])
+        job_log(job, decision.explanation, "warning")
+    audit_record(actor=by, action=f"job.{job.state}", obj=job,
+                 data={"kind": job.kind, "decision": str(decision.pk), "outcome": decision.outcome})
+    return job
+
+
+@transaction.atomic
+def job_submit_training(*, performer: Performer, production: Production, reference_materials: list[ReferenceMaterial],
+                        by: AbstractBaseUser, size: str = "preview", steps: int | None = None) -> Job:
+    _require_studio_vfx(by, production)
+    errors: dict[str, list[str]] = {}
+    if not reference_materials:
+        errors["reference_materials"] = ["choose at least one piece of reference material"]
+    foreign = [m.title for m in reference_materials if m.performer_id != performer.pk]
+    if foreign:
+        errors["reference_materials"] = [f"not footage of {performer}: {', '.join(foreign)}"]
+    missing = [m.title for m in reference_materials if not m.file]
+    if missing:
+        errors.setdefault("reference_materials", []).append(f"no file uploaded for: {', '.join(missing)}")
+    if size not in MODEL_SIZES:
+        errors["size"] = [f"choose one of {', '.join(MODEL_SIZES)}"]
+    if steps is not None and not 1 <= steps <= 200_000:
+        errors["steps"] = ["must be between 1 and 200000"]
+    if errors:
+        raise ValidationError(errors)
+    job = Job.objects.create(kind=JobKind.TRAINING, performer=performer, production=production, requested_by=by,
+                             params={"size": size, "steps": steps or settings.ENGINE_TRAIN_STEPS.get(size, 1500)})
+    job.reference_materials.set(reference_materials)
+    audit_record(actor=by, action="job.submitted", obj=job,
+                 data={"kind": job.kind, "params": job.params,
+                       "reference_sha256": [m.sha256 for m in reference_materials]})
+    return _gate_submission(job, by)
+
+
+def _probe_plate(path: Path) -> Any:
+    from engine.errors import EngineError  # torch-free modules: safe in the web process
+    from engine.media import probe
+
+    try:
+        info = probe(str(path))
+    except EngineError as exc:
+        raise ValidationError({"plate": [f"not a readable video: {exc}"]}) from exc
+    if info.frame_count <= 0:
+        raise ValidationError({"plate": ["the video has no frames"]})
+    return info
+
+
+@transaction.atomic
+def job_submit_aging(*, performer: Performer, production: Production, likeness_model: LikenessModel,
+                     plate: BinaryIO, plate_name: str, target_age: float, by: AbstractBaseUser,
+                     frame_start: int = 0, frame_end: int | None = None) -> Job:
+    """Validate everything that can be known now (400 on bad input), store the plate, then ask the gate."""
+    _require_studio_vfx(by, production)
+    errors: dict[str, list[str]] = {}
+    if likeness_model.performer_id != performer.pk:
+        errors["likeness_model"] = [f"this model is of another performer, not {performer}"]
+    elif likeness_model.status != ModelStatus.READY:
+        errors["likeness_model"] = [f"the model is {likeness_model.status}: only a ready model may be used"
+                                    + (f" ({likeness_model.quarantine_reason})" if likeness_model.quarantine_reason
+                                       else "")]
+    if not 0 <= target_age <= 120:
+        errors["target_age"] = ["must be between 0 and 120"]
+    if frame_start < 0 or (frame_end is not None and frame_end <= frame_start):
+        errors["frame_end"] = [f"the frame range {frame_start}-{frame_end} is empty or inverted"]
+    if errors:
+        raise ValidationError(errors)
+    size = plate.seek(0, 2) if hasattr(plate, "seek") else None
+    if size is not None and size > settings.PLATE_UPLOAD_MAX_BYTES:
+        raise ValidationError({"plate": [f"the file is {size / 1e9:.1f} GB; the limit is "
+                                         f"{settings.PLATE_UPLOAD_MAX_BYTES / 1e9:.1f} GB"]})
+    suffix = Path(plate_name).suffix.lower() or ".mp4"
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        plate.seek(0)
+        for chunk in iter(lambda: plate.read(1024 * 1024), b""):
+            tmp.write(chunk)
+        tmp.flush()
+        info = _probe_plate(Path(tmp.name))
+        stop = info.frame_count if frame_end is None else frame_end
+        if frame_start >= info.frame_count or stop > info.frame_count:
+            raise ValidationError({"frame_end": [f"the plate has {info.frame_count} frames (0-{info.frame_count}); "
+                                                 f"{frame_start}-{stop} requested"]})
+        job = Job(kind=JobKind.AGING, performer=performer, production=production, requested_by=by,
+                  likeness_model=likeness_model,
+                  params={"target_age": float(target_age), "frame_start": frame_start, "frame_end": stop,
+                          "frames": stop - frame_start, "fps": float(info.fps), "width": info.width,
+                          "height": info.height})
+        with open(tmp.name, "rb") as handle:
+            job.plate_sha256 = sha256_stream(handle)
+            job.plate.save(f"{job.pk}{suffix}", File(handle, name=f"{job.pk}{suffix}"), save=False)
+    try:
+        job.save()
+        audit_record(actor=by, action="job.submitted", obj=job,
+                     data={"kind": job.kind, "params": job.params, "plate_sha256": job.plate_sha256,
+                           "model": str(likeness_model.pk)})
+        return _gate_submission(job, by)
+    except Exception:
+        job.plate.delete(save=False)  # nothing half-written: the stored plate goes with the failed submission
+        raise
+
+
+@transaction.atomic
+def job_cancel(*, job: Job, by: AbstractBaseUser, reason: str = "") -> Job:
+    job = Job.objects.select_for_update(no_key=True).get(pk=job.pk)
+    if job.requested_by_id != by.pk and job.production.studio_id not in user_org_ids(by, VFX_ROLES):
+        raise PermissionDenied("only the requester or VFX staff of the studio may cancel this job")
+    if job.state in TERMINAL_STATES or job.state in (JobState.RENDERED, JobState.AWAITING_APPROVAL):
+        raise ValidationError({"state": [f"the job is {job.state}; it can no longer be cancelled"]})
+    job.state, job.state_reason, job.finished_at = JobState.CANCELLED, reason or "cancelled by the requester", timezone.now()
+    job.save(update_fields=["state", "state_reason", "finished_at"])
+    job_log(job, f"cancelled by {by.get_username()}: {job.state_reason}")
+    audit_record(actor=by, action="job.cancelled", obj=job, data={"reason": job.state_reason})
+    return job
+
+
+# ----- worker side --------------------------------------------------------------------------------------------
+
+def job_claim(*, job_id: str, worker: str) -> Job | None:
+    """Take a queued job (conditional UPDATE: of two workers, one wins). Returns None when not claimable."""
+    now = timezone.now()
+    with transaction.atomic():
+        taken = Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+            state=JobState.RUNNING, attempt=F("attempt") + 1, worker=worker[:200], heartbeat_at=now,
+            started_at=now, stage="starting")
+        if not taken:
+            return None
+        job = Job.objects.select_related("performer", "production", "likeness_model").get(pk=job_id)
+        job_log(job, f"claimed by {worker} (attempt {job.attempt})")
+        audit_record(actor=None, action="job.claimed", obj=job, data={"worker": worker, "attempt": job.attempt})
+    return job
+
+
+def _owned(job_id: str, attempt: int) -> Q:
+    return Q(pk=job_id, state=JobState.RUNNING, attempt=attempt)
+
+
+def job_heartbeat(*, job_id: str, attempt: int) -> bool:
+    return bool(Job.objects.filter(_owned(job_id, attempt)).update(heartbeat_at=timezone.now()))
+
+
+def job_progress(*, job_id: str, attempt: int, stage: str, done: int, total: int, eta: float | None) -> bool:
+    return bool(Job.objects.filter(_owned(job_id, attempt)).update(
+        stage=stage[:32], progress_done=max(0, done), progress_total=max(0, total), eta_seconds=eta,
+        heartbeat_at=timezone.now()))
+
+
+def job_unclaim(*, job_id: str, attempt: int, reason: str) -> bool:
+    """Give a claimed job back to the queue (the worker's task will retry it)."""
+    released = Job.objects.filter(_owned(job_id, attempt)).update(state=JobState.QUEUED, stage="requeued")
+    if released:
+        job_log(job_id, f"released by its worker: {reason}", "warning")
+    return bool(released)
+
+
+def job_still_owned(*, job_id: str, attempt: int) -> bool:
+    return Job.objects.filter(_owned(job_id, attempt)).exists()
+
+
+@transaction.atomic
+def job_stop(*, job_id: str, attempt: int, state: str, reason: str, decision: Decision | None = None) -> bool:
+    """End a running job as failed, revoked or cancelled (fenced by the claim attempt)."""
+    stopped = Job.objects.filter(_owned(job_id, attempt)).update(state=state, state_reason=reason[:4000],
+                                                               finished_at=timezone.now(), stage="stopped")
+    if stopped:
+        job = Job.objects.get(pk=job_id)
+        if job.trained_model_id:
+            LikenessModel.objects.filter(pk=job.trained_model_id, status=ModelStatus.TRAINING).update(
+                status=ModelStatus.FAILED)
+        job_log(job_id, f"{state}: {reason}", "error" if state == JobState.FAILED else "warning")
+        audit_record(actor=None, action=f"job.{state}", object_type="jobs.job", object_id=job_id,
+                     data={"reason": reason, "attempt": attempt,
+                           "decision": str(decision.pk) if decision is not None else None})
+    return bool(stopped)
+
+
+@transaction.atomic
+def job_start_training_model(*, job: Job, decision: Decision) -> LikenessModel:
+    """The model record exists from the moment training starts, with the consent it is trained under."""
+    grant = decision.grants.order_by("-version").first()
+    if job.trained_model_id:  # an earlier attempt's worker died mid-training: its model never became ready
+        LikenessModel.objects.filter(pk=job.trained_model_id, status=ModelStatus.TRAINING).update(
+            status=ModelStatus.FAILED, quarantine_reason=f"training attempt abandoned; retried as attempt {job.attempt}")
+    model = LikenessModel.objects.create(
+        performer=job.performer, size=job.params["size"], grant=grant, decision=decision,
+        reference_sha256=[m.sha256 for m in job.reference_materials.all()])
+    model.reference_materials.set(job.reference_materials.all())
+    Job.objects.filter(pk=job.pk).update(trained_model=model)
+    job.trained_model = model
+    audit_record(actor=None, action="model.training", obj=model,
+                 data={"job": str(job.pk), "grant": grant.pk if grant else None, "decision": str(decision.pk)})
+    return model
+
+
+def _lock_decision_grants(decision: Decision) -> None:
+    # Revocation locks the grant row too: the final check and a revocation cannot interleave. Every lock here
+    # is FOR NO KEY UPDATE: it still serialises writers, but not the foreign-key checks PostgreSQL runs at
+    # commit for rows that merely reference the grant (decisions, outputs), which FOR UPDATE would block.
+    from likeness.consent.models import ConsentGrant
+
+    list(ConsentGrant.objects.select_for_update(no_key=True).filter(pk__in=decision.grants.values("pk")))
+
+
+@transaction.atomic
+def job_finish_training(*, job_id: str, attempt: int, checkpoint: Path, meta: dict[str, Any],
+                        engine_seconds: float) -> bool:
+    job = Job.objects.select_for_update(no_key=True, of=("self",)).select_related("trained_model").get(pk=job_id)
+    if job.state != JobState.RUNNING or job.attempt != attempt:
+        return False
+    model = job.trained_model
+    _lock_decision_grants(model.decision)
+    decision = job_decide(job=job, purpose=DecisionPurpose.CHUNK, by=None)
+    if not decision.allowed:
+        job_stop(job_id=job_id, attempt=attempt, state=JobState.REVOKED, reason=decision.explanation, decision=decision)
+        return False
+    from likeness.jobs.storage import store_local_file
+
+    model.weights_sha256 = store_local_file(model.checkpoint, checkpoint, f"{model.pk}.safetensors")
+    model.dataset_manifest_sha256 = meta["dataset_manifest_sha256"]
+    model.training_steps, model.age_range = meta["steps"], list(meta["age_range"])
+    model.engine_version, model.status, model.ready_at = meta["engine_version"], ModelStatus.READY, timezone.now()
+    model.save()
+    Job.objects.filter(pk=job_id).update(state=JobState.COMPLETED, finished_at=timezone.now(), stage="done",
+                                         engine_seconds=engine_seconds, eta_seconds=0)
+    job_log(job_id, f"model {model.pk} ready (weights {model.weights_sha256[:12]}...)")
+    audit_record(actor=None, action="model.ready", obj=model,
+                 data={"weights_sha256": model.weights_sha256, "dataset_manifest_sha256": model.dataset_manifest_sha256,
+                       "job": job_id})
+    return True
+
+
+@transaction.atomic
+def job_finish_aging(*, job_id: str, attempt: int, rendered: Path, mime: str, engine_seconds: float,
+                     stats: dict[str, Any]) -> bool:
+    """Record the rendered output: only if this worker still owns the job and the gate still allows it."""
+    from likeness.provenance.services import output_register
+
+    job = (Job.objects.select_for_update(no_key=True, of=("self",))
+           .select_related("likeness_model", "performer", "production").get(pk=job_id))
+    if job.state != JobState.RUNNING or job.attempt != attempt:
+        return False
+    _lock_decision_grants(job.submit_decision)
+    decision = job_decide(job=job, purpose=DecisionPurpose.CHUNK, by=None)
+    if not decision.allowed:
+        job_stop(job_id=job_id, attempt=attempt, state=JobState.REVOKED, reason=decision.explanation, decision=decision)
+        return False
+    model = job.likeness_model
+    output = output_register(
+        job_ref=str(job.pk), decision=decision, performer=job.performer, production=job.production,
+        local_file=rendered, mime=mime, by=None, likeness_model_id=str(model.pk),
+        likeness_model_weights_sha256=model.weights_sha256, dataset_manifest_sha256=model.dataset_manifest_sha256,
+        reference_titles=list(model.reference_materials.values_list("title", flat=True)),
+        engine_version=model.engine_version,
+        parameters={"target_age": job.params["target_age"], "frame_start": job.params["frame_start"],
+                    "frame_end": job.params["frame_end"], "model_size": model.size},
+        source_sha256=job.plate_sha256, source_plate=job.plate.name, source_plate_mime=_plate_mime(job.plate.name),
+        fingerprint_now=False)
+    from likeness.provenance.tasks import output_fingerprint_task
+
+    output_id = str(output.pk)
+    transaction.on_commit(lambda: output_fingerprint_task.apply_async(args=[output_id], queue="default"))
+    Job.objects.filter(pk=job_id).update(state=JobState.AWAITING_APPROVAL, output=output, finished_at=timezone.now(),
+                                         stage="done", engine_seconds=engine_seconds, eta_seconds=0,
+                                         params={**job.params, "result": stats})
+    job_log(job_id, f"rendered {stats.get('frames_total')} frames ({stats.get('frames_passed_through')} without a "
+                    f"face passed through); output {output.pk} awaits approval")
+    audit_record(actor=None, action="job.rendered", object_type="jobs.job", object_id=job_id,
+                 data={"output": str(output.pk), "sha256": output.sha256, "decision": str(decision.pk)})
+    return True
+
+
+def _plate_mime(name: str) -> str:
+    return {".mov": "video/quicktime", ".mp4": "video/mp4", ".m4v": "video/mp4"}.get(Path(name).suffix.lower(),
+                                                                                     "video/mp4")
+
+
+def jobs_requeue_stale(*, now: dt.datetime | None = None) -> list[str]:
+    """Jobs whose worker stopped sending heartbeats (it died) go back to the queue."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.JOB_STALE_SECONDS)
+    requeued = []
+    for job in Job.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=cutoff).only("pk", "attempt", "worker"):
+        with transaction.atomic():
+            taken = Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempt=job.attempt,
+                                       heartbeat_at__lt=cutoff).update(state=JobState.QUEUED, stage="requeued",
+                                                                       queued_at=now)
+            if not taken:
+                continue
+            reason = f"worker {job.worker} went silent (no heartbeat since {cutoff:%H:%M:%S}); queued again"
+            job_log(job.pk, reason, "warning")
+            audit_record(actor=None, action="job.requeued", obj=job, data={"attempt": job.attempt, "reason": reason})
+            _enqueue(job)
+            requeued.append(str(job.pk))
+    return requeued
+
+
+def job_release(*, job: Job, by: AbstractBaseUser) -> Job:
+    """Sign and release an approved output: the gate is asked again, now, and must still allow the use.
+
+    Not one transaction: signing a large file must not hold database locks, and a refused release keeps its
+    audit event. The provenance service records the release; the job follows with a conditional update.
+    """
+    from likeness.provenance.services import output_sign_and_release
+
+    job = Job.objects.select_related("output", "production", "performer").get(pk=job.pk)
+    if job.production.studio_id not in user_org_ids(by, VFX_ROLES | {Role.LEGAL, Role.ADMIN}):
+        raise PermissionDenied("only VFX staff, legal or admins of the production's studio release its outputs")
+    if job.state != JobState.AWAITING_APPROVAL or job.output is None:
+        raise ValidationError({"state": [f"the job is {job.state}; only a rendered output awaiting release can be "
+                                         "released"]})
+    output = output_sign_and_release(output=job.output, by=by,
+                                     regate=lambda: job_decide(job=job, purpose=DecisionPurpose.RELEASE, by=by))
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk, state=JobState.AWAITING_APPROVAL).update(state=JobState.RELEASED,
+                                                                               finished_at=timezone.now())
+        job_log(job, f"released: signed output {output.sha256[:12]}... ({output.manifest_label})")
+        audit_record(actor=by, action="job.released", obj=job, data={"output": str(output.pk),
+                                                                      "sha256": output.sha256})
+    job.refresh_from_db()
+    return job

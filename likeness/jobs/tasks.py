@@ -1,0 +1,47 @@
+"""Celery tasks: thin wrappers that take ids and call the runner and services."""
+from __future__ import annotations
+
+from celery import shared_task
+from celery.signals import worker_process_init, worker_ready
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, soft_time_limit=settings.JOB_TIME_LIMIT_SECONDS,
+             time_limit=settings.JOB_TIME_LIMIT_SECONDS + 120)
+def run_job(self, job_id: str) -> str:  # noqa: ANN001
+    from likeness.jobs.runner import run_job as run
+
+    try:
+        return run(job_id, worker=self.request.hostname or "worker")
+    except (OperationalError, InterfaceError) as exc:
+        # The database was unreachable for a moment: try again (the claim makes a second run harmless).
+        raise self.retry(exc=exc, countdown=min(60, 2 ** self.request.retries)) from exc
+
+
+@shared_task
+def requeue_stale_jobs() -> list[str]:
+    from likeness.jobs.services import jobs_requeue_stale
+
+    return jobs_requeue_stale()
+
+
+@shared_task
+def expire_grants() -> int:
+    from likeness.consent.services import grants_expire
+
+    return len(grants_expire())
+
+
+@worker_ready.connect
+def _requeue_on_start(**kwargs: object) -> None:
+    """A worker that starts (e.g. replacing one that was killed) first puts orphaned jobs back in the queue."""
+    from likeness.jobs.services import jobs_requeue_stale
+
+    jobs_requeue_stale()
+
+
+@worker_process_init.connect
+def _load_engine(**kwargs: object) -> None:
+    """Workers load the engine (and torch) once at start, not inside the first job's time."""
+    import engine.api  # noqa: F401

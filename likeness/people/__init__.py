@@ -1,0 +1,1 @@
+"""Performers, who represents them, and the reference footage of them."""

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, BinaryIO
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+
+from likeness.audit.services import audit_record
+from likeness.common.hashing import sha256_stream
+from likeness.organisations.models import Organisation
+from likeness.people.models import Performer, ReferenceMaterial, Representation
+
+PERFORMER_FIELDS = ("legal_name", "professional_name", "date_of_birth", "date_of_death", "domicile",
+                    "union_memberships", "guardian_name")
+
+
+def _validate_performer(performer: Performer) -> None:
+    performer.full_clean()
+    today = dt.date.today()
+    if performer.date_of_birth > today:
+        raise ValidationError({"date_of_birth": "is in the future"})
+    if performer.date_of_death and performer.date_of_death > today:
+        raise ValidationError({"date_of_death": "is in the future"})
+
+
+@transaction.atomic
+def performer_create(*, by: AbstractBaseUser | None, representing: Organisation | None = None,
+                     representation_kind: str = "agency", **fields: Any) -> Performer:
+    unknown = set(fields) - set(PERFORMER_FIELDS)
+    if unknown:
+        raise ValidationError({k: "unknown field" for k in unknown})
+    performer = Performer(**fields)
+    _validate_performer(performer)
+    performer.save()
+    audit_record(actor=by, action="performer.created", obj=performer,
+                 data={f: getattr(performer, f) for f in PERFORMER_FIELDS})
+    if representing is not None:
+        representation_create(performer=performer, organisation=representing, kind=representation_kind, by=by)
+    return performer
+
+
+@transaction.atomic
+def performer_update(*, performer: Performer, by: AbstractBaseUser | None, **changes: Any) -> Performer:
+    unknown = set(changes) - set(PERFORMER_FIELDS)
+    if unknown:
+        raise ValidationError({k: "unknown field" for k in unknown})
+    before = {f: getattr(performer, f) for f in changes}
+    for name, value in changes.items():
+        setattr(performer, name, value)
+    _validate_performer(performer)
+    performer.save()
+    audit_record(actor=by, action="performer.updated", obj=performer,
+                 data={"before": before, "after": {f: getattr(performer, f) for f in changes}})
+    return performer
+
+
+@transaction.atomic
+def representation_create(*, performer: Performer, organisation: Organisation, kind: str,
+                          by: AbstractBaseUser | None, since: dt.date | None = None) -> Representation:
+    representation = Representation(performer=performer, organisation=organisation, kind=kind, since=since)
+    representation.full_clean()
+    representation.save()
+    audit_record(actor=by, action="representation.created", obj=representation,
+                 data={"performer": performer.pk, "organisation": organisation.pk, "kind": kind})
+    return representation
+
+
+@transaction.atomic
+def reference_material_create(*, performer: Performer, title: str, year: int, performer_age: int,
+                              rights_basis: str, by: AbstractBaseUser, file: BinaryIO | None = None,
+                              sha256: str = "") -> ReferenceMaterial:
+    """Register footage of a performer. With a file, its SHA-256 is computed here (a given one must match)."""
+    errors: dict[str, str] = {}
+    if file is not None:
+        computed = sha256_stream(file)
+        if sha256 and sha256.lower() != computed:
+            errors["sha256"] = f"does not match the uploaded file (file hashes to {computed})"
+        sha256 = computed
+    if not sha256:
+        errors["sha256"] = "give the file or its SHA-256"
+    elif len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256.lower()):
+        errors["sha256"] = "must be 64 hexadecimal characters"
+    # The age in the footage must agree with the date of birth (one year of slack: birthdays in the year).
+    born = performer.date_of_birth.year
+    if not year or year < born:
+        errors["year"] = f"is before the performer was born ({born})"
+    elif abs((year - born) - performer_age) > 1:
+        errors["performer_age"] = f"a performer born in {born} was {year - born - 1}-{year - born} in {year}"
+    if errors:
+        raise ValidationError(errors)
+    material = ReferenceMaterial(performer=performer, title=title, year=year, performer_age=performer_age,
+                                 rights_basis=rights_basis, sha256=sha256.lower(), created_by=by)
+    if file is not None:
+        material.file.save(getattr(file, "name", "reference.bin").rsplit("/", 1)[-1], File(file), save=False)
+    material.full_clean()
+    material.save()
+    audit_record(actor=by, action="reference_material.created", obj=material,
+                 data={"performer": performer.pk, "title": title, "year": year, "performer_age": performer_age,
+                       "rights_basis": rights_basis, "sha256": material.sha256})
+    return material

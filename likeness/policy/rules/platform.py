@@ -1,0 +1,88 @@
+"""Rules of the platform itself: deny by default, model lineage, split consent, minors and estates."""
+from __future__ import annotations
+
+from likeness.policy import vocabulary as vocab
+from likeness.policy.coverage import effective_status
+from likeness.policy.outcomes import Finding, Severity
+from likeness.policy.rules.base import RuleContext, labels, rule, structural_rule
+
+P = "platform"
+SRC = "Platform policy (DESIGN.md: the gate)"
+
+COVERAGE = structural_rule(
+    id="GATE-COVERAGE", title="Deny by default", source=SRC, source_kind=P, regimes={"PLATFORM"},
+    applies_when="every request",
+    requires="an active grant that covers every dimension: use, production, depicted age, media, territories, "
+             "term, replica type, and none of its prohibited content",
+    outcome="deny, naming the grant version that came closest and the dimension that failed",
+)
+SPLIT = structural_rule(
+    id="GATE-SPLIT-CONSENT", title="Alteration and replica consent both needed", source=SRC + "; RULES.md edge case 2",
+    source_kind=P, regimes={"PLATFORM"},
+    applies_when="a request needs several replica types (e.g. de-aging an on-set performance with a model "
+                 "built from earlier films: digital alteration + ICDR)",
+    requires="every replica type covered by an active grant",
+    outcome="needs review by legal when only some of the replica types are covered",
+)
+
+
+@rule(id="GATE-MODEL-LINEAGE", title="A model is used only while its training grant holds",
+      source=SRC + "; RULES.md edge case 1", source_kind=P, regimes={"PLATFORM"},
+      applies_when="a request runs a trained likeness model",
+      requires="the model is ready, of the same performer, and the grant it was trained under is still active "
+               "and allows training",
+      outcome="deny")
+def model_lineage(ctx: RuleContext) -> Finding | None:
+    model = ctx.request.model
+    if model is None:
+        return None
+    if model.performer_id != ctx.request.performer_id:
+        return Finding(Severity.DENY, f"model {model.id} belongs to another performer")
+    if model.status != "ready":
+        return Finding(Severity.DENY, f"model {model.id} is {model.status}, not ready")
+    training = next((g for g in ctx.facts.grants if g.id == model.training_grant_id), None)
+    if training is None:
+        return Finding(Severity.DENY, f"model {model.id} was trained under a grant that is not on file")
+    status = effective_status(training, ctx.day)
+    if status != "active" or vocab.Use.TRAINING not in training.uses:
+        return Finding(Severity.DENY, f"model {model.id} was trained under {training.label}, which is {status} "
+                                      "now; the model may not be used")
+    return Finding(Severity.INFO, f"model {model.id} was trained under {training.label}, still active")
+
+
+@rule(id="GATE-MINOR", title="Minors: guardian consent, no sexual depiction", source=SRC + "; RULES.md edge case 6",
+      source_kind=P, regimes={"PLATFORM"},
+      applies_when="the performer is under 18 on the day of use, or the depicted age is under 18",
+      requires="guardian consent recorded in the grant; no nudity or sexual content involving a minor, "
+               "including a minor aged up and an adult aged down",
+      outcome="deny")
+def minor(ctx: RuleContext) -> Finding | None:
+    is_minor = ctx.performer_age < 18
+    depicts_minor = ctx.request.depicted_age is not None and ctx.request.depicted_age < 18
+    if not (is_minor or depicts_minor):
+        return None
+    if set(ctx.request.content_tags) & vocab.SEXUAL_TAGS:
+        who = "the performer is a minor" if is_minor else f"the depicted age {ctx.request.depicted_age} is a minor's"
+        return Finding(Severity.DENY, f"{who}; nudity or sexual content is never allowed")
+    if is_minor:
+        missing = ctx.failing(lambda g: g.guardian_consent)
+        if missing:
+            return Finding(Severity.DENY, f"the performer is {ctx.performer_age}; {labels(missing)} has no guardian "
+                                          "consent")
+        return Finding(Severity.INFO, f"the performer is {ctx.performer_age}; guardian consent on file")
+    return Finding(Severity.INFO, "a minor is depicted; no sexual content requested")
+
+
+@rule(id="GATE-ESTATE", title="Deceased performers: estate consent unless consent in life continues",
+      source=SRC + "; RULES.md edge case 6", source_kind=P, regimes={"PLATFORM"},
+      applies_when="the performer has died",
+      requires="posthumous terms that let consent continue, or the estate's consent recorded in the grant",
+      outcome="deny")
+def estate(ctx: RuleContext) -> Finding | None:
+    if not ctx.deceased:
+        return None
+    missing = ctx.failing(lambda g: g.estate_consent or g.posthumous_terms == vocab.PosthumousTerms.CONTINUES)
+    if missing:
+        return Finding(Severity.DENY, f"the performer died on {ctx.facts.performer.date_of_death}; "
+                                      f"{labels(missing)} does not continue after death and has no estate consent")
+    return Finding(Severity.INFO, "the performer has died; consent continues or the estate consented")

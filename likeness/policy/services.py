@@ -1,0 +1,63 @@
+"""Running the gate for the platform: load facts, evaluate, persist the Decision with its audit event."""
+from __future__ import annotations
+
+import dataclasses
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from likeness.audit.services import audit_record
+from likeness.common.hashing import to_jsonable
+from likeness.consent.models import ConsentGrant
+from likeness.people.models import Performer
+from likeness.policy.facts import GateRequest, plain
+from likeness.policy.gate import evaluate
+from likeness.policy.models import Decision
+from likeness.policy.selectors import gate_facts
+from likeness.productions.models import Production
+
+
+@transaction.atomic
+def decision_make(
+    *,
+    request: GateRequest,
+    performer: Performer,
+    production: Production,
+    purpose: str,
+    by: AbstractBaseUser | None,
+) -> Decision:
+    """Evaluate `request` against the facts as they are now in the database and store the Decision.
+
+    Raises FactsError (a 400 for callers) when the request cannot be decided at all.
+    """
+    facts = gate_facts(performer=performer, production=production)
+    result = evaluate(request, facts)
+    decision = Decision(
+        purpose=purpose,
+        performer=performer,
+        production=production,
+        use=request.use,
+        outcome=str(result.outcome),
+        explanation=result.explanation,
+        lines=to_jsonable([dataclasses.asdict(line) for line in result.lines]),
+        obligations=to_jsonable([dataclasses.asdict(o) for o in result.obligations]),
+        regimes=list(result.regimes),
+        rule_pack_versions=result.rule_pack_versions,
+        nearest_grant=to_jsonable(result.nearest_grant),
+        request=to_jsonable(plain(request)),
+        facts=to_jsonable(plain(facts)),
+        inputs_sha256=result.inputs_sha256,
+        requested_by=by,
+    )
+    decision.save()
+    if result.grant_ids:
+        decision.grants.set(ConsentGrant.objects.filter(pk__in=[int(g) for g in result.grant_ids]))
+    audit_record(
+        actor=by,
+        action="decision.made",
+        obj=decision,
+        data={"purpose": purpose, "outcome": decision.outcome, "use": request.use,
+              "performer": performer.pk, "production": production.pk, "grants": list(result.grant_ids),
+              "inputs_sha256": result.inputs_sha256, "rule_packs": result.rule_pack_versions},
+    )
+    return decision

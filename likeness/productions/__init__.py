@@ -1,0 +1,1 @@
+"""Productions: the governing agreement, jurisdictions, release plan and labour-action status."""

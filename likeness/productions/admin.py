@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from likeness.common.admin import AuditedAdmin
+from likeness.productions.models import Production
+
+
+@admin.register(Production)
+class ProductionAdmin(AuditedAdmin):
+    list_display = ("title", "studio", "agreement", "labour_action")
+    list_filter = ("agreement", "labour_action")

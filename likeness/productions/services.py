@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from likeness.audit.services import audit_record
+from likeness.policy.regimes import SELECTABLE_PACKS
+from likeness.productions.models import Production
+
+EDITABLE = ("title", "agreement", "jurisdictions", "release_territories", "release_media", "extra_rule_packs")
+
+
+def _validate(production: Production) -> None:
+    production.full_clean()
+    unknown = set(production.extra_rule_packs) - SELECTABLE_PACKS
+    if unknown:
+        raise ValidationError({"extra_rule_packs": f"unknown pack(s): {', '.join(sorted(unknown))}; "
+                                                   f"selectable: {', '.join(sorted(SELECTABLE_PACKS))}"})
+
+
+@transaction.atomic
+def production_create(*, by: AbstractBaseUser | None, **fields: Any) -> Production:
+    production = Production(**fields)
+    _validate(production)
+    production.save()
+    audit_record(actor=by, action="production.created", obj=production,
+                 data={"title": production.title, "studio": production.studio_id,
+                       **{f: getattr(production, f) for f in EDITABLE[1:]}})
+    return production
+
+
+@transaction.atomic
+def production_update(*, production: Production, by: AbstractBaseUser | None, **changes: Any) -> Production:
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError({k: "cannot be changed here" for k in unknown})
+    before = {f: getattr(production, f) for f in changes}
+    for name, value in changes.items():
+        setattr(production, name, value)
+    _validate(production)
+    production.save()
+    audit_record(actor=by, action="production.updated", obj=production,
+                 data={"before": before, "after": changes})
+    return production
+
+
+@transaction.atomic
+def production_set_labour_action(*, production: Production, active: bool, by: AbstractBaseUser | None,
+                                 note: str = "") -> Production:
+    """Set or clear the strike flag; the gate denies replica use while it is set."""
+    production = Production.objects.select_for_update(no_key=True).get(pk=production.pk)
+    production.labour_action = active
+    production.labour_action_since = timezone.now() if active else None
+    production.save(update_fields=["labour_action", "labour_action_since", "updated_at"])
+    audit_record(actor=by, action="production.labour_action_set" if active else "production.labour_action_cleared",
+                 obj=production, data={"note": note})
+    return production

@@ -1,0 +1,268 @@
+"""The platform's signing CA: a root, an intermediate and end-entity signing certificates, as files.
+
+Layout under settings.PKI_DIR (directory 0700, every key 0600):
+
+    root.key.pem  root.cert.pem                      the trust anchor (keep the key offline after pki_init)
+    intermediate.key.pem  intermediate.cert.pem      issues signing certificates (pki_rotate uses it)
+    signing/<serial>.key.pem  .cert.pem  .chain.pem  one set per signing certificate, never deleted
+    active                                           serial (hex) of the signing certificate in use
+    anchors.pem                                      root (+ intermediate): what auditors trust
+
+The profile is the one c2pa-rs accepts (see shared FACTS): ES256 on P-256, end-entity issued by a CA,
+keyUsage digitalSignature (critical), extendedKeyUsage emailProtection + documentSigning + the C2PA OID,
+authority and subject key identifiers, basicConstraints CA:FALSE, chain PEM end-entity first, PKCS#8 key.
+
+This module holds no Django models so the signing code in a worker can use it without the database.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+
+C2PA_SIGNING_EKU = ObjectIdentifier("1.3.6.1.4.1.62558.2.1")
+DOCUMENT_SIGNING_EKU = ObjectIdentifier("1.3.6.1.4.1.311.10.3.12")  # Microsoft documentSigning
+
+ROOT_DAYS = 25 * 365
+INTERMEDIATE_DAYS = 20 * 365
+# Without a timestamp authority a signed file turns Invalid (signingCredential.expired) the day its signing
+# certificate expires, so the certificate must outlive the files' useful life: ten years. With a TSA the
+# timestamp proves the signature was made while the certificate was valid, so a short life (one year,
+# rotated) limits what a stolen key can sign. docs/provenance.md explains the trade-off.
+SIGNING_DAYS_WITHOUT_TSA = 10 * 365
+SIGNING_DAYS_WITH_TSA = 365
+# Certificates start a little in the past so clocks that lag slightly still accept them.
+BACKDATE = dt.timedelta(minutes=5)
+
+
+class PkiError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class SigningIdentity:
+    """One signing certificate on disk."""
+
+    serial: str  # hex
+    key_path: Path
+    cert_path: Path
+    chain_path: Path
+
+    def chain_pem(self) -> bytes:
+        return self.chain_path.read_bytes()
+
+    def key_pem(self) -> bytes:
+        return self.key_path.read_bytes()
+
+    def certificate(self) -> x509.Certificate:
+        return x509.load_pem_x509_certificate(self.cert_path.read_bytes())
+
+
+def pki_dir(base: Path | None = None) -> Path:
+    if base is not None:
+        return Path(base)
+    from django.conf import settings
+
+    return Path(settings.PKI_DIR)
+
+
+def default_signing_days(tsa_url: str | None = None) -> int:
+    if tsa_url is None:
+        from django.conf import settings
+
+        tsa_url = settings.TSA_URL
+    return SIGNING_DAYS_WITH_TSA if tsa_url else SIGNING_DAYS_WITHOUT_TSA
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Create a file readable only by its owner; the mode is set at creation, never widened in between."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(path, 0o600)
+
+
+def _write_public(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def cert_pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def _name(common_name: str, org: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def make_ca(*, common_name: str, org: str, days: int, issuer_key: ec.EllipticCurvePrivateKey | None = None,
+            issuer_cert: x509.Certificate | None = None, path_length: int | None = None,
+            not_before: dt.datetime | None = None) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A CA certificate: self-signed root when no issuer is given, otherwise an intermediate."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    start = not_before or (_now() - BACKDATE)
+    subject = _name(common_name, org)
+    signing_key = issuer_key or key
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_cert.subject if issuer_cert else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                     crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()),
+                       critical=False)
+    )
+    return key, builder.sign(signing_key, hashes.SHA256())
+
+
+def make_signing_cert(*, common_name: str, org: str, days: int, issuer_key: ec.EllipticCurvePrivateKey,
+                      issuer_cert: x509.Certificate, not_before: dt.datetime | None = None,
+                      not_after: dt.datetime | None = None) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """An end-entity certificate with the profile c2pa-rs accepts for signing manifests."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    start = not_before or (_now() - BACKDATE)
+    end = not_after or (start + dt.timedelta(days=days))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name, org))
+        .issuer_name(issuer_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING_EKU,
+                                              C2PA_SIGNING_EKU]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+                       critical=False)
+        .sign(issuer_key, hashes.SHA256())
+    )
+    return key, cert
+
+
+# --- the platform's CA on disk -------------------------------------------------------------------------------
+
+ORG = "Likeness Platform"
+
+
+def ca_exists(base: Path | None = None) -> bool:
+    d = pki_dir(base)
+    return (d / "root.key.pem").exists() or (d / "root.cert.pem").exists()
+
+
+def pki_create(*, base: Path | None = None, org: str = ORG, signing_days: int | None = None) -> SigningIdentity:
+    """Create the root, the intermediate and a first signing certificate. Refuses to replace an existing CA:
+    files signed under it would no longer verify against new anchors."""
+    d = pki_dir(base)
+    if ca_exists(d):
+        raise PkiError(f"a CA already exists in {d}; refusing to overwrite it (use pki_rotate for a new "
+                       "signing certificate)")
+    d.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(d, 0o700)
+    root_key, root = make_ca(common_name=f"{org} Root CA", org=org, days=ROOT_DAYS, path_length=1)
+    int_key, inter = make_ca(common_name=f"{org} Intermediate CA", org=org, days=INTERMEDIATE_DAYS,
+                             issuer_key=root_key, issuer_cert=root, path_length=0)
+    _write_private(d / "root.key.pem", key_pem(root_key))
+    _write_public(d / "root.cert.pem", cert_pem(root))
+    _write_private(d / "intermediate.key.pem", key_pem(int_key))
+    _write_public(d / "intermediate.cert.pem", cert_pem(inter))
+    _write_public(d / "anchors.pem", cert_pem(root) + cert_pem(inter))
+    return pki_issue_signing(base=d, org=org, days=signing_days)
+
+
+def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise PkiError(f"{path} is not an EC key")
+    return key
+
+
+def load_cert(path: Path) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(path.read_bytes())
+
+
+def pki_issue_signing(*, base: Path | None = None, org: str = ORG, days: int | None = None,
+                      not_before: dt.datetime | None = None, not_after: dt.datetime | None = None,
+                      activate: bool = True) -> SigningIdentity:
+    """Issue a signing certificate from the intermediate and (by default) make it the active one.
+
+    Earlier certificates and keys stay on disk: files they signed still chain to the same anchors.
+    """
+    d = pki_dir(base)
+    if not (d / "intermediate.key.pem").exists():
+        raise PkiError(f"no CA in {d}: run `python manage.py pki_init` first")
+    int_key = _load_key(d / "intermediate.key.pem")
+    inter = load_cert(d / "intermediate.cert.pem")
+    key, cert = make_signing_cert(common_name=f"{org} Output Signing", org=org,
+                                  days=days or default_signing_days(), issuer_key=int_key, issuer_cert=inter,
+                                  not_before=not_before, not_after=not_after)
+    serial = format(cert.serial_number, "x")
+    sd = d / "signing"
+    sd.mkdir(mode=0o700, exist_ok=True)
+    ident = SigningIdentity(serial=serial, key_path=sd / f"{serial}.key.pem", cert_path=sd / f"{serial}.cert.pem",
+                            chain_path=sd / f"{serial}.chain.pem")
+    _write_private(ident.key_path, key_pem(key))
+    _write_public(ident.cert_path, cert_pem(cert))
+    # c2pa-rs wants the end-entity certificate first, then its issuers up to (not including) the root.
+    _write_public(ident.chain_path, cert_pem(cert) + cert_pem(inter))
+    if activate:
+        _write_public(d / "active", serial.encode() + b"\n")
+    return ident
+
+
+def signing_identity(*, base: Path | None = None, serial: str | None = None) -> SigningIdentity:
+    d = pki_dir(base)
+    if serial is None:
+        active = d / "active"
+        if not active.exists():
+            raise PkiError(f"no active signing certificate in {d}: run `python manage.py pki_init`")
+        serial = active.read_text().strip()
+    sd = d / "signing"
+    ident = SigningIdentity(serial=serial, key_path=sd / f"{serial}.key.pem", cert_path=sd / f"{serial}.cert.pem",
+                            chain_path=sd / f"{serial}.chain.pem")
+    if not ident.key_path.exists():
+        raise PkiError(f"signing certificate {serial} has no key in {sd}")
+    return ident
+
+
+def trust_anchors_pem(base: Path | None = None) -> bytes:
+    """What verifiers trust: the root and the intermediate (both CAs of the platform)."""
+    d = pki_dir(base)
+    path = d / "anchors.pem"
+    if not path.exists():
+        raise PkiError(f"no trust anchors in {d}: run `python manage.py pki_init`")
+    return path.read_bytes()

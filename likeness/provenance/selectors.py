@@ -1,0 +1,162 @@
+"""Reading provenance: which outputs a user may see, registry lookups, and verification with linked records."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from likeness.consent.models import ConsentGrant, GrantStatus
+from likeness.consent.selectors import grant_effective_status
+from likeness.organisations.models import Role
+from likeness.organisations.selectors import user_org_ids, user_roles
+from likeness.people.selectors import performers_managed_by
+from likeness.policy.models import Decision
+from likeness.provenance import fingerprint as fp
+from likeness.provenance import pki
+from likeness.provenance.models import Output, SigningCertificate
+from likeness.provenance.verification import VerificationReport, verify_stream
+
+
+def outputs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Output]:
+    """Auditors and operators: all. The performer's reps and legal: theirs. Studio staff: their productions'."""
+    qs = Output.objects.select_related("performer", "production", "decision", "grant", "signed_by_certificate")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser or Role.AUDITOR in user_roles(user):
+        return qs
+    studio_orgs = user_org_ids(user, {Role.LEGAL, Role.ADMIN, Role.VFX_ARTIST, Role.VFX_SUPERVISOR})
+    return qs.filter(Q(performer__in=performers_managed_by(user).values("pk"))
+                     | Q(production__studio_id__in=studio_orgs))
+
+
+def outputs_by_sha256(sha256: str, qs: QuerySet[Output] | None = None) -> QuerySet[Output]:
+    """The signed file's hash, or the unsigned render's (a leaked render is found too)."""
+    qs = Output.objects.all() if qs is None else qs
+    sha256 = sha256.strip().lower()
+    return qs.filter(Q(sha256=sha256) | Q(rendered_sha256=sha256))
+
+
+@dataclass(frozen=True)
+class FingerprintMatch:
+    output: Output
+    distance: float
+
+
+def outputs_by_fingerprint(fingerprint: str, qs: QuerySet[Output] | None = None, *,
+                           max_bits: float = fp.MATCH_BITS, limit: int = 5) -> list[FingerprintMatch]:
+    """Nearest outputs by content fingerprint (mean Hamming distance of sampled frames), closest first.
+
+    A linear scan: the registry holds one row per released shot (thousands), and each comparison is a few
+    integer XORs. An index (e.g. multi-index hashing on the first frame's bits) would be the next step.
+    """
+    qs = Output.objects.all() if qs is None else qs
+    wanted = fp.decode(fingerprint)
+    if not wanted:
+        return []
+    matches = []
+    for output in qs.exclude(fingerprint="").only("id", "fingerprint").iterator(chunk_size=2000):
+        d = fp.distance(wanted, output.fingerprint)
+        if d <= max_bits:
+            matches.append((d, output.pk))
+    matches.sort()
+    rows = {o.pk: o for o in qs.filter(pk__in=[pk for _, pk in matches[:limit]])}
+    return [FingerprintMatch(rows[pk], d) for d, pk in matches[:limit] if pk in rows]
+
+
+def certificate_for_serial(serial: str | None) -> SigningCertificate | None:
+    """c2pa-rs reports the signer's serial in decimal; the registry stores hex."""
+    if not serial:
+        return None
+    try:
+        hex_serial = format(int(str(serial)), "x")
+    except ValueError:
+        hex_serial = str(serial).lower()
+    return SigningCertificate.objects.filter(serial=hex_serial).first()
+
+
+def _decision_summary(decision: Decision) -> dict[str, Any]:
+    return {"id": str(decision.pk), "purpose": decision.purpose, "use": decision.use, "outcome": decision.outcome,
+            "explanation": decision.explanation, "obligations": decision.obligations,
+            "rule_pack_versions": decision.rule_pack_versions, "created_at": decision.created_at}
+
+
+def grant_summary(grant: ConsentGrant) -> dict[str, Any]:
+    """No compensation terms: this leaves the platform in reports and bundles."""
+    now_status = grant_effective_status(grant)
+    latest = ConsentGrant.objects.filter(family=grant.family).order_by("-version").first()
+    return {"id": grant.pk, "family": str(grant.family), "version": grant.version, "status_now": now_status,
+            "active_now": now_status == GrantStatus.ACTIVE, "revoked_at": grant.revoked_at,
+            "revocation_reason": grant.revocation_reason, "superseded_at": grant.superseded_at,
+            "latest_version": latest.version if latest else grant.version,
+            "latest_version_status": grant_effective_status(latest) if latest else now_status,
+            "document_sha256": grant.document_sha256, "term_start": grant.term_start, "term_end": grant.term_end,
+            "uses": grant.uses, "depicted_age_min": grant.depicted_age_min, "depicted_age_max": grant.depicted_age_max,
+            "media": grant.media, "territories": grant.territories, "replica_types": grant.replica_types}
+
+
+def output_summary(output: Output) -> dict[str, Any]:
+    return {"id": str(output.pk), "status": output.status, "sha256": output.sha256,
+            "rendered_sha256": output.rendered_sha256, "manifest_label": output.manifest_label,
+            "released_at": output.released_at, "approved_at": output.approved_at,
+            "consent_revoked_at": output.consent_revoked_at, "consent_note": output.consent_note,
+            "job": output.job_ref, "model": output.likeness_model_id,
+            "weights_sha256": output.likeness_model_weights_sha256, "performer": str(output.performer.public_id),
+            "production": output.production.title}
+
+
+def linked_records(report: VerificationReport) -> dict[str, Any] | None:
+    """The platform's records a manifest points to, only when a certificate the platform issued signed it."""
+    cert = certificate_for_serial((report.signer or {}).get("cert_serial_number"))
+    if cert is None:
+        return None
+    claim = report.consent or {}
+    links: dict[str, Any] = {"certificate": {"serial": cert.serial, "fingerprint": cert.fingerprint_sha256,
+                                             "not_after": cert.not_after, "active": cert.active}}
+    if report.state not in ("Trusted", "Valid"):
+        links["caution"] = ("the manifest names these records but fails validation: the file or its manifest "
+                            "changed after signing")
+    decision = Decision.objects.filter(pk=claim.get("decision_id")).first() if claim.get("decision_id") else None
+    links["decision"] = _decision_summary(decision) if decision else None
+    grant = ConsentGrant.objects.filter(pk=claim.get("grant_id")).first() if str(claim.get("grant_id", "")).isdigit() \
+        else None
+    links["grant"] = grant_summary(grant) if grant else None
+    output = Output.objects.filter(pk=claim.get("output_id")).first() if claim.get("output_id") else None
+    if output is None and report.active_manifest:
+        output = Output.objects.filter(manifest_label=report.active_manifest).first()
+    links["output"] = output_summary(output) if output else None
+    return links
+
+
+def verify_upload(stream: IO[bytes], *, name: str = "", anchors_pem: str | None = None) -> dict[str, Any]:
+    """Verify an uploaded file against the platform's anchors and add what the registry knows about it."""
+    if anchors_pem is None:
+        try:
+            anchors_pem = pki.trust_anchors_pem().decode()
+        except pki.PkiError:
+            anchors_pem = None  # no CA yet: nothing can be Trusted, files still read Valid or Invalid
+    path = stream.temporary_file_path() if hasattr(stream, "temporary_file_path") else None
+    report = verify_stream(stream, anchors_pem=anchors_pem, name=name, path=path)
+    result = report.as_dict()
+    result["checked_at"] = timezone.now()
+    result["platform"] = linked_records(report)
+    result["registry"] = registry_lookup(stream, sha256=report.sha256, mime=report.mime)
+    return result
+
+
+def registry_lookup(stream: IO[bytes], *, sha256: str, mime: str) -> dict[str, Any]:
+    """Find the output record: by exact hash first, else by the content fingerprint."""
+    exact = list(outputs_by_sha256(sha256).select_related("performer", "production")[:5])
+    if exact:
+        return {"matched_by": "sha256", "outputs": [{**output_summary(o), "distance": 0} for o in exact]}
+    try:
+        print_ = fp.fingerprint_stream(stream, mime)
+    except Exception:  # noqa: BLE001 - undecodable content has no fingerprint; the answer says so
+        return {"matched_by": None, "outputs": [], "note": "the content could not be decoded for a fingerprint"}
+    matches = outputs_by_fingerprint(print_)
+    if not matches:
+        return {"matched_by": None, "outputs": [], "fingerprint": print_}
+    return {"matched_by": "fingerprint", "fingerprint": print_,
+            "outputs": [{**output_summary(m.output), "distance": round(m.distance, 2)} for m in matches]}

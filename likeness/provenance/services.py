@@ -1,0 +1,392 @@
+"""Writing provenance records: signing certificates, the output registry, approval and signed release.
+
+Every function runs in one transaction with its audit event. Slow work (signing a large file) happens outside
+the transaction so no row lock is held for minutes; the release is then recorded only if nothing changed.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from likeness.audit.services import audit_record
+from likeness.common.hashing import sha256_stream
+from likeness.consent.models import ConsentGrant, GrantStatus
+from likeness.consent.selectors import grant_effective_status
+from likeness.people.models import Performer
+from likeness.people.selectors import user_manages_performer
+from likeness.policy.models import Decision
+from likeness.productions.models import Production
+from likeness.provenance import pki
+from likeness.provenance.fingerprint import fingerprint_path
+from likeness.provenance.models import Output, OutputStatus, SigningCertificate
+from likeness.provenance.signing import SUPPORTED_MIMES, OutputClaim, SignedFile, SigningError, sign_output
+
+EXTENSIONS = {"video/mp4": ".mp4", "image/png": ".png", "image/jpeg": ".jpg"}
+# Obligation codes that say a person acting for the performer must approve before release. The platform asks
+# for that approval for every output anyway (see docs/provenance.md); the code makes the reason explicit.
+APPROVAL_OBLIGATIONS = frozenset({"talent_approval", "approval_before_release"})
+
+
+# --- signing certificates -------------------------------------------------------------------------------------
+
+def _cert_fields(cert: x509.Certificate) -> dict[str, Any]:
+    return {
+        "serial": format(cert.serial_number, "x"),
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "not_before": cert.not_valid_before_utc,
+        "not_after": cert.not_valid_after_utc,
+        "fingerprint_sha256": pki.fingerprint(cert),
+        "certificate_pem": pki.cert_pem(cert).decode(),
+    }
+
+
+@transaction.atomic
+def signing_certificate_register(*, identity: pki.SigningIdentity, by: AbstractBaseUser | None,
+                                 activate: bool = True) -> SigningCertificate:
+    """Record a certificate issued on disk; the active one is the one outputs are signed with."""
+    fields = _cert_fields(identity.certificate())
+    if activate:
+        for old in SigningCertificate.objects.select_for_update(no_key=True).filter(active=True):
+            old.active, old.retired_at = False, timezone.now()
+            old.save(update_fields=["active", "retired_at"])
+    cert, _ = SigningCertificate.objects.update_or_create(serial=fields["serial"],
+                                                          defaults={**fields, "active": activate})
+    audit_record(actor=by, action="pki.signing_certificate_issued", obj=cert,
+                 data={"serial": cert.serial, "fingerprint": cert.fingerprint_sha256, "not_after": cert.not_after,
+                       "active": activate})
+    return cert
+
+
+def pki_initialise(*, by: AbstractBaseUser | None = None, base: Path | None = None,
+                   signing_days: int | None = None) -> SigningCertificate:
+    """Create the CA and the first signing certificate (refuses when a CA exists), and record it."""
+    try:
+        identity = pki.pki_create(base=base, signing_days=signing_days)
+    except pki.PkiError as exc:
+        raise ValidationError({"pki": [str(exc)]}) from exc
+    return signing_certificate_register(identity=identity, by=by)
+
+
+def pki_rotate(*, by: AbstractBaseUser | None = None, base: Path | None = None,
+               days: int | None = None) -> SigningCertificate:
+    """Issue a new signing certificate and make it active. Earlier ones keep verifying: same anchors."""
+    try:
+        identity = pki.pki_issue_signing(base=base, days=days)
+    except pki.PkiError as exc:
+        raise ValidationError({"pki": [str(exc)]}) from exc
+    return signing_certificate_register(identity=identity, by=by)
+
+
+def _certificate_for(signed: SignedFile) -> SigningCertificate:
+    cert = SigningCertificate.objects.filter(serial=signed.certificate_serial).first()
+    if cert is None:  # issued on disk by another process (pki_rotate on another host) and not yet recorded
+        cert = signing_certificate_register(identity=pki.signing_identity(serial=signed.certificate_serial),
+                                            by=None, activate=False)
+    return cert
+
+
+# --- registering outputs --------------------------------------------------------------------------------------
+
+def _grant_of(decision: Decision) -> ConsentGrant:
+    grant = decision.grants.order_by("-version").first()
+    if grant is None:
+        raise ValidationError({"decision": ["the decision names no consent grant: nothing covers this output"]})
+    return grant
+
+
+@transaction.atomic
+def output_register(
+    *,
+    decision: Decision,
+    performer: Performer,
+    production: Production,
+    local_file: Path,
+    mime: str,
+    by: AbstractBaseUser | None,
+    job_ref: str = "",
+    likeness_model_id: str = "",
+    likeness_model_weights_sha256: str = "",
+    source_sha256: str = "",
+    dataset_manifest_sha256: str = "",
+    reference_titles: Sequence[str] = (),
+    engine_name: str = "likeness-engine",
+    engine_version: str = "",
+    parameters: dict[str, Any] | None = None,
+    source_plate: str | Path = "",
+    source_plate_mime: str = "",
+    fingerprint_now: bool = True,
+) -> Output:
+    """Record a rendered (unsigned) output awaiting approval. The file is copied into storage.
+
+    `source_plate`: a storage name (e.g. the job's plate FileField name) or a local path; it becomes the parent
+    ingredient when the output is signed.
+    """
+    if mime not in SUPPORTED_MIMES:
+        raise ValidationError({"mime": [f"{mime} cannot be signed; supported: {', '.join(sorted(SUPPORTED_MIMES))}"]})
+    if not decision.allowed:
+        raise ValidationError({"decision": [f"the gate did not allow this use: {decision.explanation}"]})
+    if decision.performer_id != performer.pk or decision.production_id != production.pk:
+        raise ValidationError({"decision": ["the decision is about another performer or production"]})
+    local_file = Path(local_file)
+    grant = _grant_of(decision)
+    with open(local_file, "rb") as fh:
+        digest = sha256_stream(fh)
+        size = os.fstat(fh.fileno()).st_size
+        # Fingerprinting decodes the whole video: callers on a latency-critical path (a worker finishing a
+        # job) defer it to the default queue (output_fingerprint_task) instead of waiting for it here.
+        fp = _fingerprint_or_blank(local_file, mime) if fingerprint_now else ""
+        output = Output(
+            job_ref=job_ref, sha256=digest, rendered_sha256=digest, mime=mime, size=size, fingerprint=fp,
+            decision=decision, grant=grant, performer=performer, production=production,
+            likeness_model_id=likeness_model_id, likeness_model_weights_sha256=likeness_model_weights_sha256,
+            dataset_manifest_sha256=dataset_manifest_sha256, reference_titles=list(reference_titles),
+            engine_name=engine_name, engine_version=engine_version, parameters=parameters or {},
+            source_sha256=source_sha256, source_plate_name=str(source_plate), source_plate_mime=source_plate_mime,
+            created_by=by,
+        )
+        output.file.save(f"rendered/{output.id}{EXTENSIONS[mime]}", File(fh), save=False)
+    output.rendered_name = output.file.name
+    output.save()
+    audit_record(actor=by, action="output.registered", obj=output,
+                 data={"sha256": digest, "mime": mime, "size": size, "decision": str(decision.pk),
+                       "grant": grant.pk, "grant_version": grant.version, "job": job_ref,
+                       "model": likeness_model_id, "weights_sha256": likeness_model_weights_sha256})
+    return output
+
+
+def _fingerprint_or_blank(path: Path, mime: str) -> str:
+    try:
+        return fingerprint_path(path, mime)
+    except Exception:  # noqa: BLE001 - a file the decoders cannot read still gets a record, without fingerprint
+        return ""
+
+
+def output_fingerprint(*, output: Output) -> Output:
+    """Fill in a deferred fingerprint (of the file as it is now: the render, or the signed file)."""
+    if output.fingerprint:
+        return output
+    ext = EXTENSIONS[output.mime]
+    with _local(output.file.name, ext) as path:
+        fp = _fingerprint_or_blank(path, output.mime)
+    Output.objects.filter(pk=output.pk, fingerprint="").update(fingerprint=fp)
+    output.fingerprint = fp
+    return output
+
+
+def _require_rep(user: AbstractBaseUser, output: Output, verb: str) -> None:
+    if not user_manages_performer(user, output.performer):
+        raise PermissionDenied(f"only a talent rep or legal of an organisation representing the performer may "
+                               f"{verb} an output")
+
+
+def _note(note: str, field: str) -> str:
+    if not note or not note.strip():
+        raise ValidationError({field: ["say why (the note is part of the record)"]})
+    return note.strip()
+
+
+@transaction.atomic
+def output_approve(*, output: Output, by: AbstractBaseUser, note: str) -> Output:
+    """The performer's side approves the output for release (a talent rep or legal who represents them)."""
+    note = _note(note, "note")
+    output = Output.objects.select_for_update(no_key=True).get(pk=output.pk)
+    _require_rep(by, output, "approve")
+    if output.status != OutputStatus.AWAITING_APPROVAL:
+        raise ValidationError({"status": [f"the output is {output.get_status_display().lower()}; only an output "
+                                          "awaiting approval can be approved"]})
+    output.status, output.approved_by, output.approval_note, output.approved_at = (
+        OutputStatus.APPROVED, by, note, timezone.now())
+    output.save()
+    audit_record(actor=by, action="output.approved", obj=output, data={"note": note, "sha256": output.sha256})
+    return output
+
+
+@transaction.atomic
+def output_decline(*, output: Output, by: AbstractBaseUser, note: str) -> Output:
+    note = _note(note, "note")
+    output = Output.objects.select_for_update(no_key=True).get(pk=output.pk)
+    _require_rep(by, output, "decline")
+    if output.status not in (OutputStatus.AWAITING_APPROVAL, OutputStatus.APPROVED):
+        raise ValidationError({"status": [f"the output is {output.get_status_display().lower()}; it can no longer "
+                                          "be declined"]})
+    output.status, output.declined_by, output.decline_note, output.declined_at = (
+        OutputStatus.DECLINED, by, note, timezone.now())
+    output.save()
+    audit_record(actor=by, action="output.declined", obj=output, data={"note": note})
+    return output
+
+
+# --- signed release -------------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _local(name: str, suffix: str) -> Iterator[Path]:
+    """A local path for a stored file (storage backends such as S3 have none: copy to a temporary file)."""
+    if name and os.path.isabs(name) and os.path.exists(name):
+        yield Path(name)
+        return
+    if not name or not default_storage.exists(name):
+        raise ValidationError({"file": [f"stored file {name or '(none)'} is missing"]})
+    try:
+        yield Path(default_storage.path(name))
+        return
+    except NotImplementedError:
+        pass
+    with tempfile.TemporaryDirectory(prefix="likeness-") as tmp:
+        target = Path(tmp) / f"copy{suffix}"
+        with default_storage.open(name, "rb") as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst, 4 * 1024 * 1024)
+        yield target
+
+
+def _obligation_codes(decision: Decision) -> list[str]:
+    return sorted({o.get("code", "") for o in decision.obligations or [] if isinstance(o, dict)} - {""})
+
+
+def _release_claim(output: Output, decision: Decision, grant: ConsentGrant, plate: Path) -> OutputClaim:
+    return OutputClaim(
+        decision_id=str(decision.pk), grant_id=str(grant.pk), grant_version=grant.version,
+        grant_document_sha256=grant.document_sha256, rule_pack_versions=dict(decision.rule_pack_versions or {}),
+        obligations=tuple(_obligation_codes(decision)), performer_public_id=str(output.performer.public_id),
+        production_id=str(output.production_id), model_id=output.likeness_model_id,
+        weights_sha256=output.likeness_model_weights_sha256, dataset_manifest_sha256=output.dataset_manifest_sha256,
+        reference_titles=tuple(output.reference_titles or ()), engine_name=output.engine_name,
+        engine_version=output.engine_version or "unknown", parameters=dict(output.parameters or {}),
+        source_plate=plate, source_plate_mime=output.source_plate_mime or output.mime, use=decision.use,
+        output_id=str(output.pk), title=f"{output.production.title} — output {str(output.pk)[:8]}",
+        extra={"rendered_under_decision_id": str(output.decision_id), "approved_at": output.approved_at,
+               "signed_at": timezone.now()},
+    )
+
+
+def _refuse(output: Output, by: AbstractBaseUser | None, reason: str, decision: Decision | None = None) -> None:
+    with transaction.atomic():
+        audit_record(actor=by, action="output.release_refused", obj=output,
+                     data={"reason": reason, "decision": str(decision.pk) if decision else None})
+    raise ValidationError({"release": [reason]})
+
+
+def _release_grant(decision: Decision, output: Output) -> ConsentGrant:
+    grants = list(decision.grants.order_by("-version"))
+    same_family = [g for g in grants if g.family == output.grant.family]
+    if not (same_family or grants):
+        raise ValidationError({"release": ["the release decision names no consent grant"]})
+    return (same_family or grants)[0]
+
+
+def output_sign_and_release(*, output: Output, by: AbstractBaseUser | None,
+                            regate: Callable[[], Decision]) -> Output:
+    """Sign an approved output and release it, if the gate allows the use at this moment.
+
+    `regate` re-runs the gate for this output's use now (the caller knows the request: the jobs app) and returns
+    the stored Decision. Release is refused, with the gate's explanation, unless that decision allows it; it is
+    refused too without the performer's side's approval. The signed file is a new file; if signing fails nothing
+    is stored and the output stays approved.
+    """
+    output = Output.objects.select_related("performer", "production", "grant").get(pk=output.pk)
+    if output.status != OutputStatus.APPROVED:
+        if output.status == OutputStatus.AWAITING_APPROVAL:
+            _refuse(output, by, "the output has not been approved by a talent rep or legal who represents the "
+                                "performer: approval is required before release")
+        _refuse(output, by, f"the output is {output.get_status_display().lower()}; only an approved output can "
+                            "be released")
+    decision = regate()
+    if not isinstance(decision, Decision):
+        raise TypeError("regate must return the stored policy Decision")
+    if decision.performer_id != output.performer_id or decision.production_id != output.production_id:
+        _refuse(output, by, "the release decision is about another performer or production", decision)
+    if not decision.allowed:
+        _refuse(output, by, f"the gate does not allow release now: {decision.explanation}", decision)
+    needs_approval = set(_obligation_codes(decision)) & APPROVAL_OBLIGATIONS
+    if needs_approval and not output.approved_by_id:
+        _refuse(output, by, "the decision requires the performer's approval before release", decision)
+    grant = _release_grant(decision, output)
+    ext = EXTENSIONS[output.mime]
+    with tempfile.TemporaryDirectory(prefix="likeness-sign-") as tmp:
+        signed_path = Path(tmp) / f"signed{ext}"
+        with _local(output.file.name, ext) as rendered, \
+                _local(output.source_plate_name, EXTENSIONS.get(output.source_plate_mime, ext)) as plate:
+            try:
+                signed = sign_output(src=rendered, dst=signed_path, mime=output.mime,
+                                     claim=_release_claim(output, decision, grant, plate))
+            except (SigningError, pki.PkiError) as exc:
+                _refuse(output, by, f"signing failed, nothing was released: {exc}", decision)
+        return _record_release(output=output, decision=decision, grant=grant, signed=signed, by=by)
+
+
+@transaction.atomic
+def _record_release(*, output: Output, decision: Decision, grant: ConsentGrant, signed: SignedFile,
+                    by: AbstractBaseUser | None) -> Output:
+    locked = Output.objects.select_for_update(no_key=True).get(pk=output.pk)
+    if locked.status != OutputStatus.APPROVED:
+        raise ValidationError({"release": [f"the output became {locked.get_status_display().lower()} while it was "
+                                           "being signed; not released"]})
+    # Consent may have been revoked while the file was being signed: lock the grant and look again.
+    current = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
+    if current.status != GrantStatus.ACTIVE or grant_effective_status(current) != GrantStatus.ACTIVE:
+        raise ValidationError({"release": [f"{current.label} is no longer active ({current.status}); not released"]})
+    cert = _certificate_for(signed)
+    stored_name = ""
+    try:
+        with open(signed.path, "rb") as fh:
+            stored_name = default_storage.save(f"outputs/signed/{locked.pk}{EXTENSIONS[signed.mime]}", File(fh))
+        now = timezone.now()
+        locked.file.name = stored_name
+        locked.sha256, locked.size, locked.manifest_label = signed.sha256, signed.size, signed.manifest_label
+        locked.signed_by_certificate, locked.release_decision = cert, decision
+        locked.status, locked.released_by, locked.released_at = OutputStatus.RELEASED, by, now
+        locked.save()
+        audit_record(actor=by, action="output.released", obj=locked,
+                     data={"sha256": signed.sha256, "manifest_label": signed.manifest_label,
+                           "decision": str(decision.pk), "grant": grant.pk, "grant_version": grant.version,
+                           "certificate": cert.serial, "rendered_sha256": locked.rendered_sha256})
+    except BaseException:
+        if stored_name:
+            default_storage.delete(stored_name)
+        raise
+    return locked
+
+
+# --- consent withdrawn after the fact -------------------------------------------------------------------------
+
+def outputs_mark_consent_withdrawn(*, grant: ConsentGrant, by: AbstractBaseUser | None, reason: str) -> int:
+    """Called inside the transaction that revokes or expires a grant (consent's grant_withdrawn signal).
+
+    Released outputs keep their status (the file is out in the world) but the record shows the withdrawal;
+    outputs not yet released are withdrawn: the gate would refuse their release anyway.
+    """
+    now = timezone.now()
+    count = 0
+    family_grants = ConsentGrant.objects.filter(family=grant.family).values("pk")
+    for output in Output.objects.select_for_update(no_key=True).filter(grant__in=family_grants,
+                                                                        consent_revoked_at__isnull=True):
+        output.consent_revoked_at = now
+        output.consent_note = f"{grant.label} {grant.status} on {now:%Y-%m-%d}: {reason}"
+        if output.status in (OutputStatus.AWAITING_APPROVAL, OutputStatus.APPROVED):
+            output.status = OutputStatus.WITHDRAWN
+        output.save()
+        audit_record(actor=by, action="output.consent_withdrawn", obj=output,
+                     data={"grant": grant.pk, "reason": reason, "status": output.status})
+        count += 1
+    return count
+
+
+def expiry_note(cert: SigningCertificate) -> str:
+    days = (cert.not_after - timezone.now()) / dt.timedelta(days=1)
+    tsa = "with" if settings.TSA_URL else "without"
+    return f"signing certificate {cert.serial[:12]} expires in {days:.0f} days ({tsa} a timestamp authority)"

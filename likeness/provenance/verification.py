@@ -1,0 +1,222 @@
+"""Reading any file's Content Credentials and explaining the result. No database here: `selectors` adds the
+platform's records (decision, grant, output) to a report for files the platform signed."""
+from __future__ import annotations
+
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import IO, Any
+
+import c2pa
+
+from likeness.provenance.c2pa_context import CONSENT_LABEL, MODEL_LABEL, TRAINING_MINING_LABEL, reading_context
+from likeness.provenance.codes import NO_MANIFEST, STATE_EXPLANATIONS, explain
+
+CHUNK = 4 * 1024 * 1024
+_HASH_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify-sha256")
+
+
+@dataclass(frozen=True)
+class CodeLine:
+    code: str
+    kind: str  # failure | informational | success
+    explanation: str
+    detail: str  # what the SDK said about this instance
+    url: str = ""
+    where: str = "active manifest"
+
+
+@dataclass
+class VerificationReport:
+    state: str  # Trusted | Valid | Invalid | NoManifest | Unreadable
+    state_explanation: str
+    mime: str
+    sha256: str
+    size: int
+    active_manifest: str | None = None
+    failures: list[CodeLine] = field(default_factory=list)
+    informational: list[CodeLine] = field(default_factory=list)
+    successes: list[CodeLine] = field(default_factory=list)
+    manifests: list[dict[str, Any]] = field(default_factory=list)  # the chain, active first
+    consent: dict[str, Any] | None = None
+    model: dict[str, Any] | None = None
+    signer: dict[str, Any] | None = None
+    manifest_store: dict[str, Any] | None = None  # the raw JSON the SDK returned
+
+    @property
+    def codes(self) -> set[str]:
+        return {line.code for line in self.failures + self.informational + self.successes}
+
+    @property
+    def failure_codes(self) -> list[str]:
+        return [line.code for line in self.failures]
+
+    def as_dict(self, *, include_store: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        if not include_store:
+            data.pop("manifest_store")
+        data["successes"] = sorted({line.code for line in self.successes})
+        return data
+
+
+def sniff_mime(head: bytes, name: str = "") -> str:
+    """The file's real type from its first bytes (an upload's name or content type can lie)."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand.startswith(b"qt"):
+            return "video/quicktime"
+        return "video/mp4"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "image/tiff"
+    lower = name.lower()
+    for ext, mime in ((".png", "image/png"), (".jpg", "image/jpeg"), (".jpeg", "image/jpeg"), (".mp4", "video/mp4")):
+        if lower.endswith(ext):
+            return mime
+    return "application/octet-stream"
+
+
+def hash_stream(stream: IO[bytes]) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    stream.seek(0)
+    for block in iter(lambda: stream.read(CHUNK), b""):
+        digest.update(block)
+        size += len(block)
+    stream.seek(0)
+    return digest.hexdigest(), size
+
+
+def _lines(results: dict[str, Any], kind: str, where: str) -> list[CodeLine]:
+    key = {"failure": "failure", "informational": "informational", "success": "success"}[kind]
+    return [CodeLine(code=item.get("code", "?"), kind=kind, explanation=explain(item.get("code", "?"),
+                                                                               item.get("explanation", "")),
+                     detail=item.get("explanation", ""), url=item.get("url", ""), where=where)
+            for item in results.get(key) or []]
+
+
+def _assertion(manifest: dict[str, Any], *labels: str) -> Any:
+    for assertion in manifest.get("assertions") or []:
+        if assertion.get("label") in labels:
+            return assertion.get("data")
+    return None
+
+
+def summarise_manifest(label: str, manifest: dict[str, Any]) -> dict[str, Any]:
+    actions = _assertion(manifest, "c2pa.actions.v2", "c2pa.actions") or {}
+    return {
+        "label": label,
+        "title": manifest.get("title"),
+        "format": manifest.get("format"),
+        "claim_generator": [f"{g.get('name')} {g.get('version', '')}".strip()
+                            for g in manifest.get("claim_generator_info") or []],
+        "signer": manifest.get("signature_info"),
+        "actions": [{"action": a.get("action"), "digitalSourceType": a.get("digitalSourceType"),
+                     "softwareAgent": a.get("softwareAgent"), "parameters": {
+                         k: v for k, v in (a.get("parameters") or {}).items() if k not in ("ingredients",)},
+                     "description": a.get("description")}
+                    for a in actions.get("actions") or []],
+        "ingredients": [{"title": i.get("title"), "format": i.get("format"), "relationship": i.get("relationship"),
+                         "active_manifest": i.get("active_manifest")}
+                        for i in manifest.get("ingredients") or []],
+        "training_mining": _assertion(manifest, TRAINING_MINING_LABEL),
+        "assertion_labels": [a.get("label") for a in manifest.get("assertions") or []],
+    }
+
+
+def report_from_store(store: dict[str, Any], *, mime: str, sha256: str, size: int) -> VerificationReport:
+    state = store.get("validation_state") or "Invalid"
+    results = store.get("validation_results") or {}
+    active_label = store.get("active_manifest")
+    manifests = store.get("manifests") or {}
+    report = VerificationReport(state=state, state_explanation=STATE_EXPLANATIONS.get(state, state), mime=mime,
+                                sha256=sha256, size=size, active_manifest=active_label, manifest_store=store)
+    active_results = results.get("activeManifest") or {}
+    for kind, target in (("failure", report.failures), ("informational", report.informational),
+                         ("success", report.successes)):
+        target.extend(_lines(active_results, kind, "active manifest"))
+    for delta in results.get("ingredientDeltas") or []:
+        where = f"ingredient {delta.get('ingredientAssertionURI', '')}"
+        deltas = delta.get("validationDeltas") or {}
+        report.failures.extend(_lines(deltas, "failure", where))
+        report.informational.extend(_lines(deltas, "informational", where))
+    # Older stores (and some error paths) put a flat list in validation_status.
+    if not active_results and store.get("validation_status"):
+        report.failures.extend(_lines({"failure": store["validation_status"]}, "failure", "manifest store"))
+    # The chain: the active manifest, then the manifests of its ingredients, recursively.
+    seen: set[str] = set()
+    queue = [active_label] if active_label else []
+    while queue:
+        label = queue.pop(0)
+        if label in seen or label not in manifests:
+            continue
+        seen.add(label)
+        manifest = manifests[label]
+        report.manifests.append(summarise_manifest(label, manifest))
+        queue.extend(i.get("active_manifest") for i in manifest.get("ingredients") or [] if i.get("active_manifest"))
+    if active_label in manifests:
+        active = manifests[active_label]
+        report.consent = _assertion(active, CONSENT_LABEL)
+        report.model = _assertion(active, MODEL_LABEL)
+        report.signer = active.get("signature_info")
+    if state == "Invalid" and not report.failures:
+        report.failures.append(CodeLine(code="general.error", kind="failure", explanation=explain("general.error"),
+                                        detail="the SDK reported Invalid without a failure code"))
+    return report
+
+
+def _hash_path(path: str) -> tuple[str, int]:
+    with open(path, "rb", buffering=0) as fh:
+        return hash_stream(fh)
+
+
+def verify_stream(stream: IO[bytes], *, anchors_pem: str | None, name: str = "", mime: str | None = None,
+                  path: str | None = None) -> VerificationReport:
+    """Validate one file's Content Credentials against `anchors_pem` (None: trust nothing).
+
+    With `path` (the same file on disk) the SHA-256 for the registry is computed in a second thread while the SDK
+    validates: both release the GIL, so on two cores the hash costs no extra wall time.
+    """
+    hashing = None
+    if path:
+        hashing = _HASH_POOL.submit(_hash_path, path)
+    else:
+        sha256, size = hash_stream(stream)
+    stream.seek(0)
+    head = stream.read(16)
+    stream.seek(0)
+    mime = mime or sniff_mime(head, name)
+    try:
+        with c2pa.Reader(mime, stream, context=reading_context(anchors_pem)) as reader:
+            store = json.loads(reader.json())
+    except c2pa.C2paError.ManifestNotFound:
+        if hashing is not None:
+            sha256, size = hashing.result()
+        return VerificationReport(state="NoManifest", state_explanation=STATE_EXPLANATIONS["NoManifest"], mime=mime,
+                                  sha256=sha256, size=size,
+                                  failures=[CodeLine(code=NO_MANIFEST, kind="failure", explanation=explain(NO_MANIFEST),
+                                                     detail="no JUMBF/C2PA data found in the file")])
+    except c2pa.C2paError as exc:
+        if hashing is not None:
+            sha256, size = hashing.result()
+        return VerificationReport(state="Unreadable", state_explanation=STATE_EXPLANATIONS["Unreadable"], mime=mime,
+                                  sha256=sha256, size=size,
+                                  failures=[CodeLine(code="unreadable", kind="failure", explanation=explain("unreadable"),
+                                                     detail=str(exc))])
+    finally:
+        stream.seek(0)
+    if hashing is not None:
+        sha256, size = hashing.result()
+    return report_from_store(store, mime=mime, sha256=sha256, size=size)
+
+
+def verify_path(path: Any, *, anchors_pem: str | None, mime: str | None = None) -> VerificationReport:
+    # A 1 MiB buffer: the SDK reads through Python callbacks, and PNG parsing issues many small reads.
+    with open(path, "rb", buffering=1 << 20) as fh:
+        return verify_stream(fh, anchors_pem=anchors_pem, name=str(path), mime=mime, path=str(path))

@@ -1,0 +1,108 @@
+"""Shared fixtures: a small world of organisations, one user per role, a performer, productions, and a way
+to make grants through the real services (draft -> submit -> approve)."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+
+from likeness.consent import services as consent
+from likeness.organisations.models import OrganisationKind, Role
+from likeness.organisations.services import membership_create, organisation_create
+from likeness.people.services import performer_create, representation_create
+from likeness.policy import vocabulary as vocab
+from likeness.productions.services import production_create
+from tests.factories import SPECIFIC, pdf_file
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):  # noqa: ANN001, ANN202
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Password hashing is deliberately slow; tests create many accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _user(name: str) -> Any:
+    return get_user_model().objects.create_user(name, f"{name}@example.test", "pw-" + name)
+
+
+@pytest.fixture
+def world(db) -> SimpleNamespace:  # noqa: ANN001
+    return build_world()
+
+
+def build_world() -> SimpleNamespace:
+    ops = get_user_model().objects.create_superuser("ops", "ops@example.test", "pw")
+    w = SimpleNamespace(ops=ops)
+    w.studio = organisation_create(name="Northlight", kind=OrganisationKind.STUDIO, by=ops)
+    w.agency = organisation_create(name="Brightside", kind=OrganisationKind.AGENCY, by=ops)
+    w.law = organisation_create(name="Keller LLP", kind=OrganisationKind.LAW_FIRM, by=ops)
+    w.audit_firm = organisation_create(name="Ledger", kind=OrganisationKind.AUDIT_FIRM, by=ops)
+    w.other_agency = organisation_create(name="Elsewhere Talent", kind=OrganisationKind.AGENCY, by=ops)
+    w.other_studio = organisation_create(name="Otherwise Studios", kind=OrganisationKind.STUDIO, by=ops)
+    roles = {
+        "rep": (w.agency, Role.TALENT_REP), "counsel": (w.law, Role.LEGAL),
+        "studio_legal": (w.studio, Role.LEGAL), "vfx": (w.studio, Role.VFX_ARTIST),
+        "supervisor": (w.studio, Role.VFX_SUPERVISOR), "auditor": (w.audit_firm, Role.AUDITOR),
+        "studio_admin": (w.studio, Role.ADMIN), "other_rep": (w.other_agency, Role.TALENT_REP),
+        "other_vfx": (w.other_studio, Role.VFX_ARTIST),
+    }
+    for name, (org, role) in roles.items():
+        user = _user(name)
+        membership_create(user=user, organisation=org, role=role, by=ops)
+        setattr(w, name, user)
+    w.performer = performer_create(by=w.rep, representing=w.agency, legal_name="Avery Quinn",
+                                   date_of_birth=dt.date(1961, 4, 12), domicile="US-CA",
+                                   union_memberships=["sag_aftra"])
+    representation_create(performer=w.performer, organisation=w.law, kind="counsel", by=w.rep)
+    w.production = production_create(by=w.studio_legal, title="Here and Then", studio=w.studio,
+                                      agreement=vocab.Agreement.SAG_AFTRA_TV_THEATRICAL_2026, jurisdictions=["US-CA"],
+                                      release_territories=["US", "FR"], release_media=["theatrical"])
+    w.sequel = production_create(by=w.studio_legal, title="Here and Then 2", studio=w.studio,
+                                 agreement=vocab.Agreement.SAG_AFTRA_TV_THEATRICAL_2026, jurisdictions=["US-CA"],
+                                 release_territories=["US"], release_media=["theatrical"])
+    return w
+
+
+def grant_scope(**overrides: Any) -> dict[str, Any]:
+    today = timezone.now().date()
+    scope = dict(
+        uses=["training", "de_aging"], depicted_age_min=25, depicted_age_max=45, media=["theatrical", "streaming"],
+        territories=["WORLD"], term_start=today - dt.timedelta(days=1), term_end=today + dt.timedelta(days=365),
+        replica_types=["digital_alteration", "icdr"], use_description=SPECIFIC, separately_signed=True,
+        represented_by_counsel=True, biometric_consent_explicit=True, compensation_terms="scale plus 40%",
+        description_given_at=timezone.now() - dt.timedelta(days=5),
+    )
+    scope.update(overrides)
+    return scope
+
+
+@pytest.fixture
+def make_grant(world):  # noqa: ANN001, ANN201
+    """Create a grant through the services; activate=True runs submit and the second party's approval."""
+
+    def make(activate: bool = True, productions: list | None = None, **overrides: Any):  # noqa: ANN202
+        grant = consent.grant_draft_create(performer=world.performer, productions=productions or [world.production],
+                                           by=world.rep, **grant_scope(**overrides))
+        if activate:
+            grant = consent.grant_submit(grant=grant, document=pdf_file(), by=world.rep)
+            grant = consent.grant_approve(grant=grant, by=world.counsel)
+        return grant
+
+    return make
+
+
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+requires_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),
+    reason="needs PostgreSQL: run with DATABASE_URL=postgres://... (CI's second pass does)",
+)

@@ -1,0 +1,85 @@
+"""Shared fixtures for the engine tests: a tiny model trained once per session on a synthetic performer,
+and an independent age judge trained on other synthetic identities."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine import synthetic
+
+PERFORMER_SEED = 1
+
+
+@pytest.fixture(scope="session")
+def engine_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("engine")
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(engine_tmp: Path) -> Path:
+    """A tiny per-performer model (about a minute on 2 CPU cores)."""
+    from engine.api import train_model
+
+    refs = synthetic.reference_set(PERFORMER_SEED, 160, size=(256, 256))
+    out = train_model([(r.image, r.age) for r in refs], performer_id="synthetic-1", out_path=engine_tmp / "tiny.safetensors",
+                      config="tiny", steps=260, batch_size=24, seed=0)
+    return out.checkpoint
+
+
+@pytest.fixture(scope="session")
+def age_judge():
+    """Independent age estimator: identities 201-208 never appear in the engine's training data."""
+    from engine.estimator import judge_crops, train_estimator
+
+    crops, ages = judge_crops(range(201, 209), 30, 48, size=(256, 256))
+    return train_estimator(crops, ages, steps=250, batch_size=48, seed=0)
+
+
+@pytest.fixture(scope="session")
+def clip_256() -> list[synthetic.Rendered]:
+    perf = synthetic.SyntheticPerformer(PERFORMER_SEED)
+    return synthetic.render_clip(perf, 40.0, synthetic.clip_params(5, 10), (256, 256))
+
+
+@pytest.fixture
+def write_video():  # noqa: ANN201 - returns the helper below
+    """The video-writing helper, as a fixture (test modules cannot import conftest in importlib mode)."""
+    return _write_video
+
+
+def _write_video(path: Path, frames: list[np.ndarray], fps: int = 24, audio: bool = False) -> Path:
+    """Write an H.264 MP4 (optionally with an AAC tone) with PyAV directly, independent of engine.media."""
+    from fractions import Fraction
+
+    import av
+
+    h, w = frames[0].shape[:2]
+    c = av.open(str(path), "w")
+    v = c.add_stream("libx264", rate=fps)
+    v.width, v.height, v.pix_fmt = w, h, "yuv420p"
+    a = None
+    if audio:
+        a = c.add_stream("aac", rate=16000)
+        a.layout = "mono"
+    for i, f in enumerate(frames):
+        vf = av.VideoFrame.from_ndarray(f, format="rgb24")
+        vf.pts, vf.time_base = i, Fraction(1, fps)
+        for p in v.encode(vf):
+            c.mux(p)
+    for p in v.encode(None):
+        c.mux(p)
+    if a is not None:
+        n = int(16000 * len(frames) / fps)
+        t = np.arange(n) / 16000
+        samples = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+        for s in range(0, n, 1024):
+            af = av.AudioFrame.from_ndarray(samples[None, s:s + 1024], format="fltp", layout="mono")
+            af.sample_rate = 16000
+            for p in a.encode(af):
+                c.mux(p)
+        for p in a.encode(None):
+            c.mux(p)
+    c.close()
+    return path

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from engine.errors import CheckpointError, TrainingDataError
+from engine.model.checkpoint import CheckpointMeta, load_checkpoint, read_meta, save_checkpoint
+from engine.model.config import PRESETS, preset
+from engine.model.net import AgeModel
+from engine.model.train import train_age_model
+
+
+def _data(n: int = 16, crop: int = 48) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 255, (n, crop, crop, 3), dtype=np.uint8), np.linspace(20, 80, n).astype(np.float32)
+
+
+def test_model_outputs_an_image_of_the_crop_size() -> None:
+    torch.manual_seed(0)
+    for name in ("tiny", "preview", "final"):
+        cfg = PRESETS[name]
+        m = AgeModel(cfg).eval()
+        x = torch.rand(2, 3, cfg.crop, cfg.crop)
+        with torch.no_grad():
+            y = m(x, torch.tensor([0.1, 0.1]))
+        assert y.shape == x.shape and float(y.min()) >= 0 and float(y.max()) <= 1
+
+
+def test_training_is_deterministic_on_cpu() -> None:
+    crops, ages = _data()
+    a = train_age_model(crops, ages, preset("tiny"), steps=3, batch_size=8, seed=5)
+    b = train_age_model(crops, ages, preset("tiny"), steps=3, batch_size=8, seed=5)
+    for (k, va), vb in zip(a.model.state_dict().items(), b.model.state_dict().values()):
+        assert torch.equal(va, vb), k
+
+
+def test_training_rejects_unusable_data() -> None:
+    crops, ages = _data()
+    with pytest.raises(TrainingDataError, match="at least 8"):
+        train_age_model(crops[:4], ages[:4], preset("tiny"), steps=1)
+    with pytest.raises(TrainingDataError, match="span"):
+        train_age_model(crops, np.full(16, 30.0), preset("tiny"), steps=1)
+    with pytest.raises(TrainingDataError, match="needs"):
+        train_age_model(crops, ages, preset("preview"), steps=1)
+
+
+def _save(tmp_path: Path, performer: str = "p-1", name: str = "tiny") -> Path:
+    cfg = preset(name)
+    meta = CheckpointMeta(performer_id=performer, config=cfg, dataset_manifest_sha256="ab" * 32, steps=3, age_range=(20, 80))
+    return save_checkpoint(tmp_path / f"{performer}-{name}.safetensors", AgeModel(cfg), meta)
+
+
+def test_checkpoint_round_trip_keeps_metadata(tmp_path: Path) -> None:
+    path = _save(tmp_path)
+    model, meta = load_checkpoint(path, performer_id="p-1", config="tiny")
+    assert meta.performer_id == "p-1" and meta.steps == 3 and meta.config == preset("tiny")
+    assert meta.dataset_manifest_sha256 == "ab" * 32 and meta.engine_version
+    assert read_meta(path).created_utc
+
+
+def test_checkpoint_of_another_performer_is_refused(tmp_path: Path) -> None:
+    path = _save(tmp_path, performer="p-1")
+    with pytest.raises(CheckpointError, match="belongs to performer 'p-1'"):
+        load_checkpoint(path, performer_id="p-2")
+
+
+def test_checkpoint_of_another_config_is_refused(tmp_path: Path) -> None:
+    path = _save(tmp_path, name="tiny")
+    with pytest.raises(CheckpointError, match="'tiny' model"):
+        load_checkpoint(path, config="final")
+    other = preset("tiny").__class__(**{**preset("tiny").__dict__, "w_age": 0.9})
+    with pytest.raises(CheckpointError, match="config"):
+        load_checkpoint(path, config=other)
+
+
+def test_corrupt_and_foreign_checkpoints_are_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x00" * 100)
+    with pytest.raises(CheckpointError, match="not a readable"):
+        load_checkpoint(bad)
+    from safetensors.torch import save_file
+
+    save_file({"w": torch.zeros(2)}, str(tmp_path / "foreign.safetensors"))
+    with pytest.raises(CheckpointError, match="not a likeness engine"):
+        load_checkpoint(tmp_path / "foreign.safetensors")
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "missing.safetensors")

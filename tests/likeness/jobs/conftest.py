@@ -1,0 +1,272 @@
+"""Fixtures for jobs: a committed world (the worker is another process), synthetic footage, and real Celery
+workers on a real broker (the filesystem broker by default; Redis when LIKENESS_TEST_BROKER=redis)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import kombu.pools
+import pytest
+from django.conf import settings
+from django.core.files import File
+from django.db import connection
+
+from likeness.consent import services as consent
+from likeness.jobs.models import Job
+from likeness.people.services import reference_material_create
+from tests.conftest import build_world, grant_scope
+from tests.factories import pdf_file
+
+REPO = Path(settings.BASE_DIR)
+SQLITE_TRIGGERS = [
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_auditevent "
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused on audit_auditevent'); END;",
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_auditevent "
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE refused on audit_auditevent'); END;",
+]
+
+
+@pytest.fixture
+def live_db(transactional_db) -> Iterator[None]:  # noqa: ANN001
+    """Committed data that a worker process can see. Between tests the database is flushed, which the
+    append-only trigger would refuse on SQLite: it is lifted for the flush and restored for the next test."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            for statement in SQLITE_TRIGGERS:
+                cur.execute(statement)
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
+            cur.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+
+
+def write_clip(path: Path, frames: list[Any], fps: int = 24) -> Path:
+    from engine.media import FrameWriter
+
+    h, w = frames[0].shape[:2]
+    with FrameWriter(path, width=w, height=h, fps=Fraction(fps)) as writer:
+        for frame in frames:
+            writer.write(frame)
+    return path
+
+
+@pytest.fixture(scope="session")
+def footage(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    """Synthetic performer 1: reference clips at four ages, and plates of them filmed 'today' (age 60)."""
+    from engine import synthetic
+
+    folder = tmp_path_factory.mktemp("footage")
+    perf = synthetic.SyntheticPerformer(1)
+    refs = []
+    for index, age in enumerate((25, 38, 52, 66)):
+        frames = [r.image for r in synthetic.render_clip(perf, age, synthetic.clip_params(10 + index, 14), (192, 192))]
+        refs.append((write_clip(folder / f"ref-{age}.mp4", frames), age))
+    plate = [r.image for r in synthetic.render_clip(perf, 60, synthetic.clip_params(3, 12), (192, 192))]
+    long_plate = [r.image for r in synthetic.render_clip(perf, 60, synthetic.clip_params(4, 120), (192, 192))]
+    return SimpleNamespace(refs=refs, plate=write_clip(folder / "plate.mp4", plate),
+                           long_plate=write_clip(folder / "long-plate.mp4", long_plate),
+                           not_a_video=_junk(folder / "notes.mp4"))
+
+
+def _junk(path: Path) -> Path:
+    path.write_bytes(b"this is a text file pretending to be a video\n" * 20)
+    return path
+
+
+@pytest.fixture
+def live_world(live_db, footage, settings, tmp_path) -> SimpleNamespace:  # noqa: ANN001
+    """The shared world, committed, with an active grant that allows training and aging ('Here and Then',
+    depicted ages 25-45), and reference footage of the performer (the synthetic performer's earlier films)."""
+    settings.ENGINE_WORK_DIR = tmp_path / "engine"
+    settings.PKI_DIR = tmp_path / "pki"
+    w = build_world()
+    w.grant = consent.grant_draft_create(
+        performer=w.performer, productions=[w.production], by=w.rep,
+        **grant_scope(uses=["training", "de_aging", "aging_up"], depicted_age_min=25, depicted_age_max=45,
+                      media=["theatrical", "streaming"], destroy_models_on_revocation=False))
+    consent.grant_submit(grant=w.grant, document=pdf_file(), by=w.rep)
+    w.grant = consent.grant_approve(grant=w.grant, by=w.counsel)
+    w.references = []
+    for path, age in footage.refs:
+        with open(path, "rb") as handle:
+            w.references.append(reference_material_create(
+                performer=w.performer, title=f"Earlier film at {age}", year=1961 + age, performer_age=age,
+                rights_basis="studio_owned", by=w.supervisor, file=File(handle, name=path.name)))
+    return w
+
+
+def _test_database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "root"
+    return f"postgres://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def broker(tmp_path) -> dict[str, str]:  # noqa: ANN001
+    """A fresh broker for this test, used both by the test (to publish) and by its workers."""
+    from likeness.celery import app
+
+    if os.environ.get("LIKENESS_TEST_BROKER") == "redis":
+        url = os.environ.get("LIKENESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+        env = {"CELERY_BROKER_URL": url}
+        options: dict[str, Any] = {"visibility_timeout": 3600}
+    else:
+        folder = tmp_path / "broker"
+        (folder / "queue").mkdir(parents=True)
+        (folder / "processed").mkdir()
+        (folder / "control").mkdir()
+        url = "filesystem://"
+        env = {"CELERY_BROKER_URL": url, "LIKENESS_BROKER_DIR": str(folder)}
+        options = {"data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
+                   "processed_folder": str(folder / "processed"), "store_processed": False,
+                   "control_folder": str(folder / "control")}
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = options
+    # Publish through this test's broker, not a pooled connection to the previous test's.
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+    return env
+
+
+class Workers:
+    """Starts real `celery worker` processes against the test database and broker; stops them at the end."""
+
+    def __init__(self, env: dict[str, str], logs: Path):
+        self.env, self.logs, self.procs = env, logs, []
+
+    def start(self, name: str, **extra_env: str) -> subprocess.Popen:
+        log = self.logs / f"{name}.log"
+        env = {**os.environ, **self.env, **extra_env}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "likeness", "worker", "-Q", "gpu,default", "--pool=solo",
+             "--concurrency=1", "-n", f"{name}@%h", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+             "--without-heartbeat"],
+            cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs.append(proc)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if "ready." in log.read_text(errors="replace"):
+                return proc
+            if proc.poll() is not None:
+                raise RuntimeError(f"worker {name} exited:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.2)
+        raise RuntimeError(f"worker {name} did not start:\n{log.read_text(errors='replace')[-3000:]}")
+
+    def kill(self, proc: subprocess.Popen) -> None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=10)
+
+    def log_of(self, name: str) -> str:
+        path = self.logs / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+@pytest.fixture
+def workers(live_world, broker, settings, tmp_path) -> Iterator[Workers]:  # noqa: ANN001
+    env = {
+        **broker,
+        "DJANGO_SETTINGS_MODULE": "likeness.settings",
+        "DATABASE_URL": _test_database_url(),
+        "LIKENESS_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "LIKENESS_ENGINE_WORK_DIR": str(settings.ENGINE_WORK_DIR),
+        "LIKENESS_PKI_DIR": str(settings.PKI_DIR),
+        "LIKENESS_JOB_HEARTBEAT_SECONDS": "0.5",
+        "LIKENESS_JOB_STALE_SECONDS": "3",
+        "LIKENESS_JOB_CHUNK_FRAMES": "4",
+        "PYTHONUNBUFFERED": "1",
+    }
+    (tmp_path / "logs").mkdir()
+    pool = Workers(env, tmp_path / "logs")
+    yield pool
+    pool.stop_all()
+
+
+def wait_for(predicate: Callable[[], Any], *, timeout: float, what: str, workers: Workers | None = None) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    logs = "\n".join(w.log_of(n)[-2500:] for w in ([workers] if workers else [])
+                     for n in ("w1", "w2")) if workers else ""
+    raise AssertionError(f"timed out waiting for {what}\n{logs}")
+
+
+def job_state(job: Job) -> str:
+    job.refresh_from_db()
+    return job.state
+
+
+@pytest.fixture
+def helpers() -> SimpleNamespace:
+    """Module helpers as a fixture (test modules cannot import this conftest in importlib mode)."""
+    return SimpleNamespace(wait_for=wait_for, job_state=job_state, write_clip=write_clip)
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(footage, tmp_path_factory) -> tuple[Path, dict[str, Any]]:  # noqa: ANN001
+    """A tiny model of synthetic performer 1, trained once in this process, for tests that need a ready model
+    without waiting for a training job. The performer id inside it is set per test (see ready_model)."""
+    from engine import synthetic
+    from engine.api import train_model
+
+    refs = synthetic.reference_set(1, 48, size=(192, 192), age_range=(25, 66))
+    out = train_model([(r.image, r.age) for r in refs], performer_id="placeholder",
+                      out_path=tmp_path_factory.mktemp("ckpt") / "tiny.safetensors", config="tiny", steps=40,
+                      batch_size=16, seed=0)
+    return out.checkpoint, {"manifest": out.meta.dataset_manifest_sha256, "steps": out.meta.steps,
+                            "age_range": list(out.meta.age_range), "refs": refs}
+
+
+@pytest.fixture
+def ready_model(live_world, tiny_checkpoint, tmp_path):  # noqa: ANN001, ANN201
+    """A ready LikenessModel of the world's performer, trained under the world's grant (via a real training
+    decision), its checkpoint re-tagged with the performer's pseudonymous id as a training job would."""
+    from engine.api import train_model
+    from likeness.jobs.models import LikenessModel, ModelStatus
+    from likeness.jobs.storage import store_local_file
+    from likeness.policy.requests import gate_request_build
+    from likeness.policy.services import decision_make
+
+    _, info = tiny_checkpoint
+    ckpt = train_model([(r.image, r.age) for r in info["refs"]], performer_id=str(live_world.performer.public_id),
+                       out_path=tmp_path / "model.safetensors", config="tiny", steps=20, batch_size=16, seed=0)
+    decision = decision_make(
+        request=gate_request_build(performer=live_world.performer, production=live_world.production, use="training",
+                                   replica_types=["icdr"]),
+        performer=live_world.performer, production=live_world.production, purpose="submit", by=live_world.vfx)
+    assert decision.allowed, decision.explanation
+    model = LikenessModel(performer=live_world.performer, size="tiny", grant=live_world.grant, decision=decision,
+                          status=ModelStatus.READY, dataset_manifest_sha256=ckpt.meta.dataset_manifest_sha256,
+                          training_steps=ckpt.meta.steps, age_range=list(ckpt.meta.age_range),
+                          engine_version=ckpt.meta.engine_version)
+    model.weights_sha256 = store_local_file(model.checkpoint, ckpt.checkpoint, "model.safetensors")
+    model.save()
+    model.reference_materials.set(live_world.references)
+    return model
