@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "likeness.provenance",
     "likeness.jobs",
     "likeness.api",
+    "likeness.web",
     "likeness.demo",
 ]
 
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "likeness.web.navigation.navigation",
             ],
         },
     },
@@ -218,7 +220,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-LOGIN_URL = "/admin/login/"
+# People sign in on the app's own page; the admin is for operators.
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,58 @@
+"""Who may open which page. Pages refuse whole roles early (these helpers); object-level rules stay in the
+selectors (what a user may see) and the services (what a user may change), exactly as for the API."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from likeness.organisations.models import CONSENT_ROLES, VFX_ROLES, Role
+from likeness.organisations.selectors import user_roles
+
+ROLE_GROUPS: dict[str, frozenset[str]] = {
+    "consent": CONSENT_ROLES,
+    "vfx": VFX_ROLES,
+    "auditor": frozenset({Role.AUDITOR}),
+    "admin": frozenset({Role.ADMIN}),
+}
+GROUP_NAMES = {"consent": "talent reps and legal", "vfx": "VFX artists and supervisors", "auditor": "auditors",
+               "admin": "organisation admins"}
+
+
+def request_roles(request: HttpRequest) -> set[str]:
+    """The user's roles, read once per request."""
+    if not hasattr(request, "_likeness_roles"):
+        request._likeness_roles = user_roles(request.user)  # type: ignore[attr-defined]
+    return request._likeness_roles  # type: ignore[attr-defined]
+
+
+def in_groups(request: HttpRequest, groups: Iterable[str]) -> bool:
+    roles = request_roles(request)
+    return any(roles & ROLE_GROUPS[g] for g in groups)
+
+
+def require_groups(request: HttpRequest, groups: Iterable[str], doing: str) -> None:
+    groups = list(groups)
+    if not in_groups(request, groups):
+        who = " or ".join(GROUP_NAMES[g] for g in groups)
+        raise PermissionDenied(f"Only {who} may {doing}.")
+
+
+def for_groups(*groups: str, doing: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """View decorator: sign-in required, then one of the role groups (e.g. @for_groups("vfx", doing="request
+    jobs")). The refusal names who may, so the person knows whom to ask."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            require_groups(request, groups, doing)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
