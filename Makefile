@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench docs migrate demo-data demo worker pki clean
+.PHONY: run test lint bench docs migrate demo-data demo worker pki clean browser
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ demo-data: migrate pki
 # The worker (engine queue `gpu` and `default`, with the periodic sweeps) runs beside the web server and
 # stops with it; its log is var/worker.log.
 run: demo-data
-	@echo "Open http://$(HOST):$(PORT)/ (API docs at /api/v1/docs/, admin at /admin/); worker log: var/worker.log"
+	@echo "Open http://$(HOST):$(PORT)/ and sign in with a demo login above (API docs at /api/v1/docs/); worker log: var/worker.log"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A likeness worker -Q gpu,default --pool=solo --concurrency=1 -B \
 		--schedule var/celerybeat-schedule --loglevel=INFO > var/worker.log 2>&1 & \
@@ -43,6 +43,13 @@ worker: $(VENV)/.installed
 ## demo: the whole chain headless on a synthetic performer (consent, training, aging, output, release)
 demo: demo-data
 	$(PY) manage.py demo_chain
+
+## browser: Debian's Chromium for the browser tests (they are skipped, with the reason, without it)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: run 'sudo apt-get install chromium' for the browser tests"; fi; }
 
 ## test: install what tests need and run them (DATABASE_URL=postgres://... to run them on PostgreSQL)
 test: $(VENV)/.installed-dev

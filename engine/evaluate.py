@@ -17,13 +17,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from engine import synthetic
 from engine.api import load_renderer, train_model
 from engine.estimator import judge_crops, train_estimator
 from engine.face.align import align_face
+from engine.figures import age_sweep_image, loss_curves_image, write_png
 from engine.pipeline import FaceAger
 
 ProgressFn = Callable[[str, int, int], None]
@@ -238,33 +238,10 @@ def run_eval(cfg: EvalConfig, *, out_dir: str | Path = "var/eval", checkpoint: s
 def _write_figures(out: Path, sweep: list[np.ndarray], gt: list[np.ndarray], targets: tuple[float, ...],
                    history: dict[str, list[float]]) -> None:
     """age_sweep.png: input then outputs per target (top), ground truth (bottom). loss_curves.png."""
-    top, bottom = np.hstack(sweep), np.hstack(gt)
-    grid = np.vstack([top, bottom])
-    label = np.full((24, grid.shape[1], 3), 255, np.uint8)
-    cv2.putText(label, "input", (8, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
-    for i, t in enumerate(targets):
-        cv2.putText(label, f"{t:g}", (128 * (i + 1) + 50, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
-    cv2.imwrite(str(out / "age_sweep.png"), cv2.cvtColor(np.vstack([label, grid]), cv2.COLOR_RGB2BGR))
-    if not history:
-        return
-    w, h, pad = 720, 420, 40
-    img = np.full((h, w, 3), 255, np.uint8)
-    colours = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75), (227, 119, 194)]
-    series = {k: np.log10(np.maximum(np.asarray(v), 1e-5)) for k, v in history.items() if v and max(v) > 0}
-    lo = min(float(s.min()) for s in series.values())
-    hi = max(float(s.max()) for s in series.values())
-    cv2.rectangle(img, (pad, pad), (w - pad, h - pad), (0, 0, 0), 1)
-    for i, (name, s) in enumerate(series.items()):
-        xs = pad + np.linspace(0, w - 2 * pad, len(s))
-        ys = h - pad - (s - lo) / max(hi - lo, 1e-6) * (h - 2 * pad)
-        pts = np.stack([xs, ys], 1).astype(np.int32)
-        col = colours[i % len(colours)][::-1]
-        cv2.polylines(img, [pts], False, col, 2, cv2.LINE_AA)
-        cv2.putText(img, name, (w - pad - 110, pad + 18 + 16 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.45, col, 1, cv2.LINE_AA)
-    cv2.putText(img, "training losses (log10) vs step", (pad, 25), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
-    cv2.putText(img, f"{hi:.2f}", (2, pad + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1)
-    cv2.putText(img, f"{lo:.2f}", (2, h - pad), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1)
-    cv2.imwrite(str(out / "loss_curves.png"), img)
+    write_png(out / "age_sweep.png", age_sweep_image([sweep, gt], ["input", *(f"{t:g}" for t in targets)]))
+    curves = loss_curves_image(history)
+    if curves is not None:
+        write_png(out / "loss_curves.png", curves)
 
 
 def format_table(report: dict[str, object]) -> str:

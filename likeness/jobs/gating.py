@@ -8,7 +8,7 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from likeness.jobs.models import Job, JobKind, LikenessModel
+from likeness.jobs.models import Job, JobKind, LikenessModel, PreviewSession
 from likeness.policy import vocabulary as vocab
 from likeness.policy.facts import GateRequest, ModelFacts
 from likeness.policy.models import Decision
@@ -51,4 +51,24 @@ def job_decide(*, job: Job, purpose: str, by: AbstractBaseUser | None) -> Decisi
     decision = decision_make(request=job_gate_request(job), performer=job.performer, production=job.production,
                              purpose=purpose, by=by)
     job.decisions.add(decision)
+    return decision
+
+
+def preview_gate_request(session: PreviewSession, *, at: dt.datetime | None = None) -> GateRequest:
+    """A live preview is use `realtime_preview`, shown only on the set's monitors (medium on_set_monitor), in the
+    countries where the production films (its jurisdictions, e.g. US-CA -> US), at the target age."""
+    production = session.production
+    countries = sorted({str(j).split("-")[0] for j in production.jurisdictions or []})
+    return gate_request_build(
+        performer=session.performer, production=production, use=vocab.Use.REALTIME_PREVIEW, at=at or timezone.now(),
+        depicted_age=int(round(session.target_age)), media=[vocab.Medium.ON_SET_MONITOR], territories=countries,
+        replica_types=AGING_REPLICA_TYPES, model=model_facts(session.likeness_model),
+    )
+
+
+def preview_decide(*, session: PreviewSession, purpose: str, by: AbstractBaseUser | None) -> Decision:
+    decision = decision_make(request=preview_gate_request(session), performer=session.performer,
+                             production=session.production, purpose=purpose, by=by)
+    if session.pk and PreviewSession.objects.filter(pk=session.pk).exists():
+        session.decisions.add(decision)
     return decision

@@ -36,6 +36,10 @@ class LikenessModel(models.Model):
     training_steps = models.PositiveIntegerField(default=0)
     age_range = models.JSONField(default=list, blank=True)
     engine_version = models.CharField(max_length=32, blank=True)
+    # What training drew (on the worker, next to the checkpoint): pages show these files, never torch.
+    loss_history = models.JSONField(default=dict, blank=True, help_text="loss series by name, thinned to <= 200 points")
+    loss_curves = models.FileField(upload_to="models/figures/%Y/%m/", blank=True)
+    age_sweep = models.FileField(upload_to="models/figures/%Y/%m/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     ready_at = models.DateTimeField(null=True, blank=True)
     quarantined_at = models.DateTimeField(null=True, blank=True)
@@ -124,3 +128,68 @@ class JobLogLine(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class PreviewSource(models.TextChoices):
+    REFERENCE = "reference", "A reference video of the performer"
+    PLATE = "plate", "The plate of an aging job"
+    CAMERA = "camera", "A camera on the worker"
+
+
+class PreviewState(models.TextChoices):
+    DENIED = "denied", "Denied by the gate"
+    QUEUED = "queued", "Waiting for a GPU worker"
+    RUNNING = "running", "Streaming"
+    STOPPED = "stopped", "Stopped"
+    FINISHED = "finished", "Source ended"
+    REVOKED = "revoked", "Stopped: consent no longer covers it"
+    FAILED = "failed", "Failed"
+
+
+PREVIEW_LIVE_STATES = frozenset({PreviewState.QUEUED, PreviewState.RUNNING})
+
+
+class PreviewSession(models.Model):
+    """One live on-set preview (as filmed | aged): gated like a job, run by a GPU worker, never released.
+
+    The worker writes the latest side-by-side frame to a per-session folder under ENGINE_WORK_DIR (shared
+    with the web process, which only reads the JPEG) and its per-stage latencies here about once a second.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    performer = models.ForeignKey("people.Performer", on_delete=models.PROTECT, related_name="preview_sessions")
+    production = models.ForeignKey("productions.Production", on_delete=models.PROTECT, related_name="preview_sessions")
+    likeness_model = models.ForeignKey(LikenessModel, on_delete=models.PROTECT, related_name="preview_sessions")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    source_kind = models.CharField(max_length=16, choices=PreviewSource.choices)
+    reference_material = models.ForeignKey("people.ReferenceMaterial", null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+")
+    plate_job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    camera_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_age = models.FloatField()
+    loop = models.BooleanField(default=True, help_text="play a file source again from the start when it ends")
+    max_seconds = models.PositiveIntegerField(default=600)
+    state = models.CharField(max_length=16, choices=PreviewState.choices, default=PreviewState.QUEUED, db_index=True)
+    state_reason = models.TextField(blank=True)
+    decision = models.ForeignKey("policy.Decision", on_delete=models.PROTECT, related_name="+")
+    decisions = models.ManyToManyField("policy.Decision", related_name="preview_sessions", blank=True)
+    # Live figures from the worker.
+    worker = models.CharField(max_length=200, blank=True)
+    frames = models.PositiveIntegerField(default=0)
+    frames_with_face = models.PositiveIntegerField(default=0)
+    fps = models.FloatField(null=True, blank=True)
+    latency_ms = models.JSONField(default=dict, blank=True, help_text="per stage: last and mean milliseconds")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"preview {str(self.id)[:8]} of {self.performer} at {self.target_age:g} ({self.state})"
+
+    @property
+    def live(self) -> bool:
+        return self.state in PREVIEW_LIVE_STATES

@@ -153,12 +153,31 @@ def _train(job: Job, decision: Any) -> str:
         return _fail(job, exc, out)
     meta = {"dataset_manifest_sha256": result.meta.dataset_manifest_sha256, "steps": result.meta.steps,
             "age_range": result.meta.age_range, "engine_version": result.meta.engine_version}
+    figures = _training_figures(job, out, refs, result.history)
     try:
         done = services.job_finish_training(job_id=str(job.pk), attempt=job.attempt, checkpoint=out, meta=meta,
-                                            engine_seconds=result.seconds)
+                                            engine_seconds=result.seconds, figures=figures,
+                                            loss_history=result.history)
     finally:
         out.unlink(missing_ok=True)  # stored through the storage API (or refused): the work copy goes
+        for path in figures.values():
+            path.unlink(missing_ok=True)
     return "completed" if done else "not recorded (claim lost or consent ended)"
+
+
+def _training_figures(job: Job, checkpoint: Path, refs: list[Any], history: dict[str, list[float]]) -> dict[str, Path]:
+    """Loss curves and an age sweep of the reference faces, drawn next to the checkpoint. A figure that cannot
+    be drawn is logged and left out: the model itself is still good."""
+    from engine.figures import training_figures
+
+    try:
+        drawn = training_figures(checkpoint, refs, history, checkpoint.parent, stem=checkpoint.stem,
+                                 performer_id=str(job.performer.public_id))
+    except Exception as exc:  # noqa: BLE001 - pictures are a convenience, never a reason to lose the model
+        log.warning("job %s: training figures not drawn: %s", job.pk, exc)
+        services.job_log(job, f"training figures not drawn: {exc}", "warning")
+        return {}
+    return {name: Path(path) for name, path in drawn.items()}
 
 
 def _age(job: Job) -> str:
@@ -195,3 +214,151 @@ def _age(job: Job) -> str:
     finally:
         out.unlink(missing_ok=True)
     return "rendered" if done else "not recorded (claim lost or consent ended)"
+
+
+# ----- live preview -------------------------------------------------------------------------------------------
+
+class LatencyWindow:
+    """Per-stage latency: the last value and the mean over the last `size` frames (what a monitor shows)."""
+
+    def __init__(self, size: int = 48):
+        self.size = size
+        self.values: dict[str, list[float]] = {}
+
+    def add(self, latency_ms: dict[str, float]) -> None:
+        for stage, ms in latency_ms.items():
+            window = self.values.setdefault(stage, [])
+            window.append(float(ms))
+            del window[:-self.size]
+
+    def fps(self) -> float | None:
+        """Frames per second the pipeline could sustain (from the mean total latency, not the source's pace)."""
+        total = self.values.get("total")
+        return round(1000.0 * len(total) / max(sum(total), 1e-3), 2) if total else None
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        return {stage: {"last": round(v[-1], 2), "mean": round(sum(v) / len(v), 2)} for stage, v in self.values.items()}
+
+
+def _write_jpeg(path: Path, rgb: Any, quality: int) -> None:
+    import cv2
+
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise OSError("JPEG encoding failed")
+    part = path.with_suffix(".part")
+    part.write_bytes(data.tobytes())
+    part.replace(path)  # a reader sees the previous frame or this one, never half of one
+
+
+def run_preview(session_id: str, *, worker: str, max_frames: int | None = None) -> str:
+    """Run one live preview session until it is stopped, its source ends, its time is up, or the gate says no.
+
+    The gate is asked again every PREVIEW_REGATE_SECONDS (default 3); the state is read about once a second, so
+    a person's Stop takes effect within a second. File sources play at their own frame rate (a monitor, not a
+    batch render) and start again at the end when the session loops."""
+    from likeness.jobs.gating import preview_decide
+    from likeness.jobs.models import PreviewState
+    from likeness.jobs.storage import preview_frame_path
+
+    close_old_connections()
+    session = services.preview_session_claim(session_id=session_id, worker=worker)
+    if session is None:
+        return "skipped: not queued"
+    decision = preview_decide(session=session, purpose=DecisionPurpose.CLAIM, by=None)
+    if not decision.allowed:
+        services.preview_session_end(session_id=session_id, state=PreviewState.REVOKED, reason=decision.explanation,
+                                     decision=decision)
+        return "revoked at claim"
+    try:
+        return _preview_loop(session, worker=worker, max_frames=max_frames, frame_path=preview_frame_path(session_id))
+    except BaseException as exc:  # noqa: BLE001 - a broken source or engine ends the session, never strands it
+        log.exception("preview %s failed", session_id)
+        # An engine error is already a sentence for people (e.g. a camera that cannot be opened).
+        reason = str(exc) if _engine_error(exc) else f"{type(exc).__name__}: {exc}"
+        services.preview_session_end(session_id=session_id, state=PreviewState.FAILED, reason=reason[:2000])
+        if isinstance(exc, Exception):
+            return f"failed: {exc}"
+        raise
+
+
+def _engine_error(exc: BaseException) -> bool:
+    from engine.errors import EngineError
+
+    return isinstance(exc, EngineError)
+
+
+def _preview_loop(session: Any, *, worker: str, max_frames: int | None, frame_path: Path) -> str:
+    from engine.api import load_renderer
+    from engine.errors import EngineError
+    from engine.media import iter_frames, probe
+    from engine.pipeline import FaceAger
+    from engine.preview import preview_stream
+    from likeness.jobs.gating import preview_decide
+    from likeness.jobs.models import PreviewSource, PreviewState
+
+    session_id = str(session.pk)
+    cache = work_dir("cache")
+    renderer, meta = load_renderer(local_path(session.likeness_model.checkpoint, cache_dir=cache),
+                                   performer_id=str(session.performer.public_id))
+    cfg = meta.config
+    if not cfg.age_min <= session.target_age <= cfg.age_max:
+        raise EngineError(f"target age {session.target_age:g} is outside the model's range {cfg.age_min:g}-{cfg.age_max:g}")
+    fps, source_path = 24.0, None
+    if session.source_kind == PreviewSource.CAMERA:
+        source: Any = int(session.camera_index)
+    else:
+        reference = session.source_kind == PreviewSource.REFERENCE
+        field = session.reference_material.file if reference else session.plate_job.plate
+        source_path = str(local_path(field, cache_dir=cache))
+        fps = float(probe(source_path).fps) or 24.0
+    ager = FaceAger(renderer, detect_every=8, fps=fps)
+
+    def file_frames() -> Any:
+        while True:
+            yield from iter_frames(source_path)
+            if not session.loop:
+                return
+            ager.reset()  # a new pass starts a new shot: the tracker must detect again
+
+    frames = file_frames() if source_path else source
+    frame_path.parent.mkdir(parents=True, exist_ok=True)
+    regate_every = float(getattr(settings, "PREVIEW_REGATE_SECONDS", 3.0))
+    quality = int(getattr(settings, "PREVIEW_JPEG_QUALITY", 80))
+    window = LatencyWindow()
+    started = last_report = last_gate = time.monotonic()
+    n = faces = 0
+    end_state, end_reason, end_decision = PreviewState.FINISHED, "the source ended", None
+    for pf in preview_stream(frames, ager, session.target_age):
+        t = time.perf_counter()
+        _write_jpeg(frame_path, pf.side_by_side, quality)
+        latency = {**pf.latency_ms, "publish": 1000 * (time.perf_counter() - t)}
+        window.add(latency)
+        n += 1
+        faces += int(pf.had_face)
+        now = time.monotonic()
+        if now - last_report >= 1.0 or n == 1:
+            last_report = now
+            state = services.preview_session_report(session_id=session_id, frames=n, frames_with_face=faces,
+                                                    fps=window.fps(), latency_ms=window.summary())
+            if state != PreviewState.RUNNING:
+                return f"stopped: {state}"
+        if now - last_gate >= regate_every:
+            last_gate = now
+            decision = preview_decide(session=session, purpose=DecisionPurpose.CHUNK, by=None)
+            if not decision.allowed:
+                end_state, end_reason, end_decision = PreviewState.REVOKED, decision.explanation, decision
+                break
+        if now - started >= session.max_seconds:
+            end_reason = f"reached the session's limit of {session.max_seconds} s"
+            break
+        if max_frames and n >= max_frames:
+            end_reason = f"showed {n} frames"
+            break
+        if source_path:  # play at the file's rate, as a camera would deliver it
+            time.sleep(max(0.0, started + n / fps - time.monotonic()))
+    services.preview_session_report(session_id=session_id, frames=n, frames_with_face=faces, fps=window.fps(),
+                                    latency_ms=window.summary())
+    services.preview_session_end(session_id=session_id, state=end_state, reason=end_reason, decision=end_decision)
+    log.info("preview %s on %s: %s after %d frames", session_id, worker, end_state, n)
+    return f"{end_state}: {end_reason}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from likeness.jobs.models import Job, LikenessModel
+from likeness.jobs.models import Job, LikenessModel, PreviewSession
 from likeness.organisations.models import Role
 from likeness.organisations.selectors import user_org_ids, user_roles
 from likeness.people.selectors import performers_managed_by
@@ -26,3 +26,11 @@ def models_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Likene
     studio = user_org_ids(user, STUDIO_ROLES)
     return LikenessModel.objects.filter(Q(performer__in=performers_managed_by(user).values("pk"))
                                         | Q(grant__productions__studio_id__in=studio)).distinct()
+
+
+def preview_sessions_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[PreviewSession]:
+    """Auditors: all. Studio staff: their productions' previews. Reps and counsel: their performers' previews."""
+    if user.is_superuser or Role.AUDITOR in user_roles(user):
+        return PreviewSession.objects.all()
+    return PreviewSession.objects.filter(Q(production__studio_id__in=user_org_ids(user, STUDIO_ROLES))
+                                         | Q(performer__in=performers_managed_by(user).values("pk")))

@@ -21,8 +21,20 @@ from django.utils import timezone
 
 from likeness.audit.services import audit_record
 from likeness.common.hashing import sha256_stream
-from likeness.jobs.gating import job_decide
-from likeness.jobs.models import TERMINAL_STATES, Job, JobKind, JobLogLine, JobState, LikenessModel, ModelStatus
+from likeness.jobs.gating import job_decide, preview_decide
+from likeness.jobs.models import (
+    PREVIEW_LIVE_STATES,
+    TERMINAL_STATES,
+    Job,
+    JobKind,
+    JobLogLine,
+    JobState,
+    LikenessModel,
+    ModelStatus,
+    PreviewSession,
+    PreviewSource,
+    PreviewState,
+)
 from likeness.organisations.models import VFX_ROLES, Role
 from likeness.organisations.selectors import user_org_ids
 from likeness.people.models import Performer, ReferenceMaterial
@@ -264,7 +276,8 @@ def _lock_decision_grants(decision: Decision) -> None:
 
 @transaction.atomic
 def job_finish_training(*, job_id: str, attempt: int, checkpoint: Path, meta: dict[str, Any],
-                        engine_seconds: float) -> bool:
+                        engine_seconds: float, figures: dict[str, Path] | None = None,
+                        loss_history: dict[str, list[float]] | None = None) -> bool:
     job = Job.objects.select_for_update(no_key=True, of=("self",)).select_related("trained_model").get(pk=job_id)
     if job.state != JobState.RUNNING or job.attempt != attempt:
         return False
@@ -277,6 +290,10 @@ def job_finish_training(*, job_id: str, attempt: int, checkpoint: Path, meta: di
     from likeness.jobs.storage import store_local_file
 
     model.weights_sha256 = store_local_file(model.checkpoint, checkpoint, f"{model.pk}.safetensors")
+    for name, path in (figures or {}).items():  # loss_curves / age_sweep PNGs the worker drew
+        if name in ("loss_curves", "age_sweep") and Path(path).is_file():
+            store_local_file(getattr(model, name), Path(path), f"{model.pk}-{name}.png")
+    model.loss_history = thin_history(loss_history or {})
     model.dataset_manifest_sha256 = meta["dataset_manifest_sha256"]
     model.training_steps, model.age_range = meta["steps"], list(meta["age_range"])
     model.engine_version, model.status, model.ready_at = meta["engine_version"], ModelStatus.READY, timezone.now()
@@ -330,6 +347,16 @@ def job_finish_aging(*, job_id: str, attempt: int, rendered: Path, mime: str, en
     return True
 
 
+def thin_history(history: dict[str, list[float]], points: int = 200) -> dict[str, list[float]]:
+    """Keep at most `points` evenly spaced values per loss series: enough for a curve, small in the database."""
+    thinned = {}
+    for name, values in history.items():
+        values = [float(v) for v in values]
+        step = max(1, -(-len(values) // points))
+        thinned[str(name)] = values[::step]
+    return thinned
+
+
 def _plate_mime(name: str) -> str:
     return {".mov": "video/quicktime", ".mp4": "video/mp4", ".m4v": "video/mp4"}.get(Path(name).suffix.lower(),
                                                                                      "video/mp4")
@@ -379,3 +406,114 @@ def job_release(*, job: Job, by: AbstractBaseUser) -> Job:
                                                                       "sha256": output.sha256})
     job.refresh_from_db()
     return job
+
+
+# ----- live preview sessions ------------------------------------------------------------------------------------
+
+def _enqueue_preview(session: PreviewSession) -> None:
+    from likeness.jobs.tasks import run_preview_session
+
+    session_id = str(session.pk)
+    transaction.on_commit(lambda: run_preview_session.apply_async(args=[session_id], queue="gpu"))
+
+
+@transaction.atomic
+def preview_session_start(*, performer: Performer, production: Production, likeness_model: LikenessModel,
+                          source_kind: str, target_age: float, by: AbstractBaseUser,
+                          reference_material: ReferenceMaterial | None = None, plate_job: Job | None = None,
+                          camera_index: int | None = None, loop: bool = True, max_seconds: int = 600) -> PreviewSession:
+    """Ask the gate for a live preview (use realtime_preview, on the set's monitors); on allow, queue it for a GPU
+    worker. A denied request is kept, with its Decision, so the page can say why."""
+    _require_studio_vfx(by, production)
+    errors: dict[str, list[str]] = {}
+    if likeness_model.performer_id != performer.pk:
+        errors["likeness_model"] = [f"this model is of another performer, not {performer}"]
+    elif likeness_model.status != ModelStatus.READY:
+        errors["likeness_model"] = [f"the model is {likeness_model.status}: only a ready model may be used"]
+    if not 0 <= target_age <= 120:
+        errors["target_age"] = ["must be between 0 and 120"]
+    if not 1 <= max_seconds <= 4 * 3600:
+        errors["max_seconds"] = ["must be between 1 second and 4 hours"]
+    if source_kind == PreviewSource.REFERENCE:
+        if reference_material is None or reference_material.performer_id != performer.pk:
+            errors["reference_material"] = [f"choose a reference video of {performer}"]
+        elif not reference_material.file:
+            errors["reference_material"] = [f"no file was uploaded for {reference_material.title}"]
+    elif source_kind == PreviewSource.PLATE:
+        if plate_job is None or plate_job.performer_id != performer.pk or not plate_job.plate:
+            errors["plate_job"] = [f"choose an aging job with a plate of {performer}"]
+        elif plate_job.production.studio_id != production.studio_id:
+            errors["plate_job"] = ["that plate belongs to another studio's production"]
+    elif source_kind == PreviewSource.CAMERA:
+        if camera_index is None or not 0 <= camera_index <= 15:
+            errors["camera_index"] = ["give the worker's camera number (0-15)"]
+    else:
+        errors["source_kind"] = [f"choose one of {', '.join(PreviewSource.values)}"]
+    if errors:
+        raise ValidationError(errors)
+    session = PreviewSession(
+        performer=performer, production=production, likeness_model=likeness_model, requested_by=by,
+        source_kind=source_kind, target_age=float(target_age), loop=loop, max_seconds=max_seconds,
+        reference_material=reference_material if source_kind == PreviewSource.REFERENCE else None,
+        plate_job=plate_job if source_kind == PreviewSource.PLATE else None,
+        camera_index=camera_index if source_kind == PreviewSource.CAMERA else None)
+    decision = preview_decide(session=session, purpose=DecisionPurpose.SUBMIT, by=by)
+    session.decision = decision
+    if decision.allowed:
+        session.state = PreviewState.QUEUED
+    else:
+        session.state, session.state_reason, session.finished_at = PreviewState.DENIED, decision.explanation, timezone.now()
+    session.save()
+    session.decisions.add(decision)
+    audit_record(actor=by, action=f"preview.{session.state}", obj=session,
+                 data={"model": str(likeness_model.pk), "target_age": session.target_age, "source": source_kind,
+                       "decision": str(decision.pk), "outcome": decision.outcome})
+    if decision.allowed:
+        _enqueue_preview(session)
+    return session
+
+
+@transaction.atomic
+def preview_session_stop(*, session: PreviewSession, by: AbstractBaseUser, reason: str = "") -> PreviewSession:
+    if session.requested_by_id != by.pk and session.production.studio_id not in user_org_ids(by, VFX_ROLES):
+        raise PermissionDenied("only the requester or VFX staff of the studio may stop this preview")
+    reason = reason or f"stopped by {by.get_username()}"
+    stopped = PreviewSession.objects.filter(pk=session.pk, state__in=PREVIEW_LIVE_STATES).update(
+        state=PreviewState.STOPPED, state_reason=reason, finished_at=timezone.now())
+    if stopped:
+        audit_record(actor=by, action="preview.stopped", obj=session, data={"reason": reason})
+    session.refresh_from_db()
+    return session
+
+
+def preview_session_claim(*, session_id: str, worker: str) -> PreviewSession | None:
+    """Take a queued preview (conditional UPDATE: a second delivery of the task finds nothing to take)."""
+    now = timezone.now()
+    with transaction.atomic():
+        taken = PreviewSession.objects.filter(pk=session_id, state=PreviewState.QUEUED).update(
+            state=PreviewState.RUNNING, worker=worker[:200], started_at=now, heartbeat_at=now)
+        if not taken:
+            return None
+        session = PreviewSession.objects.select_related(
+            "performer", "production", "likeness_model", "reference_material", "plate_job").get(pk=session_id)
+        audit_record(actor=None, action="preview.running", obj=session, data={"worker": worker})
+    return session
+
+
+def preview_session_report(*, session_id: str, frames: int, frames_with_face: int, fps: float | None,
+                           latency_ms: dict[str, dict[str, float]]) -> str:
+    """The worker's figures, about once a second; returns the session's state (a person may have stopped it)."""
+    PreviewSession.objects.filter(pk=session_id, state=PreviewState.RUNNING).update(
+        frames=frames, frames_with_face=frames_with_face, fps=fps, latency_ms=latency_ms, heartbeat_at=timezone.now())
+    return PreviewSession.objects.filter(pk=session_id).values_list("state", flat=True).first() or ""
+
+
+@transaction.atomic
+def preview_session_end(*, session_id: str, state: str, reason: str, decision: Decision | None = None) -> bool:
+    """End a running preview as finished, revoked or failed (only if it is still running)."""
+    ended = PreviewSession.objects.filter(pk=session_id, state=PreviewState.RUNNING).update(
+        state=state, state_reason=reason[:4000], finished_at=timezone.now())
+    if ended:
+        audit_record(actor=None, action=f"preview.{state}", object_type="jobs.previewsession", object_id=session_id,
+                     data={"reason": reason, "decision": str(decision.pk) if decision is not None else None})
+    return bool(ended)

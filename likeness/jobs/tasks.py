@@ -19,6 +19,16 @@ def run_job(self, job_id: str) -> str:  # noqa: ANN001
         raise self.retry(exc=exc, countdown=min(60, 2 ** self.request.retries)) from exc
 
 
+@shared_task(bind=True, acks_late=False, soft_time_limit=settings.JOB_TIME_LIMIT_SECONDS,
+             time_limit=settings.JOB_TIME_LIMIT_SECONDS + 120)
+def run_preview_session(self, session_id: str) -> str:  # noqa: ANN001
+    # Not acks_late: a live preview whose worker died is over; delivering it again later would replay a stale
+    # session on a monitor nobody is watching (the claim would refuse it anyway: it is no longer queued).
+    from likeness.jobs.runner import run_preview
+
+    return run_preview(session_id, worker=self.request.hostname or "worker")
+
+
 @shared_task
 def requeue_stale_jobs() -> list[str]:
     from likeness.jobs.services import jobs_requeue_stale

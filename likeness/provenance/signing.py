@@ -24,6 +24,7 @@ from likeness.provenance.c2pa_context import (
     signer_for,
     signing_context,
 )
+from likeness.provenance.png import PNGError, png_merge_idat
 
 AI_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
 SUPPORTED_MIMES = frozenset({"video/mp4", "image/png", "image/jpeg"})
@@ -177,8 +178,13 @@ def sign_output(*, src: Path, dst: Path, mime: str, claim: OutputClaim, pki_base
             parent = {"title": claim.source_plate.name, "relationship": "parentOf"}
             with open(claim.source_plate, "rb") as plate:
                 builder.add_ingredient(json.dumps(parent), claim.source_plate_mime, plate)
-            # "w+b": the SDK reads back what it wrote to verify it; O_EXCL semantics via "x".
-            with open(src, "rb") as source, open(dst, "x+b") as target:
+            # PNG: sign a copy whose image data is one IDAT chunk (lossless; see png.py) so that signing and
+            # every later verification walk a few chunks, not thousands.
+            signed_from = src
+            if mime == "image/png" and png_merge_idat(src, merged := dst.with_name(dst.name + ".idat.tmp")):
+                signed_from = merged
+            # "x+b": the SDK reads back what it wrote to verify it; O_EXCL so nothing is overwritten.
+            with open(signed_from, "rb") as source, open(dst, "x+b") as target:
                 manifest_bytes = builder.sign(signer_for(ident, tsa_url), mime, source, target)
         finally:
             builder.close()
@@ -190,9 +196,13 @@ def sign_output(*, src: Path, dst: Path, mime: str, claim: OutputClaim, pki_base
         digest = sha256_file(dst)
     except BaseException as exc:
         _remove(dst)
+        if isinstance(exc, PNGError):
+            raise SigningError(f"cannot sign {src.name}: {exc}") from exc
         if isinstance(exc, c2pa.C2paError):
             raise SigningError(f"signing failed: {exc}") from exc
         raise
+    finally:
+        _remove(dst.with_name(dst.name + ".idat.tmp"))
     return SignedFile(path=dst, sha256=digest, size=size, mime=mime, manifest_label=label,
                       certificate_serial=ident.serial, certificate_fingerprint=pki.fingerprint(cert))
 

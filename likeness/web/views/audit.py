@@ -1,20 +1,527 @@
-"""Placeholder: the audit pages are being built (each route answers 501 until then)."""
+"""Auditor and output pages: verify any file, the output registry and one output's page (review, evidence bundle,
+file), the audit log browser, and per-performer usage reports (page, CSV, PDF).
+
+Views stay thin: they read through the selectors (what a user may see) and write only through the provenance
+services (which decide what a user may change). Auditors are read-only: every POST that changes something refuses
+them; the upload forms (verify, registry lookup) only read and stay open to them."""
 from __future__ import annotations
 
+import csv
+import io
+import uuid
+from pathlib import Path
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from likeness.audit.models import AuditEvent
+from likeness.audit.selectors import audit_chain_verify, audit_events_for
+from likeness.consent.models import ConsentGrant
+from likeness.consent.selectors import grant_effective_status
+from likeness.jobs.selectors import jobs_visible_to, models_visible_to
+from likeness.organisations.models import Role
+from likeness.people.models import Performer
+from likeness.people.selectors import performers_managed_by, performers_visible_to, user_manages_performer
+from likeness.policy.selectors import decisions_visible_to
+from likeness.provenance.bundle import bundle_build
+from likeness.provenance.models import Output, OutputStatus
+from likeness.provenance.selectors import outputs_by_sha256, outputs_visible_to, registry_lookup, verify_upload
+from likeness.provenance.services import output_approve, output_decline
+from likeness.provenance.verification import hash_stream, sniff_mime
+from likeness.web.access import for_groups, in_groups, request_roles
+from likeness.web.forms.audit import AuditLogFilterForm, ReviewForm, Sha256SearchForm, UploadForm, UsageForm
+
+EVENTS_PER_PAGE = 50
+OUTPUTS_PER_PAGE = 25
+# A performer can have thousands of chunk re-checks; the page shows the newest, the CSV and PDF hold every one.
+USAGE_PAGE_DECISIONS = 500
+AUDITORS_READ_ONLY = "Auditors have read-only access: they verify files and read records, and change nothing."
 
 
-def _todo(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
+# --- access ---------------------------------------------------------------------------------------------------
+
+def _is_auditor(request: HttpRequest) -> bool:
+    return request.user.is_superuser or in_groups(request, ["auditor"])
+
+
+def _require_auditor(request: HttpRequest, doing: str) -> None:
+    # Same rule as the API's IsAuditor (operators included), so a page never shows what the API would refuse.
+    if not _is_auditor(request):
+        raise PermissionDenied(f"Only auditors may {doing}.")
+
+
+def _refuse_auditors(request: HttpRequest) -> None:
+    # As the API's AuditorsReadOnly: holding an auditor role anywhere makes the account read-only.
+    if Role.AUDITOR in request_roles(request):
+        raise PermissionDenied(AUDITORS_READ_ONLY)
+
+
+def _may_take_bundle(request: HttpRequest, output: Output) -> bool:
+    """The API's rule for evidence bundles: auditors, operators, and the performer's reps and legal."""
+    return _is_auditor(request) or user_manages_performer(request.user, output.performer)
+
+
+def _job_url(job_ref: str | None) -> str | None:
+    """A link to the job page when the reference is a job id (outputs registered outside a job have none)."""
+    try:
+        return reverse("web:job", args=[uuid.UUID(str(job_ref))]) if job_ref else None
+    except (ValueError, NoReverseMatch):
+        return None
+
+
+def _grant_url(grant_id: Any) -> str | None:
+    try:
+        return reverse("web:grant", args=[int(grant_id)]) if grant_id is not None else None
+    except (ValueError, TypeError, NoReverseMatch):
+        return None
+
+
+# --- verification ---------------------------------------------------------------------------------------------
+
+def _manifest_tree(manifests: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The chain as a tree: the active manifest, each ingredient, and the ingredient's own manifest under it.
+    `manifests` comes active first (verification.report_from_store); a label seen on the path is not expanded
+    again, so a malicious self-referencing chain cannot recurse forever."""
+    if not manifests:
+        return None
+    by_label = {m["label"]: m for m in manifests}
+
+    def node(label: str, path_labels: frozenset[str]) -> dict[str, Any]:
+        manifest = by_label[label]
+        here = path_labels | {label}
+        ingredients = []
+        for ingredient in manifest.get("ingredients") or []:
+            child = ingredient.get("active_manifest")
+            ingredients.append({"ingredient": ingredient,
+                                "manifest": node(child, here) if child in by_label and child not in here else None})
+        return {"manifest": manifest, "ingredients": ingredients}
+
+    return node(manifests[0]["label"], frozenset())
+
+
+def _linked_record_urls(platform: dict[str, Any] | None, request: HttpRequest) -> dict[str, str | None]:
+    if not platform:
+        return {}
+    grant, output = platform.get("grant") or {}, platform.get("output") or {}
+    output_url = None
+    if output.get("id") and outputs_visible_to(request.user).filter(pk=output["id"]).exists():
+        output_url = reverse("web:output", args=[output["id"]])
+    return {"grant": _grant_url(grant.get("id")), "job": _job_url(output.get("job")), "output": output_url}
+
+
+@login_required
+def verify(request: HttpRequest) -> HttpResponse:
+    """Upload any file: its Content Credentials state, each code explained, the manifest chain, and the records
+    the platform holds for it as they stand now (is the consent still active?)."""
+    _require_auditor(request, "verify files on this page")
+    context: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            with upload.open("rb") as fh:
+                result = verify_upload(fh, name=upload.name)
+            context.update(result=result, file_name=upload.name, tree=_manifest_tree(result.get("manifests") or []),
+                           links=_linked_record_urls(result.get("platform"), request))
+        else:
+            status = 400
+    else:
+        form = UploadForm()
+    context["form"] = form
+    return render(request, "web/audit/verify.html", context, status=status)
+
+
+# --- the output registry --------------------------------------------------------------------------------------
+
+def _lookup_upload(request: HttpRequest, upload: Any) -> dict[str, Any]:
+    """As the API's lookup: hash, then fingerprint; only the outputs this user may see are named."""
+    with upload.open("rb") as fh:
+        sha256, _ = hash_stream(fh)
+        mime = sniff_mime(fh.read(16), upload.name)
+        fh.seek(0)
+        found = registry_lookup(fh, sha256=sha256, mime=mime)
+    visible = {str(pk) for pk in outputs_visible_to(request.user).values_list("pk", flat=True)}
+    found["outputs"] = [o for o in found["outputs"] if o["id"] in visible]
+    if not found["outputs"]:
+        found["matched_by"] = None
+    found.update(sha256=sha256, mime=mime, file_name=upload.name)
+    return found
+
+
+@login_required
+def outputs(request: HttpRequest) -> HttpResponse:
+    """Search by SHA-256 (GET), or upload a file to look it up (POST, read-only: auditors too)."""
+    search = Sha256SearchForm(request.GET or None)
+    lookup_form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    status, lookup = 200, None
+    if request.method == "POST":
+        if lookup_form.is_valid():
+            lookup = _lookup_upload(request, lookup_form.cleaned_data["file"])
+        else:
+            status = 400
+    qs = outputs_visible_to(request.user)
+    wanted_status = request.GET.get("status", "")
+    if wanted_status in OutputStatus.values:
+        qs = qs.filter(status=wanted_status)
+    searched = False
+    if search.is_bound and search.is_valid() and search.cleaned_data["sha256"]:
+        qs, searched = outputs_by_sha256(search.cleaned_data["sha256"], qs), True
+    page = Paginator(qs.order_by("-created_at"), OUTPUTS_PER_PAGE).get_page(request.GET.get("page"))
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    return render(request, "web/audit/outputs.html", {
+        "search": search, "lookup_form": lookup_form, "lookup": lookup, "page": page, "searched": searched,
+        "statuses": OutputStatus.choices, "wanted_status": wanted_status, "query": keep.urlencode(),
+    }, status=status)
+
+
+def _output_context(request: HttpRequest, output: Output, review_form: ReviewForm | None = None) -> dict[str, Any]:
+    manages = user_manages_performer(request.user, output.performer)
+    can_review = (manages and Role.AUDITOR not in request_roles(request)
+                  and output.status in (OutputStatus.AWAITING_APPROVAL, OutputStatus.APPROVED))
+    grant = output.grant
+    return {
+        "output": output,
+        "grant": grant, "grant_status_now": grant_effective_status(grant), "grant_url": _grant_url(grant.pk),
+        "job_url": _job_url(output.job_ref),
+        "history": audit_events_for(object_type="provenance.output", object_id=str(output.pk)),
+        "can_review": can_review,
+        "can_approve": can_review and output.status == OutputStatus.AWAITING_APPROVAL,
+        "review_form": review_form or ReviewForm(),
+        "can_bundle": output.status == OutputStatus.RELEASED and bool(output.manifest_label)
+        and _may_take_bundle(request, output),
+        "file_label": "Download the signed file" if output.status == OutputStatus.RELEASED
+        else "Download the rendered file (unsigned, for review)",
+    }
+
+
+@login_required
+@require_GET
+def output(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    record = get_object_or_404(outputs_visible_to(request.user).select_related("release_decision"), pk=pk)
+    return render(request, "web/audit/output.html", _output_context(request, record))
+
+
+@login_required
+@require_POST
+def output_review(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """Approve or decline: the service checks who may (the performer's reps and legal) and that a note is given."""
+    _refuse_auditors(request)
+    record = get_object_or_404(outputs_visible_to(request.user), pk=pk)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["verdict"] == "approve"
+        service = output_approve if approve else output_decline
+        try:
+            service(output=record, by=request.user, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            for field, problems in exc.message_dict.items():
+                form.add_error("note" if field == "note" else None, problems)
+        else:
+            messages.success(request, "Output approved for release." if approve
+                             else "Output declined: it will not be released.")
+            return redirect("web:output", pk=record.pk)
+    record.refresh_from_db()
+    return render(request, "web/audit/output.html", _output_context(request, record, form), status=400)
+
+
+@login_required
+@require_GET
+def output_bundle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """The evidence bundle, built by the same code as the API's bundle action."""
+    record = get_object_or_404(outputs_visible_to(request.user), pk=pk)
+    if not _may_take_bundle(request, record):
+        raise PermissionDenied("Evidence bundles are for auditors and the performer's representatives.")
+    try:
+        data = bundle_build(output=record)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("web:output", pk=record.pk)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="evidence-{record.pk}.zip"'
+    return response
+
+
+@login_required
+@require_GET
+def output_file(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """The output's current file: the signed file once released, before that the render the reps review. Who may
+    see the record (outputs_visible_to) may take its file: the performer's side, the studio, auditors."""
+    record = get_object_or_404(outputs_visible_to(request.user), pk=pk)
+    if not record.file or not record.file.storage.exists(record.file.name):
+        raise Http404("the stored file is missing")
+    kind = "signed" if record.status == OutputStatus.RELEASED else "rendered-unsigned"
+    return FileResponse(record.file.open("rb"), as_attachment=True, content_type=record.mime,
+                        filename=f"output-{str(record.pk)[:8]}-{kind}{Path(record.file.name).suffix}")
+
+
+# --- audit log ------------------------------------------------------------------------------------------------
+
+def _events_matching(form: AuditLogFilterForm | None) -> QuerySet[AuditEvent]:
+    """Newest first. `form`: a valid filter form, or None for no filter."""
+    qs = AuditEvent.objects.order_by("-seq")
+    if form is None:
+        return qs
+    data = form.cleaned_data
+    for field, lookup in (("action", "action"), ("object_type", "object_type"), ("object_id", "object_id"),
+                          ("actor", "actor_label")):
+        if data.get(field):
+            qs = qs.filter(**{lookup: data[field].strip()})
+    lower, upper = form.range_bounds()
+    if lower:
+        qs = qs.filter(at__gte=lower)
+    if upper:
+        qs = qs.filter(at__lt=upper)
+    return qs
+
+
+@login_required
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    _require_auditor(request, "browse the audit log")
+    actions = list(AuditEvent.objects.values_list("action", flat=True).distinct().order_by("action"))
+    form = AuditLogFilterForm(request.GET or None, actions=actions)
+    page = None
+    # Invalid filters (an inverted date range) show the error and no events, never an unfiltered list that
+    # could be mistaken for the filtered answer.
+    if not form.is_bound or form.is_valid():
+        page = Paginator(_events_matching(form if form.is_bound else None), EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    # The whole chain is walked on each visit: the answer must be about the table as it is now, not cached.
+    chain = audit_chain_verify()
+    return render(request, "web/audit/audit_log.html", {
+        "form": form, "page": page, "chain": chain, "query": keep.urlencode(), "total": AuditEvent.objects.count(),
+    })
+
+
+# --- usage reports --------------------------------------------------------------------------------------------
+
+def _usage_performers(request: HttpRequest) -> QuerySet[Performer]:
+    """Auditors: every performer. Reps and legal: only those their organisations represent."""
+    if _is_auditor(request):
+        return performers_visible_to(request.user)
+    return performers_managed_by(request.user)
+
+
+def _grant_label(grant: ConsentGrant) -> str:
+    return grant.label
+
+
+def usage_report(user: Any, performer: Performer) -> dict[str, Any]:
+    """Everything done with one performer's likeness: decisions, jobs, models and outputs, with the grant
+    versions each relied on. One structure for the page, the CSV and the PDF, so they cannot disagree."""
+    decisions = list(decisions_visible_to(user).filter(performer=performer).select_related("production")
+                     .prefetch_related("grants").order_by("created_at"))
+    jobs = list(jobs_visible_to(user).filter(performer=performer)
+                .select_related("production", "submit_decision", "output", "likeness_model")
+                .prefetch_related("submit_decision__grants").order_by("created_at"))
+    models = list(models_visible_to(user).filter(performer=performer).select_related("grant").order_by("created_at"))
+    outs = list(outputs_visible_to(user).filter(performer=performer)
+                .select_related("release_decision", "approved_by", "declined_by").order_by("created_at"))
+    grants: dict[int, ConsentGrant] = {}
+    for d in decisions:
+        for g in d.grants.all():
+            grants[g.pk] = g
+    for m in models:
+        grants[m.grant.pk] = m.grant
+    for o in outs:
+        grants[o.grant.pk] = o.grant
+    rows: list[dict[str, Any]] = []
+    for d in decisions:
+        rows.append({"record": "decision", "id": str(d.pk), "date": d.created_at, "production": d.production.title,
+                     "use": f"{d.use} ({d.get_purpose_display().lower()})", "outcome": d.outcome,
+                     "grants": ", ".join(_grant_label(g) for g in d.grants.all()), "detail": d.explanation})
+    for j in jobs:
+        params = j.params or {}
+        what = (f"aging to {params.get('target_age')} ({params.get('frames', '?')} frames)" if j.kind == "aging"
+                else f"training ({params.get('size', '')} {params.get('steps', '')} steps)".replace("  ", " "))
+        relied = j.submit_decision.grants.all() if j.submit_decision else []
+        rows.append({"record": "job", "id": str(j.pk), "date": j.created_at, "production": j.production.title,
+                     "use": what, "outcome": j.state, "grants": ", ".join(_grant_label(g) for g in relied),
+                     "detail": (j.state_reason or "")
+                     + (f" output {str(j.output_id)[:8]}" if j.output_id else "")})
+    for m in models:
+        ended = (f"quarantined {m.quarantined_at:%Y-%m-%d}: {m.quarantine_reason}" if m.quarantined_at else
+                 f"destroyed {m.destroyed_at:%Y-%m-%d}" if m.destroyed_at else "")
+        rows.append({"record": "model", "id": str(m.pk), "date": m.created_at, "production": "",
+                     "use": f"{m.size} model, ages {'-'.join(str(a) for a in m.age_range or [])}", "outcome": m.status,
+                     "grants": _grant_label(m.grant),
+                     "detail": f"weights {m.weights_sha256[:16]} {ended}".strip()})
+    for o in outs:
+        review = (f"approved by {o.approved_by.get_username()}: {o.approval_note}" if o.approved_by else
+                  f"declined by {o.declined_by.get_username()}: {o.decline_note}" if o.declined_by else "")
+        released = f"released {o.released_at:%Y-%m-%d %H:%M}" if o.released_at else ""
+        rows.append({"record": "output", "id": str(o.pk), "date": o.created_at, "production": o.production.title,
+                     "use": o.decision.use if o.decision_id else "", "outcome": o.status,
+                     "grants": _grant_label(o.grant),
+                     "detail": "; ".join(x for x in (released, review, f"sha256 {o.sha256[:16]}",
+                                                     "consent revoked after release" if o.consent_revoked_at else "")
+                                         if x)})
+    return {
+        "performer": performer, "generated_at": timezone.now(),
+        "decisions": decisions, "jobs": jobs, "models": models, "outputs": outs,
+        "grants": [{"grant": g, "status_now": grant_effective_status(g)}
+                   for g in sorted(grants.values(), key=lambda g: (str(g.family), g.version))],
+        "rows": rows,
+    }
+
+
+@for_groups("auditor", "consent", doing="read usage reports")
+@require_GET
+def usage(request: HttpRequest) -> HttpResponse:
+    performers = _usage_performers(request)
+    chosen = request.GET.get("performer")
+    if chosen:
+        form = UsageForm(request.GET, performers=performers)
+        if form.is_valid():
+            return redirect("web:usage_report", pk=form.cleaned_data["performer"].pk)
+        # A performer that exists but is not this user's is not found, exactly as the report page answers.
+        if chosen.isdigit() and Performer.objects.filter(pk=chosen).exists():
+            raise Http404("no such performer among those you may report on")
+        status = 400
+    else:
+        form, status = UsageForm(performers=performers), 200
+    return render(request, "web/audit/usage.html", {"form": form, "report": None}, status=status)
+
+
+def _performer_for_report(request: HttpRequest, pk: int) -> Performer:
+    return get_object_or_404(_usage_performers(request), pk=pk)
+
+
+@for_groups("auditor", "consent", doing="read usage reports")
+@require_GET
+def usage_report_page(request: HttpRequest, pk: int) -> HttpResponse:
+    performers = _usage_performers(request)
+    performer = _performer_for_report(request, pk)
+    report = usage_report(request.user, performer)
+    newest = list(reversed(report["decisions"]))[:USAGE_PAGE_DECISIONS]
+    return render(request, "web/audit/usage.html", {
+        "form": UsageForm(initial={"performer": performer.pk}, performers=performers), "report": report,
+        "decisions_shown": newest, "decisions_cut": len(report["decisions"]) > USAGE_PAGE_DECISIONS,
+        "page_limit": USAGE_PAGE_DECISIONS,
+    })
+
+
+def _csv_cell(value: Any) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas; notes and explanations are free text."""
+    text = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+CSV_COLUMNS = ("record", "id", "date", "production", "use", "outcome", "grants", "detail")
+
+
+@for_groups("auditor", "consent", doing="read usage reports")
+@require_GET
+def usage_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    performer = _performer_for_report(request, pk)
+    report = usage_report(request.user, performer)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row in report["rows"]:
+        writer.writerow([_csv_cell(row[c]) for c in CSV_COLUMNS])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="usage-performer-{performer.pk}.csv"'
+    return response
+
+
+# Unicode names need a Unicode font; the PDF core fonts only know Latin-1. Debian's fonts-dejavu-core is the
+# usual place; without it text falls back to Latin-1 with replacements (and the CSV stays exact).
+UNICODE_FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+                 Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"))
+
+
+def usage_pdf_bytes(report: dict[str, Any]) -> bytes:
+    from fpdf import FPDF  # imported here: only this download needs it
+    from fpdf.enums import XPos, YPos
+
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    font = next((p for p in UNICODE_FONTS if p.exists()), None)
+    if font:
+        pdf.add_font("body", "", str(font))
+        family = "body"
+
+        def clean(text: Any) -> str:
+            return "" if text is None else str(text)
+    else:
+        family = "Helvetica"
+
+        def clean(text: Any) -> str:
+            return ("" if text is None else str(text)).replace("—", "-").encode("latin-1", "replace").decode("latin-1")
+
+    performer = report["performer"]
+    pdf.set_title(f"Usage report: {performer.legal_name}")
+    pdf.set_creator("likeness platform")
+    pdf.add_page()
+    pdf.set_font(family, size=15)
+    pdf.cell(0, 9, clean(f"Usage report: {performer.legal_name}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(family, size=9)
+    pdf.cell(0, 5, clean(f"Generated {report['generated_at']:%Y-%m-%d %H:%M} UTC · performer id {performer.public_id} · "
+                         f"{len(report['decisions'])} decisions, {len(report['jobs'])} jobs, {len(report['models'])} "
+                         f"models, {len(report['outputs'])} outputs"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    pdf.set_font(family, size=11)
+    pdf.cell(0, 6, "Consent grants relied on", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(family, size=8)
+    with pdf.table(col_widths=(40, 30, 60, 143), text_align="LEFT", first_row_as_headings=True) as table:
+        header = table.row()
+        for title in ("Grant", "Status now", "Term", "Uses"):
+            header.cell(title)
+        for item in report["grants"]:
+            g = item["grant"]
+            row = table.row()
+            for value in (g.label, item["status_now"], f"{g.term_start} to {g.term_end}", ", ".join(g.uses or [])):
+                row.cell(clean(value))
+    pdf.ln(3)
+    pdf.set_font(family, size=11)
+    pdf.cell(0, 6, "Every decision, job, model and output (oldest first)", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(family, size=7)
+    with pdf.table(col_widths=(16, 30, 24, 28, 38, 26, 36, 75), text_align="LEFT",
+                   first_row_as_headings=True) as table:
+        header = table.row()
+        for title in ("Record", "Date (UTC)", "Id", "Production", "Use", "Outcome", "Grants", "Detail"):
+            header.cell(title)
+        for r in report["rows"]:
+            row = table.row()
+            for value in (r["record"], f"{r['date']:%Y-%m-%d %H:%M:%S}", r["id"][:8], r["production"], r["use"],
+                          r["outcome"], r["grants"], r["detail"][:400]):
+                row.cell(clean(value))
+    return bytes(pdf.output())
+
+
+@for_groups("auditor", "consent", doing="read usage reports")
+@require_GET
+def usage_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    performer = _performer_for_report(request, pk)
+    data = usage_pdf_bytes(usage_report(request.user, performer))
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="usage-performer-{performer.pk}.pdf"'
+    return response
 
 
 routes = [
-    path("audit-todo/verify/", _todo, name="verify"),
-    path("audit-todo/outputs/", _todo, name="outputs"),
-    path("audit-todo/audit_log/", _todo, name="audit_log"),
-    path("audit-todo/usage/", _todo, name="usage"),
-    path("outputs/<uuid:pk>/", _todo, name="output"),
+    path("verify/", verify, name="verify"),
+    path("outputs/", outputs, name="outputs"),
+    path("outputs/<uuid:pk>/", output, name="output"),
+    path("outputs/<uuid:pk>/review/", output_review, name="output_review"),
+    path("outputs/<uuid:pk>/bundle/", output_bundle, name="output_bundle"),
+    path("outputs/<uuid:pk>/file/", output_file, name="output_file"),
+    path("audit-log/", audit_log, name="audit_log"),
+    path("usage/", usage, name="usage"),
+    path("usage/<int:pk>/", usage_report_page, name="usage_report"),
+    path("usage/<int:pk>/report.csv", usage_csv, name="usage_csv"),
+    path("usage/<int:pk>/report.pdf", usage_pdf, name="usage_pdf"),
 ]

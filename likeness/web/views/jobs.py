@@ -1,21 +1,390 @@
-"""Placeholder: the jobs pages are being built (each route answers 501 until then)."""
+"""Pages for VFX staff: request training and aging jobs (with the gate's pre-flight decision first), follow a
+job live, cancel it, and review an aging job's output against its plate frame by frame.
+
+Reads go through the selectors (what the user may see), writes only through the job services (which check
+who may change what and ask the gate). The web process never imports torch: frames are decoded here with
+PyAV and encoded with OpenCV, the same torch-free libraries engine/media.py uses.
+"""
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Callable
+from fractions import Fraction
+from functools import wraps
+from typing import IO, Any
 
-from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from likeness.jobs import services
+from likeness.jobs.gating import job_gate_request
+from likeness.jobs.models import TERMINAL_STATES, Job, JobKind, JobState
+from likeness.jobs.selectors import jobs_visible_to
+from likeness.organisations.models import VFX_ROLES, Role
+from likeness.organisations.selectors import user_org_ids
+from likeness.policy.facts import FactsError
+from likeness.policy.gate import evaluate
+from likeness.policy.selectors import gate_facts
+from likeness.web.access import for_groups, request_roles
+from likeness.web.forms.jobs import AgingJobForm, JobRequestForm, TrainingJobForm
+
+log = logging.getLogger(__name__)
+
+# The engine has nothing more to do in these states: the live panel stops polling. An aging job waiting for
+# approval is settled for this page (its next step is a person's, on the outputs pages).
+SETTLED_STATES = frozenset(TERMINAL_STATES | {JobState.RENDERED, JobState.AWAITING_APPROVAL})
+CANCELLABLE_STATES = frozenset({JobState.SUBMITTED, JobState.QUEUED, JobState.RUNNING})
+FORMS: dict[str, type[JobRequestForm]] = {JobKind.TRAINING: TrainingJobForm, JobKind.AGING: AgingJobForm}
+# The fields the gate needs to decide; the others (plate, frames, reference material) are checked at submit.
+PREFLIGHT_FIELDS = {JobKind.TRAINING: ("performer", "production"),
+                    JobKind.AGING: ("performer", "production", "likeness_model", "target_age")}
+FIELD_WORDS = {"performer": "the performer", "production": "the production", "likeness_model": "a model",
+               "target_age": "a target age"}
+POLL_SECONDS = 1
 
 
-def _todo(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("not built yet", status=501)
+def no_auditors_on_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Auditors read everything and change nothing (as in the API): any POST from one is a 403 page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST" and Role.AUDITOR in request_roles(request):
+            raise PermissionDenied("Auditors have read-only access: they cannot request, change or cancel jobs.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _visible_job(request: HttpRequest, pk: Any) -> Job:
+    """A job the user may see, or 404: another studio's job is as absent as one that never existed."""
+    qs = jobs_visible_to(request.user).select_related("performer", "production", "requested_by", "likeness_model",
+                                                      "trained_model", "output", "submit_decision")
+    return get_object_or_404(qs, pk=pk)
+
+
+# ----- list -----------------------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def job_list(request: HttpRequest) -> HttpResponse:
+    jobs: QuerySet[Job] = jobs_visible_to(request.user).select_related("performer", "production")
+    state = request.GET.get("state", "")
+    if state in JobState.values:
+        jobs = jobs.filter(state=state)
+    else:
+        state = ""
+    kind = request.GET.get("kind", "")
+    if kind in JobKind.values:
+        jobs = jobs.filter(kind=kind)
+    else:
+        kind = ""
+    return render(request, "web/jobs/list.html", {
+        "jobs": jobs.order_by("-created_at")[:200], "state": state, "kind": kind,
+        "states": JobState.choices, "kinds": JobKind.choices, "settled": SETTLED_STATES,
+    })
+
+
+# ----- request forms and the pre-flight -------------------------------------------------------------------------
+
+def _initial_from(query: QueryDict) -> dict[str, Any]:
+    """Values carried in the query string (the performer picker reloads the form with them as a GET)."""
+    initial: dict[str, Any] = {k: v for k, v in query.items() if k != "reference_materials"}
+    if "reference_materials" in query:
+        initial["reference_materials"] = query.getlist("reference_materials")
+    return initial
+
+
+def _form_page(request: HttpRequest, kind: str, form: JobRequestForm, *, preflight: dict[str, Any] | None = None,
+               status: int = 200) -> HttpResponse:
+    title = "Request a training job" if kind == JobKind.TRAINING else "Request an aging job"
+    return render(request, "web/jobs/form.html", {
+        "kind": kind, "form": form, "title": title, "preflight": preflight,
+        "form_url": reverse(f"web:job_{kind}_new"), "preflight_url": reverse("web:job_preflight", args=[kind]),
+    }, status=status)
+
+
+def _job_request(request: HttpRequest, kind: str) -> HttpResponse:
+    form_class = FORMS[kind]
+    if request.method == "GET":
+        return _form_page(request, kind, form_class(user=request.user, initial=_initial_from(request.GET)))
+    form = form_class(request.POST, request.FILES, user=request.user)
+    if not form.is_valid():
+        return _form_page(request, kind, form, status=400)
+    data = form.cleaned_data
+    try:
+        if kind == JobKind.TRAINING:
+            job = services.job_submit_training(performer=data["performer"], production=data["production"],
+                                               reference_materials=list(data["reference_materials"]),
+                                               size=data["size"], by=request.user)
+        else:
+            plate = data["plate"]
+            job = services.job_submit_aging(performer=data["performer"], production=data["production"],
+                                            likeness_model=data["likeness_model"], plate=plate, plate_name=plate.name,
+                                            target_age=data["target_age"], frame_start=data["frame_start"],
+                                            frame_end=data.get("frame_end"), by=request.user)
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return _form_page(request, kind, form, status=400)
+    # A denial is a stored job like any other: its page shows the gate's explanation and the decision.
+    if job.state == JobState.DENIED:
+        messages.error(request, "The gate denied this request; the job is recorded with the reason below.")
+    else:
+        messages.success(request, "The gate allowed the request: the job is queued for a GPU worker.")
+    return redirect("web:job", pk=job.pk)
+
+
+@no_auditors_on_post  # first, so an auditor's POST is told why in the auditors' terms
+@for_groups("vfx", doing="request training jobs")
+@require_http_methods(["GET", "POST"])
+def job_training_new(request: HttpRequest) -> HttpResponse:
+    return _job_request(request, JobKind.TRAINING)
+
+
+@no_auditors_on_post  # first, so an auditor's POST is told why in the auditors' terms
+@for_groups("vfx", doing="request aging jobs")
+@require_http_methods(["GET", "POST"])
+def job_aging_new(request: HttpRequest) -> HttpResponse:
+    return _job_request(request, JobKind.AGING)
+
+
+def preflight_outcome(form: JobRequestForm, kind: str) -> dict[str, Any]:
+    """Ask the gate about the request in `form` without creating a job or storing a Decision.
+
+    The request is built by the very function a submission uses (job_gate_request on an unsaved Job with the
+    same fields), and evaluated against the facts as they are now, so the answer here is the answer the
+    submission gets unless consent changes in between. Nothing is written: a form re-checked on every change
+    would otherwise fill the decision log and the audit chain with drafts.
+    """
+    form.is_valid()  # the plate and frames may still be missing: only the fields the gate needs matter here
+    needed = PREFLIGHT_FIELDS[kind]
+    missing = [name for name in needed if name in form.errors or form.cleaned_data.get(name) in (None, "")]
+    if missing:
+        return {"ready": False, "missing": [FIELD_WORDS[n] for n in missing],
+                "problems": [f"{form.fields[n].label or n}: {e}" for n in missing for e in form.errors.get(n, [])
+                             if form.data.get(n) not in (None, "")]}
+    data = form.cleaned_data
+    job = Job(kind=kind, performer=data["performer"], production=data["production"])
+    if kind == JobKind.TRAINING:
+        job.params = {"size": data.get("size") or "preview"}
+    else:
+        job.likeness_model = data["likeness_model"]
+        job.params = {"target_age": float(data["target_age"])}
+    try:
+        result = evaluate(job_gate_request(job), gate_facts(performer=job.performer, production=job.production))
+    except FactsError as exc:
+        return {"ready": False, "missing": [], "problems": [f"{k}: {v}" for k, v in exc.errors.items()]}
+    return {"ready": True, "outcome": str(result.outcome), "allowed": result.allowed,
+            "explanation": result.explanation, "obligations": result.obligations, "lines": result.lines,
+            "regimes": result.regimes}
+
+
+@for_groups("vfx", doing="ask the gate about job requests")
+@require_GET
+def job_preflight(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in FORMS:
+        raise Http404("no such job kind")
+    form = FORMS[kind](request.GET, user=request.user)
+    outcome = preflight_outcome(form, kind)
+    if _is_htmx(request):
+        return render(request, "web/jobs/_preflight.html", {"preflight": outcome})
+    # Without JavaScript the "Check with the gate" button lands here: the whole form, refilled, with the answer.
+    page_form = FORMS[kind](user=request.user, initial=_initial_from(request.GET))
+    return _form_page(request, kind, page_form, preflight=outcome)
+
+
+# ----- one job: page, live panel, cancel --------------------------------------------------------------------------
+
+def _eta_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = max(0, round(seconds))
+    if seconds < 90:
+        return f"about {seconds} s"
+    if seconds < 5400:
+        return f"about {round(seconds / 60)} min"
+    return f"about {seconds / 3600:.1f} h"
+
+
+def _may_cancel(request: HttpRequest, job: Job) -> bool:
+    """Mirrors job_cancel's rule, only to decide whether to show the button; the service decides."""
+    if job.state not in CANCELLABLE_STATES or Role.AUDITOR in request_roles(request):
+        return False
+    return job.requested_by_id == request.user.pk or job.production.studio_id in user_org_ids(request.user, VFX_ROLES)
+
+
+def _live_context(request: HttpRequest, job: Job) -> dict[str, Any]:
+    settled = job.state in SETTLED_STATES
+    fraction = job.progress_done / job.progress_total if job.progress_total else None
+    return {
+        "job": job, "settled": settled, "poll_seconds": POLL_SECONDS,
+        "percent": round(100 * fraction) if fraction is not None else None,
+        "eta": "" if settled else _eta_text(job.eta_seconds),
+        "log_lines": list(reversed(list(job.log_lines.order_by("-id")[:50]))),
+        "decisions": list(job.decisions.order_by("created_at")),
+        "may_cancel": _may_cancel(request, job),
+        "reviewable": job.kind == JobKind.AGING and job.output_id is not None,
+    }
+
+
+@login_required
+@require_GET
+def job_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = _visible_job(request, pk)
+    references = list(job.reference_materials.all()) if job.kind == JobKind.TRAINING else []
+    return render(request, "web/jobs/detail.html", {**_live_context(request, job), "references": references})
+
+
+@login_required
+@require_GET
+def job_live(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The part of the job page that changes: polled by htmx until the job settles."""
+    job = _visible_job(request, pk)
+    return render(request, "web/jobs/_live.html", _live_context(request, job))
+
+
+@login_required
+@no_auditors_on_post
+@require_POST
+def job_cancel(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = _visible_job(request, pk)
+    try:
+        services.job_cancel(job=job, by=request.user, reason=request.POST.get("reason", "").strip()[:500])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The job was cancelled.")
+    return redirect("web:job", pk=job.pk)
+
+
+# ----- review player ------------------------------------------------------------------------------------------
+
+def _reviewable_job(request: HttpRequest, pk: Any) -> Job:
+    job = _visible_job(request, pk)
+    if job.kind != JobKind.AGING or job.output_id is None:
+        raise Http404("only an aging job with a rendered output can be reviewed")
+    return job
+
+
+def _frame_count(job: Job) -> int:
+    return int(job.params.get("frames") or 0)
+
+
+@login_required
+@require_GET
+def job_review(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = _reviewable_job(request, pk)
+    frames = _frame_count(job)
+    try:
+        frame = min(max(int(request.GET.get("frame", 0)), 0), max(frames - 1, 0))
+    except ValueError:
+        frame = 0
+    mode = request.GET.get("mode") if request.GET.get("mode") in ("side", "wipe") else "side"
+    try:
+        wipe = min(max(int(request.GET.get("wipe", 50)), 0), 100)
+    except ValueError:
+        wipe = 50
+
+    def template(source: str) -> str:
+        # The script swaps {n} for the frame number; the server-side links use the same route.
+        return reverse("web:job_frame", args=[job.pk, source, 0]).removesuffix("0.jpg") + "{n}.jpg"
+
+    return render(request, "web/jobs/review.html", {
+        "job": job, "frames": frames, "frame": frame, "last": max(frames - 1, 0), "mode": mode, "wipe": wipe,
+        "plate_offset": int(job.params.get("frame_start", 0)),
+        "plate_template": template("plate"), "output_template": template("output"),
+        "plate_src": reverse("web:job_frame", args=[job.pk, "plate", frame]),
+        "output_src": reverse("web:job_frame", args=[job.pk, "output", frame]),
+    })
+
+
+def decode_frame(handle: IO[bytes], index: int) -> Any:
+    """Frame `index` (0-based, presentation order) of a video as a BGR array, or None past the end.
+
+    Seeks to the keyframe before the frame's timestamp and decodes forward, so a frame late in a long plate
+    costs one GOP, not the whole file; if the container's timestamps cannot be trusted, decodes from the start.
+    """
+    import av
+
+    container = av.open(handle, mode="r")
+    try:
+        stream = container.streams.video[0]
+        rate, base, start = stream.average_rate or stream.guessed_rate, stream.time_base, stream.start_time or 0
+        if rate and base:
+            target = start + int(Fraction(index) / Fraction(rate) / Fraction(base))
+            container.seek(target, stream=stream, backward=True, any_frame=False)
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    break
+                at = round((frame.pts - start) * Fraction(base) * Fraction(rate))
+                if at == index:
+                    return frame.to_ndarray(format="bgr24")
+                if at > index:
+                    break  # the seek overshot (odd timestamps): fall back to counting
+        container.seek(0, stream=stream)
+        for at, frame in enumerate(container.decode(stream)):
+            if at == index:
+                return frame.to_ndarray(format="bgr24")
+        return None
+    finally:
+        container.close()
+
+
+@login_required
+@require_GET
+def job_frame(request: HttpRequest, pk: Any, source: str, n: int) -> HttpResponse:
+    """Frame n of the output, or the plate frame it was made from, as a JPEG. Only for users who may see the
+    job (the same selector as the page), and only inside the rendered range."""
+    import cv2
+
+    from engine.errors import MediaError
+
+    job = _reviewable_job(request, pk)
+    frames = _frame_count(job)
+    if source not in ("plate", "output"):
+        raise Http404("frames come from the plate or the output")
+    if not 0 <= n < frames:
+        raise Http404(f"frame {n} is outside the rendered range 0-{frames - 1}")
+    stored = job.plate if source == "plate" else job.output.file
+    index = n + int(job.params.get("frame_start", 0)) if source == "plate" else n
+    try:
+        with stored.open("rb") as handle:
+            image = decode_frame(handle, index)
+    except (OSError, MediaError, ValueError) as exc:
+        log.warning("frame %s of %s for job %s could not be decoded: %s", index, source, job.pk, exc)
+        raise Http404("the frame could not be read") from exc
+    except Exception as exc:  # PyAV's FFmpegError family: a corrupt file is a missing frame to the page
+        if type(exc).__module__.startswith("av"):
+            raise Http404("the frame could not be read") from exc
+        raise
+    if image is None:
+        raise Http404(f"the {source} has no frame {index}")
+    ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if not ok:
+        raise Http404("the frame could not be encoded")
+    response = HttpResponse(jpeg.tobytes(), content_type="image/jpeg")
+    # Pixels of a stored file never change (release adds a manifest, not new frames); the page is private.
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 routes = [
-    path("jobs-todo/jobs/", _todo, name="jobs"),
-    path("jobs-todo/job_training_new/", _todo, name="job_training_new"),
-    path("jobs-todo/job_aging_new/", _todo, name="job_aging_new"),
-    path("jobs-todo/models/", _todo, name="models"),
-    path("jobs-todo/preview/", _todo, name="preview"),
-    path("jobs/<uuid:pk>/", _todo, name="job"),
+    path("jobs/", job_list, name="jobs"),
+    path("jobs/new/training/", job_training_new, name="job_training_new"),
+    path("jobs/new/aging/", job_aging_new, name="job_aging_new"),
+    path("jobs/preflight/<str:kind>/", job_preflight, name="job_preflight"),
+    path("jobs/<uuid:pk>/", job_detail, name="job"),
+    path("jobs/<uuid:pk>/live/", job_live, name="job_live"),
+    path("jobs/<uuid:pk>/cancel/", job_cancel, name="job_cancel"),
+    path("jobs/<uuid:pk>/review/", job_review, name="job_review"),
+    path("jobs/<uuid:pk>/frames/<str:source>/<int:n>.jpg", job_frame, name="job_frame"),
 ]

@@ -1,0 +1,159 @@
+"""Forms VFX staff fill in to request jobs. They check what a form can check (types, choices, the frame range,
+the plate's name and size); the services check the rest and the gate decides. Choices are limited to what the
+user may see, so a hand-edited id is refused as "not one of the choices" rather than leaking another studio's
+records."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from likeness.jobs.models import LikenessModel, ModelStatus
+from likeness.jobs.selectors import models_visible_to
+from likeness.jobs.services import MODEL_SIZES
+from likeness.organisations.models import VFX_ROLES
+from likeness.organisations.selectors import user_org_ids
+from likeness.people.models import Performer, ReferenceMaterial
+from likeness.people.selectors import performers_visible_to
+from likeness.productions.models import Production
+
+PLATE_SUFFIXES = (".mp4", ".mov")
+
+
+def studio_productions(user: AbstractBaseUser) -> QuerySet[Production]:
+    """Productions of the studios where the user is VFX staff: the only ones they may request jobs for."""
+    return Production.objects.filter(studio_id__in=user_org_ids(user, VFX_ROLES)).order_by("title")
+
+
+class ReferenceChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: ReferenceMaterial) -> str:
+        return f"{obj.title} ({obj.year}; age {obj.performer_age})"
+
+
+class LikenessModelChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: LikenessModel) -> str:
+        ages = f"ages {obj.age_range[0]:g}-{obj.age_range[1]:g}, " if len(obj.age_range) == 2 else ""
+        when = f"{obj.ready_at:%Y-%m-%d}" if obj.ready_at else f"{obj.created_at:%Y-%m-%d}"
+        return f"{obj.size} model, {ages}ready {when} ({str(obj.pk)[:8]})"
+
+
+class JobRequestForm(forms.Form):
+    """Performer and production, shared by both requests. `performer_id` is the performer the dependent choices
+    (reference material, models) are drawn from: the bound value, else the initial one (GET ?performer=)."""
+
+    performer = forms.ModelChoiceField(queryset=Performer.objects.none(), empty_label="Choose a performer")
+    production = forms.ModelChoiceField(queryset=Production.objects.none(), empty_label="Choose a production")
+
+    def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["performer"].queryset = performers_visible_to(user).order_by("legal_name")
+        self.fields["production"].queryset = studio_productions(user)
+        self.performer_obj = self._chosen_performer()
+        self._describe()
+
+    def _describe(self) -> None:
+        """Tie each input to its help and error text (templates/web/jobs/_field.html renders those ids), and
+        mark inputs with errors, so a screen reader announces what went wrong where."""
+        errors = self._errors or {}
+        for name, field in self.fields.items():
+            ids = ([f"id_{name}-help"] if field.help_text else []) + ([f"id_{name}-error"] if name in errors else [])
+            field.widget.attrs.pop("aria-invalid", None)
+            field.widget.attrs.pop("aria-describedby", None)
+            if ids:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+            if name in errors:
+                field.widget.attrs["aria-invalid"] = "true"
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self._describe()
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Fold a service's ValidationError into the form: field errors beside their field, the rest on top."""
+        items = exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
+        for name, messages in items:
+            for message in messages:
+                known = name in self.fields
+                self.add_error(name if known else None, message if known or name in (None, "__all__")
+                               else f"{name.replace('_', ' ')}: {message}")
+        self._describe()
+
+    def _chosen_performer(self) -> Performer | None:
+        raw = (self.data.get(self.add_prefix("performer")) if self.is_bound else None) or self.initial.get("performer")
+        if raw in (None, ""):
+            return None
+        try:
+            return self.fields["performer"].queryset.filter(pk=getattr(raw, "pk", raw)).first()
+        except (TypeError, ValueError):
+            return None
+
+
+class TrainingJobForm(JobRequestForm):
+    reference_materials = ReferenceChoiceField(
+        queryset=ReferenceMaterial.objects.none(), widget=forms.CheckboxSelectMultiple,
+        label="Reference material", help_text="The performer's earlier footage the model learns from.",
+        error_messages={"required": "Choose at least one piece of reference material."})
+    size = forms.ChoiceField(choices=[(s, s) for s in MODEL_SIZES], initial="preview", label="Model size",
+                             help_text="tiny trains in minutes (tests, rehearsal); final is for delivery.")
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        refs = ReferenceMaterial.objects.none()
+        if self.performer_obj is not None:
+            refs = ReferenceMaterial.objects.filter(performer=self.performer_obj).order_by("year", "title")
+        self.fields["reference_materials"].queryset = refs
+
+
+class AgingJobForm(JobRequestForm):
+    likeness_model = LikenessModelChoiceField(queryset=LikenessModel.objects.none(), label="Model",
+                                              empty_label="Choose a ready model",
+                                              help_text="Ready models of this performer.")
+    plate = forms.FileField(label="Plate", widget=forms.ClearableFileInput(attrs={"accept": ".mp4,.mov,video/mp4,"
+                                                                                             "video/quicktime"}),
+                            help_text="The filmed shot: an MP4 or MOV video.")
+    frame_start = forms.IntegerField(min_value=0, initial=0, label="First frame",
+                                     help_text="Frames are numbered from 0.")
+    frame_end = forms.IntegerField(min_value=1, required=False, label="End frame (exclusive)",
+                                   help_text="Leave empty to age to the end of the plate.")
+    target_age = forms.FloatField(min_value=0, max_value=120, label="Target age",
+                                  help_text="The age the performer should appear on screen.")
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        limit = settings.PLATE_UPLOAD_MAX_BYTES
+        self.fields["plate"].help_text = f"The filmed shot: an MP4 or MOV video, at most {_size(limit)}."
+        models = LikenessModel.objects.none()
+        if self.performer_obj is not None:
+            models = models_visible_to(self.user).filter(performer=self.performer_obj, status=ModelStatus.READY)
+        self.fields["likeness_model"].queryset = models
+
+    def clean_plate(self) -> Any:
+        plate = self.cleaned_data["plate"]
+        if Path(plate.name).suffix.lower() not in PLATE_SUFFIXES:
+            raise forms.ValidationError(f"{plate.name} is not an MP4 or MOV video file.")
+        if plate.size > settings.PLATE_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(f"The file is {_size(plate.size)}; the limit is "
+                                        f"{_size(settings.PLATE_UPLOAD_MAX_BYTES)}.")
+        return plate
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("frame_start"), data.get("frame_end")
+        if start is not None and end is not None and end <= start:
+            # Attached to the end field (the one to change) so the message sits beside it.
+            self.add_error("frame_end", f"The frame range {start}-{end} is inverted or empty: the end frame must "
+                                        f"come after the first frame ({start}).")
+        return data
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
