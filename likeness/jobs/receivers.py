@@ -7,14 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 
 from likeness.audit.services import audit_record
 from likeness.consent.models import ConsentGrant
 from likeness.consent.signals import grant_withdrawn
-from likeness.jobs.models import Job, JobState, LikenessModel, ModelStatus
+from likeness.jobs.models import JobState, LikenessModel, ModelStatus
+from likeness.jobs.selectors import jobs_cancelled_by_withdrawal, models_quarantined_by_withdrawal
 from likeness.jobs.services import job_log
 
 
@@ -23,12 +23,8 @@ def on_grant_withdrawn(sender: Any, grant: ConsentGrant, by: Any, reason: str, *
     now = timezone.now()
     why = f"consent {grant.label} ended: {reason}"
     # Lock everything first, then write the audit events (the chain's head is always the last lock taken).
-    models = list(LikenessModel.objects.select_for_update(no_key=True).filter(
-        grant=grant, status__in=[ModelStatus.TRAINING, ModelStatus.READY]))
-    # PostgreSQL refuses FOR UPDATE with DISTINCT: select the ids first, then lock those rows.
-    ids = Job.objects.filter(Q(submit_decision__grants=grant) | Q(likeness_model__grant=grant),
-                             state__in=[JobState.SUBMITTED, JobState.QUEUED]).values("pk")
-    pending = list(Job.objects.select_for_update(no_key=True).filter(pk__in=ids))
+    models = list(models_quarantined_by_withdrawal(grant).select_for_update(no_key=True))
+    pending = list(jobs_cancelled_by_withdrawal(grant).select_for_update(no_key=True))
     for model in models:
         model.status, model.quarantined_at, model.quarantine_reason = ModelStatus.QUARANTINED, now, why
         model.save(update_fields=["status", "quarantined_at", "quarantine_reason"])

@@ -37,7 +37,7 @@ class ReferenceChoiceField(forms.ModelMultipleChoiceField):
 
 class LikenessModelChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: LikenessModel) -> str:
-        ages = f"ages {obj.age_range[0]:g}-{obj.age_range[1]:g}, " if len(obj.age_range) == 2 else ""
+        ages = f"ages {obj.age_range[0]:.0f}-{obj.age_range[1]:.0f}, " if len(obj.age_range) == 2 else ""
         when = f"{obj.ready_at:%Y-%m-%d}" if obj.ready_at else f"{obj.created_at:%Y-%m-%d}"
         return f"{obj.size} model, {ages}ready {when} ({str(obj.pk)[:8]})"
 

@@ -295,7 +295,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     # Invalid filters (an inverted date range) show the error and no events, never an unfiltered list that
     # could be mistaken for the filtered answer.
     if not form.is_bound or form.is_valid():
-        page = Paginator(_events_matching(form if form.is_bound else None), EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+        events = _events_matching(form if form.is_bound else None)
+        page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     keep = request.GET.copy()
     keep.pop("page", None)
     # The whole chain is walked on each visit: the answer must be about the table as it is now, not cached.
@@ -452,6 +453,9 @@ def usage_pdf_bytes(report: dict[str, Any]) -> bytes:
     font = next((p for p in UNICODE_FONTS if p.exists()), None)
     if font:
         pdf.add_font("body", "", str(font))
+        bold = font.with_name("DejaVuSans-Bold.ttf")
+        # Table headings are bold: without the bold face, use the regular one for it.
+        pdf.add_font("body", "B", str(bold if bold.exists() else font))
         family = "body"
 
         def clean(text: Any) -> str:

@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -35,12 +34,15 @@ from likeness.consent.selectors import (
     grants_visible_to,
     user_sees_confidential,
 )
-from likeness.jobs.models import Job, JobState, LikenessModel, ModelStatus
+from likeness.jobs.selectors import (
+    jobs_cancelled_by_withdrawal,
+    jobs_stopped_by_withdrawal,
+    models_quarantined_by_withdrawal,
+)
 from likeness.organisations.models import Role
 from likeness.people.models import Performer
 from likeness.people.selectors import performers_visible_to, user_manages_performer
 from likeness.policy.catalogue import GROUPS, KIND_WORDS
-from likeness.policy.models import Decision
 from likeness.policy.outcomes import Outcome
 from likeness.policy.regimes import RULE_PACK_VERSIONS
 from likeness.policy.rules import REGISTRY, Rule
@@ -103,7 +105,7 @@ def _display(name: str, value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, list):
-        return ", ".join(code_label(str(v)) if name != "territories" else str(v) for v in value)
+        return ", ".join(str(v) if name in {"territories", "productions"} else code_label(str(v)) for v in value)
     if name == "posthumous_terms":
         return code_label(value)
     if hasattr(value, "tzinfo") and hasattr(value, "hour"):
@@ -405,16 +407,12 @@ def revocation_impact(grant: ConsentGrant) -> dict[str, Any]:
     grant_withdrawn signal: queued/submitted jobs under it are cancelled, running ones stop at their next gate
     check, training/ready models are quarantined (weights deleted when the grant says so), unreleased outputs of
     the family are withdrawn and released ones marked, open amendments are withdrawn."""
-    under = Q(submit_decision__grants=grant) | Q(likeness_model__grant=grant)
-    jobs = Job.objects.filter(pk__in=Job.objects.filter(under).values("pk")) \
-        .select_related("production", "likeness_model").order_by("created_at")
-    models = LikenessModel.objects.filter(grant=grant, status__in=[ModelStatus.TRAINING, ModelStatus.READY]) \
-        .order_by("created_at")
     outputs = Output.objects.filter(grant__family=grant.family, consent_revoked_at__isnull=True).order_by("created_at")
     return {
-        "cancelled": list(jobs.filter(state__in=[JobState.SUBMITTED, JobState.QUEUED])),
-        "stopped": list(jobs.filter(state=JobState.RUNNING)),
-        "models": list(models),
+        "cancelled": list(jobs_cancelled_by_withdrawal(grant).select_related("production", "likeness_model")
+                          .order_by("created_at")),
+        "stopped": list(jobs_stopped_by_withdrawal(grant).select_related("production").order_by("created_at")),
+        "models": list(models_quarantined_by_withdrawal(grant).order_by("created_at")),
         "destroy": grant.destroy_models_on_revocation,
         "outputs_withdrawn": list(outputs.filter(status__in=[OutputStatus.AWAITING_APPROVAL, OutputStatus.APPROVED])),
         "outputs_marked": list(outputs.filter(status=OutputStatus.RELEASED)),

@@ -47,6 +47,8 @@ PREFLIGHT_FIELDS = {JobKind.TRAINING: ("performer", "production"),
 FIELD_WORDS = {"performer": "the performer", "production": "the production", "likeness_model": "a model",
                "target_age": "a target age"}
 POLL_SECONDS = 1
+OUTCOME_LABELS = {"allow": "Allow", "allow_with_obligations": "Allow with obligations", "needs_review": "Needs review",
+                  "deny": "Deny"}
 
 
 def no_auditors_on_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -98,7 +100,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 def _initial_from(query: QueryDict) -> dict[str, Any]:
     """Values carried in the query string (the performer picker reloads the form with them as a GET)."""
-    initial: dict[str, Any] = {k: v for k, v in query.items() if k != "reference_materials"}
+    # The plate never travels in a query string (htmx would send a placeholder for the file input).
+    initial: dict[str, Any] = {k: v for k, v in query.items() if k not in ("reference_materials", "plate")}
     if "reference_materials" in query:
         initial["reference_materials"] = query.getlist("reference_materials")
     return initial
@@ -184,6 +187,7 @@ def preflight_outcome(form: JobRequestForm, kind: str) -> dict[str, Any]:
     except FactsError as exc:
         return {"ready": False, "missing": [], "problems": [f"{k}: {v}" for k, v in exc.errors.items()]}
     return {"ready": True, "outcome": str(result.outcome), "allowed": result.allowed,
+            "outcome_label": OUTCOME_LABELS.get(str(result.outcome), str(result.outcome)),
             "explanation": result.explanation, "obligations": result.obligations, "lines": result.lines,
             "regimes": result.regimes}
 
@@ -222,6 +226,20 @@ def _may_cancel(request: HttpRequest, job: Job) -> bool:
     return job.requested_by_id == request.user.pk or job.production.studio_id in user_org_ids(request.user, VFX_ROLES)
 
 
+def _labelled(decision: Any) -> Any:
+    decision.outcome_label = OUTCOME_LABELS.get(decision.outcome, decision.outcome)
+    return decision
+
+
+def _decisions(job: Job, keep: int = 5) -> dict[str, Any]:
+    """The submit decision and the latest checks: a long render re-checks the gate between every chunk, and the
+    page shows how many checks in between it folded away (all of them are on the Decisions pages)."""
+    decisions = [_labelled(d) for d in job.decisions.order_by("created_at")]
+    if len(decisions) <= keep + 1:
+        return {"decisions": decisions, "decisions_folded": 0}
+    return {"decisions": [decisions[0], *decisions[-keep:]], "decisions_folded": len(decisions) - keep - 1}
+
+
 def _live_context(request: HttpRequest, job: Job) -> dict[str, Any]:
     settled = job.state in SETTLED_STATES
     fraction = job.progress_done / job.progress_total if job.progress_total else None
@@ -230,7 +248,7 @@ def _live_context(request: HttpRequest, job: Job) -> dict[str, Any]:
         "percent": round(100 * fraction) if fraction is not None else None,
         "eta": "" if settled else _eta_text(job.eta_seconds),
         "log_lines": list(reversed(list(job.log_lines.order_by("-id")[:50]))),
-        "decisions": list(job.decisions.order_by("created_at")),
+        **_decisions(job),
         "may_cancel": _may_cancel(request, job),
         "reviewable": job.kind == JobKind.AGING and job.output_id is not None,
     }

@@ -18,11 +18,13 @@ from django.conf import settings
 
 # The job fixtures (committed world, footage, real workers) are shared with the browser tests.
 from tests.likeness.jobs.conftest import (  # noqa: F401
+    broker,
     footage,
     helpers,
     live_db,
     live_world,
     ready_model,
+    tiny_checkpoint,
     workers,
 )
 
@@ -84,8 +86,10 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser, live_server, live_db, request) -> Callable[..., Visit]:  # noqa: ANN001
-    """visit(username, password) -> a signed-in Visit in a fresh browser context (its own cookies)."""
+def visit(browser, live_server, request) -> Callable[..., Visit]:  # noqa: ANN001
+    """visit(username, password) -> a signed-in Visit in a fresh browser context (its own cookies), on committed
+    data (the live server answers from another thread)."""
+    request.getfixturevalue("live_db")
     contexts = []
     folder = ARTIFACTS / request.node.name
     shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,148 @@
+"""Every page reachable from each demo account's home renders, and nobody is shown a link they may not follow.
+
+The world is the one `make run` + `make demo` build (demo accounts, consent, a trained model, an aging job, a
+signed and released output), so the crawl sees every kind of page with real records behind it. The same crawl
+then checks two promises across every URL at once:
+- an auditor can change nothing: every form any role was shown is posted as the auditor and refused;
+- a VFX user never reaches a contract document or compensation terms.
+"""
+from __future__ import annotations
+
+import re
+from collections import deque
+from html.parser import HTMLParser
+from types import SimpleNamespace
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from likeness.audit.models import AuditEvent
+from likeness.consent.models import ConsentGrant
+from likeness.demo.seed import ACCOUNTS
+
+# Uploads that only read (verification, registry look-up) are open to auditors by design.
+READ_ONLY_POSTS = {"/verify/", "/outputs/lookup/"}
+MAX_PAGES = 400
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.post_forms: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.hrefs.append(a["href"])
+        if tag == "form" and (a.get("method") or "get").lower() == "post":
+            self.post_forms.append(a.get("action") or "")
+        for attr in ("hx-post", "hx-delete", "hx-put", "hx-patch"):
+            if a.get(attr):
+                self.post_forms.append(a[attr])
+
+
+def _local(base: str, href: str) -> str | None:
+    url = urlsplit(urljoin(base, href))
+    if url.scheme not in ("", "http") or url.netloc not in ("", "testserver"):
+        return None
+    if url.path.startswith(("/admin/", "/static/", "/api/")):
+        return None  # the operator admin and the JSON API have their own tests
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
+def crawl(client: Client) -> SimpleNamespace:
+    seen: dict[str, int] = {}
+    forms: set[str] = set()
+    bodies: dict[str, str] = {}
+    queue = deque(["/"])
+    while queue and len(seen) < MAX_PAGES:
+        path = queue.popleft()
+        if path in seen:
+            continue
+        response = client.get(path, follow=True)
+        seen[path] = response.status_code
+        if "text/html" not in response.get("Content-Type", ""):
+            continue
+        html = response.content.decode()
+        bodies[path] = html
+        parser = Links()
+        parser.feed(html)
+        for href in parser.hrefs:
+            target = _local(path, href)
+            if target and target not in seen:
+                queue.append(target)
+        forms.update(a for a in (_local(path, f or path) for f in parser.post_forms) if a)
+    return SimpleNamespace(status=seen, forms=forms, bodies=bodies)
+
+
+@pytest.fixture
+def demo_world(live_db, settings, tmp_path):  # noqa: ANN001, ANN201
+    """The demo accounts and consent, and the demo chain run through to a released, signed output."""
+    from likeness.demo.chain import run_demo_chain
+    from likeness.demo.seed import seed_demo
+    from likeness.provenance.services import pki_initialise
+
+    settings.PKI_DIR = tmp_path / "pki"
+    settings.ENGINE_WORK_DIR = tmp_path / "engine"
+    settings.VAR_DIR = tmp_path / "var"
+    pki_initialise()
+    seed_demo()
+    job = run_demo_chain(lambda _: None, steps=30)
+    assert job.state == "released", (job.state, job.state_reason)
+    return job
+
+
+def _client(username: str) -> Client:
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+@pytest.mark.slow
+def test_every_page_reachable_from_each_demo_home_renders(demo_world):  # noqa: ANN001
+    for account in ACCOUNTS:
+        result = crawl(_client(account.username))
+        broken = {p: s for p, s in result.status.items() if s != 200}
+        assert not broken, f"{account.username} was shown links that do not open: {broken}"
+        assert len(result.status) > 3 or account.username == "studio_admin", (account.username, result.status)
+        for path, html in result.bodies.items():
+            assert "Traceback" not in html and "TemplateSyntaxError" not in html, (account.username, path)
+
+
+@pytest.mark.slow
+def test_an_auditor_can_change_nothing_through_any_form(demo_world):  # noqa: ANN001
+    forms: set[str] = set()
+    for account in ACCOUNTS:
+        forms |= crawl(_client(account.username)).forms
+    forms.discard("/logout/")
+    assert len(forms) >= 5, f"the crawl found too few forms to mean anything: {forms}"
+    auditor = _client("auditor")
+    events = AuditEvent.objects.count()
+    for action in sorted(forms):
+        if urlsplit(action).path in READ_ONLY_POSTS:
+            continue
+        response = auditor.post(action, {"note": "x", "reason": "x", "target_age": "30"})
+        assert response.status_code in (403, 405), f"POST {action} as auditor answered {response.status_code}"
+    assert AuditEvent.objects.count() == events, "an auditor's POST changed something"
+
+
+@pytest.mark.slow
+def test_a_vfx_user_never_reaches_contracts_or_compensation(demo_world):  # noqa: ANN001
+    grant = ConsentGrant.objects.filter(status="active").first()
+    secret = grant.compensation_terms
+    assert secret
+    for username in ("vfx", "supervisor"):
+        client = _client(username)
+        result = crawl(client)
+        for path, html in result.bodies.items():
+            assert secret not in html, f"{username} saw compensation terms on {path}"
+            assert not re.search(r"/document/?", path), f"{username} reached a contract document at {path}"
+        # And not by typing the URL either: every document route a rep can see is refused.
+        rep_pages = crawl(_client("counsel"))
+        documents = {p for p in rep_pages.status if "document" in p}
+        assert documents, "the rep's pages should link the signed contract"
+        for path in documents:
+            assert client.get(path).status_code in (403, 404), f"{username} opened {path}"
