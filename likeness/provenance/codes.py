@@ -67,11 +67,18 @@ EXPLANATIONS: dict[str, str] = {
     "assertion.bmffHash.mismatch": "The video's media data changed after signing (frames or boxes of the MP4 "
                                    "were altered, cut or added): this is not the video that was signed.",
     "assertion.bmffHash.malformed": "The manifest's video hash is malformed.",
+    "assertion.bmffHash.additionalExclusionsPresent": "The video hash leaves out some MP4 boxes beyond the ones "
+                                                      "the standard requires (for instance boxes a muxer may "
+                                                      "rewrite). Informational: the frames and audio are still "
+                                                      "covered by the signature.",
     "assertion.boxesHash.match": "The file's content boxes are exactly as they were signed.",
     "assertion.boxesHash.mismatch": "Part of the file's content changed after signing.",
     "assertion.collectionHash.mismatch": "A file in the signed collection changed after signing.",
     # Ingredients and the manifest store.
     "ingredient.manifest.validated": "The manifest of an ingredient (e.g. the source plate) is valid.",
+    "ingredient.unknownProvenance": "An ingredient (for the platform's outputs: the source plate as filmed) "
+                                    "carries no Content Credentials of its own, so its history before this file "
+                                    "is unknown. Informational: it does not weaken this file's own signature.",
     "ingredient.manifest.mismatch": "An ingredient's manifest changed after this file was signed.",
     "ingredient.manifest.missing": "An ingredient's manifest referred to by this file is missing.",
     "ingredient.claimSignature.validated": "An ingredient's signature is valid.",

@@ -31,7 +31,7 @@ from likeness.organisations.selectors import user_org_ids
 from likeness.policy.facts import FactsError
 from likeness.policy.gate import evaluate
 from likeness.policy.selectors import gate_facts
-from likeness.web.access import for_groups, request_roles
+from likeness.web.access import for_groups, in_groups, request_roles
 from likeness.web.forms.jobs import AgingJobForm, JobRequestForm, TrainingJobForm
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/jobs/list.html", {
         "jobs": jobs.order_by("-created_at")[:200], "state": state, "kind": kind,
         "states": JobState.choices, "kinds": JobKind.choices, "settled": SETTLED_STATES,
+        "can_request": in_groups(request, ["vfx"]),
     })
 
 

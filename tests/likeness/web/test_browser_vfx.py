@@ -10,7 +10,6 @@ import pytest
 from likeness.jobs.models import Job, JobState
 
 # The web conftest re-exports `workers` and `ready_model` but not the fixtures they stand on.
-from tests.likeness.jobs.conftest import broker, tiny_checkpoint  # noqa: F401
 from tests.likeness.web.conftest import password_for
 
 pytestmark = pytest.mark.slow
