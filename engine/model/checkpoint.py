@@ -23,7 +23,7 @@ from engine.errors import CheckpointError
 from engine.model.config import ModelConfig
 from engine.model.net import AgeModel
 
-FORMAT = "likeness-engine/age-model/1"
+FORMAT = "likeness-engine/age-model/2"  # 2: detail path + realism head (engine 0.2.0)
 
 
 @dataclass
@@ -81,6 +81,9 @@ def read_meta(path: str | os.PathLike[str]) -> CheckpointMeta:
             md = f.metadata() or {}
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{path}: not a readable safetensors checkpoint ({exc})") from exc
+    if str(md.get("format", "")).startswith(FORMAT.rsplit("/", 1)[0] + "/") and md.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: checkpoint format {md.get('format')!r} was written by another engine version "
+                              f"(this one reads {FORMAT!r}); retrain the model")
     if md.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a likeness engine age model (format {md.get('format')!r})")
     try:

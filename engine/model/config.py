@@ -15,6 +15,7 @@ class ModelConfig:
     channels: tuple[int, ...]  # encoder width per level; each level halves the resolution
     latent: int  # channels of the spatial bottleneck (crop / 2**levels on a side)
     age_embed: int = 64
+    skip: int = 8  # channels of the detail path from the encoder's first level to the decoder's last (0: none)
     age_min: float = 10.0
     age_max: float = 90.0
     # Loss weights (part of the config: two checkpoints trained differently are different models).
@@ -24,6 +25,8 @@ class ModelConfig:
     w_age: float = 0.6
     w_latent_adv: float = 0.2
     w_keep: float = 0.5
+    w_gan: float = 0.1  # conditional patch realism (the critic's second head)
+    w_mismatch: float = 0.5  # critic: real crops shown with a wrong age count as fakes
     extra: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:

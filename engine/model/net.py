@@ -80,12 +80,17 @@ class Encoder(nn.Module):
             prev = c
         self.downs, self.blocks = nn.ModuleList(downs), nn.ModuleList(blocks)
         self.out = nn.Conv2d(prev, cfg.latent, 1)
+        # Detail path: a few channels at half resolution carrying fine texture and exact feature positions
+        # (what the 8x-downsampled code cannot hold). The latent adversary also watches it, so it carries
+        # no age either: age still enters only through the decoder's condition.
+        self.skip = nn.Conv2d(ch[0], cfg.skip, 1) if cfg.skip > 0 else None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         h = F.silu(self.stem(F.pixel_unshuffle(x * 2 - 1, 2)))
+        s = self.skip(h) if self.skip is not None else None
         for down, block in zip(self.downs, self.blocks):
             h = block(F.silu(down(h)))
-        return self.out(h)
+        return self.out(h), s
 
 
 class Decoder(nn.Module):
@@ -106,16 +111,20 @@ class Decoder(nn.Module):
             films.append(FiLM(e, c))
             prev = c
         self.ups, self.films = nn.ModuleList(ups), nn.ModuleList(films)
+        self.skip_in = nn.Conv2d(cfg.skip, prev, 1) if cfg.skip > 0 else None
         self.refine = ResBlock(prev, e)
         self.out = nn.Conv2d(prev, 12, 3, padding=1)
 
-    def forward(self, z: torch.Tensor, age_unit: torch.Tensor) -> torch.Tensor:
+    def forward(self, code: tuple[torch.Tensor, torch.Tensor | None], age_unit: torch.Tensor) -> torch.Tensor:
+        z, s = code
         e = self.embed(age_unit)
         h = self.inp(z)
         for b in self.bottleneck:
             h = b(h, e)
         for up, film in zip(self.ups, self.films):
             h = F.silu(film(up(F.interpolate(h, scale_factor=2.0, mode="nearest")), e))
+        if self.skip_in is not None and s is not None:
+            h = h + self.skip_in(s)
         h = self.refine(h, e)
         return torch.sigmoid(F.pixel_shuffle(self.out(h), 2))
 
@@ -125,10 +134,13 @@ class LatentAgeAdversary(nn.Module):
 
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
-        self.net = nn.Sequential(nn.Conv2d(cfg.latent, 32, 3, padding=1), nn.SiLU(), nn.AdaptiveAvgPool2d(1),
+        self.net = nn.Sequential(nn.Conv2d(cfg.latent + cfg.skip, 32, 3, padding=1), nn.SiLU(), nn.AdaptiveAvgPool2d(1),
                                  nn.Flatten(), nn.Linear(32, 1))
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, code: tuple[torch.Tensor, torch.Tensor | None]) -> torch.Tensor:
+        z, s = code
+        if s is not None:
+            z = torch.cat([z, F.adaptive_avg_pool2d(s, z.shape[-2:])], dim=1)
         return self.net(z).squeeze(1)
 
 
@@ -137,7 +149,7 @@ class AgeCritic(nn.Module):
     training it tells the decoder whether a face rendered for age A looks A. Also usable on its own
     (``engine.evaluate`` trains a separate one on other identities as the independent judge)."""
 
-    def __init__(self, crop: int, width: int = 24) -> None:
+    def __init__(self, crop: int, width: int = 24, realism: bool = False) -> None:
         super().__init__()
         from engine.face.mask import face_mask
 
@@ -152,10 +164,37 @@ class AgeCritic(nn.Module):
             c_in, c, size = c, min(c * 2, 128), size // 2
         self.features = nn.Sequential(*layers)
         self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c_in, 64), nn.SiLU(), nn.Linear(64, 1))
+        # Optional second head: a conditional patch discriminator on the quarter-resolution features (fine
+        # texture: lines, spots). It scores "a real crop of this performer at age a" per patch, with the age
+        # entering by projection; training it on the decoder's outputs makes them sharp and their age cues
+        # real ones, not patterns that only fool the age head.
+        self.realism = None
+        if realism:
+            c_mid = width * 2
+            self.realism = nn.Conv2d(c_mid, 64, 3, padding=1)
+            self.realism_out = nn.Conv2d(64, 1, 1)
+            self.realism_age = nn.Sequential(nn.Linear(1, 64), nn.SiLU(), nn.Linear(64, 64))
+
+    def _masked(self, x: torch.Tensor) -> torch.Tensor:
+        return (x * self.mask + 0.5 * (1 - self.mask)) * 2 - 1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x * self.mask + 0.5 * (1 - self.mask)
-        return self.head(self.features(x * 2 - 1)).squeeze(1)
+        return self.head(self.features(self._masked(x))).squeeze(1)
+
+    def age_and_realism(self, x: torch.Tensor, ages: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Age estimate and, for each age in ``ages``, patch realism logits of ``x`` shown as that age."""
+        assert self.realism is not None
+        h = self._masked(x)
+        mid = None
+        for k, layer in enumerate(self.features):
+            h = layer(h)
+            if k == 5:  # after the second stride-2 stage: crop / 4
+                mid = h
+        assert mid is not None
+        f = F.silu(self.realism(mid))
+        base = self.realism_out(f)
+        outs = [base + (f * self.realism_age(a[:, None])[:, :, None, None]).sum(1, keepdim=True) / 8 for a in ages]
+        return self.head(h).squeeze(1), outs
 
 
 class AgeModel(nn.Module):
@@ -167,7 +206,7 @@ class AgeModel(nn.Module):
         self.encoder = Encoder(cfg)
         self.decoder = Decoder(cfg)
         self.adversary = LatentAgeAdversary(cfg)
-        self.critic = AgeCritic(cfg.crop)
+        self.critic = AgeCritic(cfg.crop, realism=cfg.w_gan > 0)
 
     def forward(self, x: torch.Tensor, target_age_unit: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x), target_age_unit)

@@ -5,7 +5,9 @@ There are no paired images (the same shot at two ages), so the model learns from
 * reconstruction: decoding a crop's code at its own age gives the crop back (L1 + image gradients);
 * a latent adversary: the code must not reveal age, so age can only come from the decoder's condition;
 * an age critic: a regressor trained on the labelled crops judges decodes at *other* ages, pushing the
-  decoder to show the target age;
+  decoder to show the target age; its second head, a conditional patch discriminator, learns to tell real
+  crops at their own age from decodes at a target age (and from real crops shown with a wrong age), so
+  the decoder must draw sharp, real-looking age cues rather than patterns that only fool the regressor;
 * cycle and keep terms: re-encoding an aged decode and decoding at the original age returns the input,
   and the aged decode keeps the input's coarse layout (pose, light, identity).
 """
@@ -45,6 +47,10 @@ def _grad_loss(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     dxa, dxb = a[..., :, 1:] - a[..., :, :-1], b[..., :, 1:] - b[..., :, :-1]
     dya, dyb = a[..., 1:, :] - a[..., :-1, :], b[..., 1:, :] - b[..., :-1, :]
     return (dxa - dxb).abs().mean() + (dya - dyb).abs().mean()
+
+
+def _masked_mean(v: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    return (v * w).sum() / (w.sum() * v.shape[0]).clamp_min(1.0)
 
 
 def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -92,7 +98,7 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
     sched = torch.optim.lr_scheduler.LambdaLR(opt_g, shape)
     sched_c = torch.optim.lr_scheduler.LambdaLR(opt_c, shape)
     scaler = torch.amp.GradScaler("cuda", enabled=dev.type == "cuda" and not torch.cuda.is_bf16_supported())
-    history: dict[str, list[float]] = {k: [] for k in ("rec", "grad", "cycle", "age", "latent_adv", "keep", "critic")}
+    history: dict[str, list[float]] = {k: [] for k in ("rec", "grad", "cycle", "age", "latent_adv", "keep", "critic", "gan", "disc")}
     running = {k: 0.0 for k in history}
     log_every = max(1, steps // 100)
     t0 = time.monotonic()
@@ -100,6 +106,9 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
     # The age-critic term starts after a warm-up: early on the critic knows nothing and the decoder can
     # only learn to reconstruct.
     warm = max(1, steps // 5)
+    gan = cfg.w_gan > 0
+    # Realism logits are per patch at a quarter of the crop: count only patches inside the face mask.
+    patch_w = (F.avg_pool2d(model.critic.mask, 4) > 0.25).float()
     for step in range(steps):
         if should_continue is not None and step % check_every == 0 and not should_continue():
             raise Cancelled(f"training cancelled at step {step} of {steps}")
@@ -107,34 +116,32 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
         x = _augment(data[idx], gen)
         a = age_u[idx]
         a_t = (torch.rand(len(idx), generator=gen).to(dev) * (hi - lo) + lo)
-        # --- critic: learn age from the real (labelled) crops ---
-        with autocast(dev):
-            c_loss = F.smooth_l1_loss(model.critic(x), a, beta=0.05)
-        opt_c.zero_grad(set_to_none=True)
-        scaler.scale(c_loss).backward()
-        scaler.step(opt_c)
-        sched_c.step()
-        # --- encoder / decoder ---
+        # --- encoder / decoder (critic and adversary frozen) ---
         model.critic.requires_grad_(False)
         model.adversary.requires_grad_(False)
         ramp = min(1.0, step / warm)
         with autocast(dev):
-            z = model.encoder(x)
-            rec = model.decoder(z, a)
+            code = model.encoder(x)
+            rec = model.decoder(code, a)
             l_rec = (rec - x).abs().mean()
             l_grad = _grad_loss(rec, x)
             # Fader-style: the encoder is rewarded when the adversary reads a *random* age from the code.
             # (Maximising the adversary's error instead is unbounded and blows the code up.)
-            l_adv = F.mse_loss(model.adversary(z), a_t.flip(0))
-            fake = model.decoder(z, a_t)
-            l_age = F.smooth_l1_loss(model.critic(fake), a_t, beta=0.05)
+            l_adv = F.mse_loss(model.adversary(code), a_t.flip(0))
+            fake = model.decoder(code, a_t)
+            if gan:
+                age_fake, (real_fake,) = model.critic.age_and_realism(fake, [a_t])
+                l_gan = -_masked_mean(real_fake, patch_w)
+            else:
+                age_fake, l_gan = model.critic(fake), torch.zeros((), device=dev)
+            l_age = F.smooth_l1_loss(age_fake, a_t, beta=0.05)
             if cfg.w_cycle > 0:
                 l_cyc = (model.decoder(model.encoder(fake), a) - x).abs().mean()
             else:
                 l_cyc = torch.zeros((), device=dev)
             l_keep = (F.avg_pool2d(fake, 8) - F.avg_pool2d(x, 8)).abs().mean()
             loss = (cfg.w_rec * l_rec + cfg.w_grad * l_grad + cfg.w_latent_adv * l_adv
-                    + ramp * (cfg.w_age * l_age + cfg.w_cycle * l_cyc) + cfg.w_keep * l_keep)
+                    + ramp * (cfg.w_age * l_age + cfg.w_cycle * l_cyc + cfg.w_gan * l_gan) + cfg.w_keep * l_keep)
         opt_g.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         scaler.step(opt_g)
@@ -142,14 +149,30 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
         sched.step()
         model.critic.requires_grad_(True)
         model.adversary.requires_grad_(True)
+        # --- critic: learn age from the real (labelled) crops; its realism head (when on) tells real crops
+        # at their own age from decodes at the target age and from real crops shown with a wrong age ---
+        with autocast(dev):
+            if gan:
+                age_real, (r_real, r_wrong) = model.critic.age_and_realism(x, [a, a_t])
+                _, (r_fake,) = model.critic.age_and_realism(fake.detach(), [a_t])
+                wrong = ((a_t - a).abs() > 0.15).float()[:, None, None, None]
+                d_loss = (_masked_mean(F.relu(1 - r_real), patch_w) + _masked_mean(F.relu(1 + r_fake), patch_w)
+                          + cfg.w_mismatch * _masked_mean(F.relu(1 + r_wrong) * wrong, patch_w))
+            else:
+                age_real, d_loss = model.critic(x), torch.zeros((), device=dev)
+            c_loss = F.smooth_l1_loss(age_real, a, beta=0.05)
+        opt_c.zero_grad(set_to_none=True)
+        scaler.scale(c_loss + d_loss).backward()
+        scaler.step(opt_c)
+        sched_c.step()
         # --- latent adversary: learn to read age from the (detached) code ---
         with autocast(dev):
-            a_loss = F.mse_loss(model.adversary(z.detach()), a)
+            a_loss = F.mse_loss(model.adversary(tuple(c.detach() if c is not None else None for c in code)), a)
         opt_a.zero_grad(set_to_none=True)
         a_loss.backward()
         opt_a.step()
         for k, v in (("rec", l_rec), ("grad", l_grad), ("cycle", l_cyc), ("age", l_age), ("latent_adv", l_adv),
-                     ("keep", l_keep), ("critic", c_loss)):
+                     ("keep", l_keep), ("critic", c_loss), ("gan", l_gan), ("disc", d_loss)):
             running[k] += float(v.detach())
         if (step + 1) % log_every == 0 or step + 1 == steps:
             cnt = (step % log_every) + 1

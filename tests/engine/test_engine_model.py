@@ -88,3 +88,25 @@ def test_corrupt_and_foreign_checkpoints_are_refused(tmp_path: Path) -> None:
         load_checkpoint(tmp_path / "foreign.safetensors")
     with pytest.raises(CheckpointError, match="does not exist"):
         load_checkpoint(tmp_path / "missing.safetensors")
+
+
+def test_checkpoint_of_an_older_format_is_refused(tmp_path: Path) -> None:
+    """Engine 0.2 changed the architecture (detail path, realism head): format-1 files must be retrained."""
+    from safetensors.torch import save_file
+
+    path = _save(tmp_path)
+    md = read_meta(path).to_strings()
+    md["format"] = "likeness-engine/age-model/1"
+    save_file({k: v.contiguous() for k, v in AgeModel(preset("tiny")).state_dict().items()}, str(tmp_path / "old.safetensors"),
+              metadata=md)
+    with pytest.raises(CheckpointError, match="retrain"):
+        load_checkpoint(tmp_path / "old.safetensors")
+
+
+def test_detail_path_and_realism_head_are_in_every_preset() -> None:
+    for cfg in PRESETS.values():
+        m = AgeModel(cfg)
+        assert m.encoder.skip is not None and m.decoder.skip_in is not None and m.critic.realism is not None
+        x = torch.rand(2, 3, cfg.crop, cfg.crop)
+        age, logits = m.critic.age_and_realism(x, [torch.tensor([0.2, 0.7])])
+        assert age.shape == (2,) and logits[0].shape == (2, 1, cfg.crop // 4, cfg.crop // 4)
