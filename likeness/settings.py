@@ -188,6 +188,12 @@ JOB_CHUNK_FRAMES = int(os.environ.get("LIKENESS_JOB_CHUNK_FRAMES", "48"))
 PLATE_UPLOAD_MAX_BYTES = int(os.environ.get("LIKENESS_PLATE_UPLOAD_MAX_BYTES", str(4 * 1024 * 1024 * 1024)))
 # Engine work directory for checkpoints and renders in progress (local disk on each worker).
 ENGINE_WORK_DIR = Path(os.environ.get("LIKENESS_ENGINE_WORK_DIR", VAR_DIR / "engine"))
+# Live preview: the worker writes each session's latest side-by-side frame here and the web process serves it,
+# so the folder must be shared by both (one host, or a shared volume in a multi-machine deployment).
+PREVIEW_DIR = Path(os.environ.get("LIKENESS_PREVIEW_DIR", VAR_DIR / "preview"))
+# A running preview asks the gate again this often (seconds); frames are sent at this JPEG quality.
+PREVIEW_REGATE_SECONDS = float(os.environ.get("LIKENESS_PREVIEW_REGATE_SECONDS", "3"))
+PREVIEW_JPEG_QUALITY = int(os.environ.get("LIKENESS_PREVIEW_JPEG_QUALITY", "80"))
 # Training defaults (steps per model size); small values make the demo and tests quick.
 ENGINE_TRAIN_STEPS = {"tiny": 300, "preview": 1500, "final": 3000}
 if os.environ.get("LIKENESS_ENGINE_TRAIN_STEPS"):

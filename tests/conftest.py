@@ -24,6 +24,7 @@ from tests.factories import SPECIFIC, pdf_file
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):  # noqa: ANN001, ANN202
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PREVIEW_DIR = tmp_path / "preview"
     # Password hashing is deliberately slow; tests create many accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

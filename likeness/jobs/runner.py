@@ -323,8 +323,8 @@ def _preview_loop(session: Any, *, worker: str, max_frames: int | None, frame_pa
 
     frames = file_frames() if source_path else source
     frame_path.parent.mkdir(parents=True, exist_ok=True)
-    regate_every = float(getattr(settings, "PREVIEW_REGATE_SECONDS", 3.0))
-    quality = int(getattr(settings, "PREVIEW_JPEG_QUALITY", 80))
+    regate_every = settings.PREVIEW_REGATE_SECONDS
+    quality = settings.PREVIEW_JPEG_QUALITY
     window = LatencyWindow()
     started = last_report = last_gate = time.monotonic()
     n = faces = 0

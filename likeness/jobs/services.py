@@ -508,6 +508,20 @@ def preview_session_report(*, session_id: str, frames: int, frames_with_face: in
     return PreviewSession.objects.filter(pk=session_id).values_list("state", flat=True).first() or ""
 
 
+def previews_end_stale(*, now: dt.datetime | None = None) -> list[str]:
+    """Previews whose worker stopped reporting (it died) end as failed: a live preview is never replayed, the
+    person on set starts a new one."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.JOB_STALE_SECONDS)
+    ended = []
+    for session_id, worker in PreviewSession.objects.filter(state=PreviewState.RUNNING, heartbeat_at__lt=cutoff) \
+            .values_list("pk", "worker"):
+        reason = f"worker {worker} went silent (no report since {cutoff:%H:%M:%S}); start the preview again"
+        if preview_session_end(session_id=str(session_id), state=PreviewState.FAILED, reason=reason):
+            ended.append(str(session_id))
+    return ended
+
+
 @transaction.atomic
 def preview_session_end(*, session_id: str, state: str, reason: str, decision: Decision | None = None) -> bool:
     """End a running preview as finished, revoked or failed (only if it is still running)."""

@@ -42,5 +42,5 @@ def store_local_file(field: FieldFile, path: Path, name: str) -> str:
 
 def preview_frame_path(session_id: str) -> Path:
     """Where a live preview's latest side-by-side JPEG is: the worker writes it (atomically, by rename) and the
-    web process serves it. ENGINE_WORK_DIR must be shared by both (one host, or a shared volume)."""
-    return Path(settings.ENGINE_WORK_DIR) / "preview" / str(session_id) / "frame.jpg"
+    web process serves it. PREVIEW_DIR is shared by both (one host, or a shared volume)."""
+    return Path(settings.PREVIEW_DIR) / str(session_id) / "frame.jpg"

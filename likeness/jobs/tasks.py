@@ -31,8 +31,10 @@ def run_preview_session(self, session_id: str) -> str:  # noqa: ANN001
 
 @shared_task
 def requeue_stale_jobs() -> list[str]:
-    from likeness.jobs.services import jobs_requeue_stale
+    """Jobs of dead workers go back to the queue; their live previews end (a preview is never replayed)."""
+    from likeness.jobs.services import jobs_requeue_stale, previews_end_stale
 
+    previews_end_stale()
     return jobs_requeue_stale()
 
 

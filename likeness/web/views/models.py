@@ -36,7 +36,7 @@ STREAM_MAX_SECONDS = 600  # one MJPEG response at most this long: the page recon
 # ----- models -------------------------------------------------------------------------------------------------
 
 @require_GET
-@for_groups("vfx", "auditor", doing="see likeness models")
+@for_groups("vfx", "consent", "auditor", doing="see likeness models")
 def model_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     models = models_visible_to(request.user).select_related("performer", "grant").order_by("-created_at")
@@ -54,7 +54,7 @@ def _visible_model(request: HttpRequest, pk: Any) -> LikenessModel:
 
 
 @require_GET
-@for_groups("vfx", "auditor", doing="see likeness models")
+@for_groups("vfx", "consent", "auditor", doing="see likeness models")
 def model_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     model = _visible_model(request, pk)
     job = Job.objects.filter(trained_model=model).first()
@@ -68,7 +68,7 @@ def model_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @require_GET
-@for_groups("vfx", "auditor", doing="see likeness models")
+@for_groups("vfx", "consent", "auditor", doing="see likeness models")
 def model_figure(request: HttpRequest, pk: Any, figure: str) -> HttpResponse:
     if figure not in FIGURES:
         raise Http404("no such figure")

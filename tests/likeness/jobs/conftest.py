@@ -194,6 +194,7 @@ def workers(live_world, broker, settings, tmp_path) -> Iterator[Workers]:  # noq
         "DATABASE_URL": _test_database_url(),
         "LIKENESS_MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "LIKENESS_ENGINE_WORK_DIR": str(settings.ENGINE_WORK_DIR),
+        "LIKENESS_PREVIEW_DIR": str(settings.PREVIEW_DIR),
         "LIKENESS_PKI_DIR": str(settings.PKI_DIR),
         "LIKENESS_JOB_HEARTBEAT_SECONDS": "0.5",
         "LIKENESS_JOB_STALE_SECONDS": "3",

@@ -15,9 +15,6 @@ from django.test import Client
 from likeness.jobs.models import LikenessModel, PreviewSession, PreviewSource, PreviewState
 from tests.factories import pdf_file
 
-# ready_model needs tiny_checkpoint, which the web conftest does not re-export (yet).
-from tests.likeness.jobs.conftest import tiny_checkpoint  # noqa: F401, E402
-
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -99,8 +96,11 @@ def test_another_studio_sees_neither_the_model_nor_its_figures(live_world, ready
     assert signed_in(live_world.vfx).get(f"/models/{ready_model.pk}/figures/other.png").status_code == 404
     anonymous = Client().get(f"/models/{ready_model.pk}/figures/loss_curves.png")
     assert anonymous.status_code == 302 and anonymous.url.startswith("/login/")
-    # Talent reps work on consent pages; the models pages are for VFX staff and auditors.
-    assert signed_in(live_world.rep).get("/models/").status_code == 403
+    # Reps and counsel see the models of the performers they represent, and only those.
+    assert signed_in(live_world.rep).get(f"/models/{ready_model.pk}/").status_code == 200
+    other_rep = signed_in(live_world.other_rep)
+    assert str(ready_model.pk) not in other_rep.get("/models/").content.decode()
+    assert other_rep.get(f"/models/{ready_model.pk}/figures/age_sweep.png").status_code == 404
 
 
 def test_a_model_without_figures_says_so(live_world, ready_model):
@@ -259,3 +259,22 @@ def live_world_engine_dir() -> Path:
     from django.conf import settings
 
     return Path(settings.ENGINE_WORK_DIR)
+
+
+def test_a_preview_whose_worker_went_silent_ends_as_failed(live_world, ready_model, no_broker):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from likeness.jobs.services import preview_session_claim, previews_end_stale
+
+    preview_grant(live_world)
+    signed_in(live_world.vfx).post("/preview/", preview_form(live_world, ready_model))
+    session = PreviewSession.objects.get()
+    preview_session_claim(session_id=str(session.pk), worker="gpu-7")
+    assert previews_end_stale() == []  # it just reported
+    later = timezone.now() + dt.timedelta(minutes=5)
+    assert previews_end_stale(now=later) == [str(session.pk)]
+    session.refresh_from_db()
+    assert session.state == PreviewState.FAILED and "gpu-7 went silent" in session.state_reason
+    assert previews_end_stale(now=later) == []  # ended once
