@@ -20,9 +20,8 @@ from likeness.organisations.selectors import user_roles
 from likeness.people.selectors import user_manages_performer
 from likeness.provenance.bundle import bundle_build
 from likeness.provenance.models import Output
-from likeness.provenance.selectors import outputs_by_sha256, outputs_visible_to, registry_lookup, verify_upload
+from likeness.provenance.selectors import outputs_by_sha256, outputs_visible_to, registry_lookup_upload, verify_upload
 from likeness.provenance.services import output_approve, output_decline
-from likeness.provenance.verification import hash_stream, sniff_mime
 
 
 class VerifyView(APIView):
@@ -75,18 +74,7 @@ class OutputViewSet(viewsets.ReadOnlyModelViewSet):
     def lookup(self, request: Request) -> Response:
         body = s.UploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        upload = body.validated_data["file"]
-        with upload.open("rb") as fh:
-            sha256, _ = hash_stream(fh)
-            mime = sniff_mime(fh.read(16), upload.name)
-            fh.seek(0)
-            found = registry_lookup(fh, sha256=sha256, mime=mime)
-        visible = {str(pk) for pk in outputs_visible_to(request.user).values_list("pk", flat=True)}
-        found["outputs"] = [o for o in found["outputs"] if o["id"] in visible]
-        if not found["outputs"]:
-            found["matched_by"] = None
-        found["sha256"] = sha256
-        return Response(found)
+        return Response(registry_lookup_upload(request.user, body.validated_data["file"]))
 
     def _note_action(self, request: Request, service) -> Response:  # noqa: ANN001
         body = s.NoteSerializer(data=request.data)

@@ -152,7 +152,7 @@ PREVIEW_LIVE_STATES = frozenset({PreviewState.QUEUED, PreviewState.RUNNING})
 class PreviewSession(models.Model):
     """One live on-set preview (as filmed | aged): gated like a job, run by a GPU worker, never released.
 
-    The worker writes the latest side-by-side frame to a per-session folder under ENGINE_WORK_DIR (shared
+    The worker writes the latest side-by-side frame to a per-session folder under PREVIEW_DIR (shared
     with the web process, which only reads the JPEG) and its per-stage latencies here about once a second.
     """
 

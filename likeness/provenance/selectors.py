@@ -17,7 +17,7 @@ from likeness.policy.models import Decision
 from likeness.provenance import fingerprint as fp
 from likeness.provenance import pki
 from likeness.provenance.models import Output, SigningCertificate
-from likeness.provenance.verification import VerificationReport, verify_stream
+from likeness.provenance.verification import VerificationReport, hash_stream, sniff_mime, verify_stream
 
 
 def outputs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Output]:
@@ -160,3 +160,19 @@ def registry_lookup(stream: IO[bytes], *, sha256: str, mime: str) -> dict[str, A
         return {"matched_by": None, "outputs": [], "fingerprint": print_}
     return {"matched_by": "fingerprint", "fingerprint": print_,
             "outputs": [{**output_summary(m.output), "distance": round(m.distance, 2)} for m in matches]}
+
+
+def registry_lookup_upload(user: AbstractBaseUser | AnonymousUser, upload: Any) -> dict[str, Any]:
+    """Look an uploaded file up for `user` (API and web alike): by exact hash, then by content fingerprint; only
+    the outputs this user may see are named, and a match the user may not see reads as no match."""
+    with upload.open("rb") as fh:
+        sha256, _ = hash_stream(fh)
+        mime = sniff_mime(fh.read(16), upload.name)
+        fh.seek(0)
+        found = registry_lookup(fh, sha256=sha256, mime=mime)
+    visible = {str(pk) for pk in outputs_visible_to(user).values_list("pk", flat=True)}
+    found["outputs"] = [o for o in found["outputs"] if o["id"] in visible]
+    if not found["outputs"]:
+        found["matched_by"] = None
+    found.update(sha256=sha256, mime=mime)
+    return found

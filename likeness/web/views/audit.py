@@ -34,9 +34,8 @@ from likeness.people.selectors import performers_managed_by, performers_visible_
 from likeness.policy.selectors import decisions_visible_to
 from likeness.provenance.bundle import bundle_build
 from likeness.provenance.models import Output, OutputStatus
-from likeness.provenance.selectors import outputs_by_sha256, outputs_visible_to, registry_lookup, verify_upload
+from likeness.provenance.selectors import outputs_by_sha256, outputs_visible_to, registry_lookup_upload, verify_upload
 from likeness.provenance.services import output_approve, output_decline
-from likeness.provenance.verification import hash_stream, sniff_mime
 from likeness.web.access import for_groups, in_groups, request_roles
 from likeness.web.forms.audit import AuditLogFilterForm, ReviewForm, Sha256SearchForm, UploadForm, UsageForm
 
@@ -144,17 +143,8 @@ def verify(request: HttpRequest) -> HttpResponse:
 # --- the output registry --------------------------------------------------------------------------------------
 
 def _lookup_upload(request: HttpRequest, upload: Any) -> dict[str, Any]:
-    """As the API's lookup: hash, then fingerprint; only the outputs this user may see are named."""
-    with upload.open("rb") as fh:
-        sha256, _ = hash_stream(fh)
-        mime = sniff_mime(fh.read(16), upload.name)
-        fh.seek(0)
-        found = registry_lookup(fh, sha256=sha256, mime=mime)
-    visible = {str(pk) for pk in outputs_visible_to(request.user).values_list("pk", flat=True)}
-    found["outputs"] = [o for o in found["outputs"] if o["id"] in visible]
-    if not found["outputs"]:
-        found["matched_by"] = None
-    found.update(sha256=sha256, mime=mime, file_name=upload.name)
+    found = registry_lookup_upload(request.user, upload)
+    found["file_name"] = upload.name
     return found
 
 
