@@ -23,7 +23,7 @@ from likeness.consent.models import ConsentGrant
 from likeness.demo.seed import ACCOUNTS
 
 # Uploads that only read (verification, registry look-up) are open to auditors by design.
-READ_ONLY_POSTS = {"/verify/", "/outputs/lookup/"}
+READ_ONLY_POSTS = {"/verify/", "/outputs/"}
 MAX_PAGES = 400
 
 
