@@ -42,6 +42,17 @@ def require_groups(request: HttpRequest, groups: Iterable[str], doing: str) -> N
         raise PermissionDenied(f"Only {who} may {doing}.")
 
 
+def read_only(request: HttpRequest) -> bool:
+    """As the API's AuditorsReadOnly: holding an auditor role anywhere makes the account read-only."""
+    return Role.AUDITOR in request_roles(request)
+
+
+def refuse_auditors(request: HttpRequest, doing: str) -> None:
+    """Every page that changes something calls this before it does: auditors read everything, change nothing."""
+    if read_only(request):
+        raise PermissionDenied(f"Auditors have read-only access: they may not {doing}.")
+
+
 def for_groups(*groups: str, doing: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """View decorator: sign-in required, then one of the role groups (e.g. @for_groups("vfx", doing="request
     jobs")). The refusal names who may, so the person knows whom to ask."""

@@ -28,7 +28,6 @@ from likeness.audit.selectors import audit_chain_verify, audit_events_for
 from likeness.consent.models import ConsentGrant
 from likeness.consent.selectors import grant_effective_status
 from likeness.jobs.selectors import jobs_visible_to, models_visible_to
-from likeness.organisations.models import Role
 from likeness.people.models import Performer
 from likeness.people.selectors import performers_managed_by, performers_visible_to, user_manages_performer
 from likeness.policy.selectors import decisions_visible_to
@@ -36,14 +35,13 @@ from likeness.provenance.bundle import bundle_build
 from likeness.provenance.models import Output, OutputStatus
 from likeness.provenance.selectors import outputs_by_sha256, outputs_visible_to, registry_lookup_upload, verify_upload
 from likeness.provenance.services import output_approve, output_decline
-from likeness.web.access import for_groups, in_groups, request_roles
+from likeness.web.access import for_groups, in_groups, read_only, refuse_auditors
 from likeness.web.forms.audit import AuditLogFilterForm, ReviewForm, Sha256SearchForm, UploadForm, UsageForm
 
 EVENTS_PER_PAGE = 50
 OUTPUTS_PER_PAGE = 25
 # A performer can have thousands of chunk re-checks; the page shows the newest, the CSV and PDF hold every one.
 USAGE_PAGE_DECISIONS = 500
-AUDITORS_READ_ONLY = "Auditors have read-only access: they verify files and read records, and change nothing."
 
 
 # --- access ---------------------------------------------------------------------------------------------------
@@ -56,12 +54,6 @@ def _require_auditor(request: HttpRequest, doing: str) -> None:
     # Same rule as the API's IsAuditor (operators included), so a page never shows what the API would refuse.
     if not _is_auditor(request):
         raise PermissionDenied(f"Only auditors may {doing}.")
-
-
-def _refuse_auditors(request: HttpRequest) -> None:
-    # As the API's AuditorsReadOnly: holding an auditor role anywhere makes the account read-only.
-    if Role.AUDITOR in request_roles(request):
-        raise PermissionDenied(AUDITORS_READ_ONLY)
 
 
 def _may_take_bundle(request: HttpRequest, output: Output) -> bool:
@@ -177,7 +169,7 @@ def outputs(request: HttpRequest) -> HttpResponse:
 
 def _output_context(request: HttpRequest, output: Output, review_form: ReviewForm | None = None) -> dict[str, Any]:
     manages = user_manages_performer(request.user, output.performer)
-    can_review = (manages and Role.AUDITOR not in request_roles(request)
+    can_review = (manages and not read_only(request)
                   and output.status in (OutputStatus.AWAITING_APPROVAL, OutputStatus.APPROVED))
     grant = output.grant
     return {
@@ -206,7 +198,7 @@ def output(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_POST
 def output_review(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """Approve or decline: the service checks who may (the performer's reps and legal) and that a note is given."""
-    _refuse_auditors(request)
+    refuse_auditors(request, "approve or decline outputs")
     record = get_object_or_404(outputs_visible_to(request.user), pk=pk)
     form = ReviewForm(request.POST)
     if form.is_valid():

@@ -39,7 +39,6 @@ from likeness.jobs.selectors import (
     jobs_stopped_by_withdrawal,
     models_quarantined_by_withdrawal,
 )
-from likeness.organisations.models import Role
 from likeness.people.models import Performer
 from likeness.people.selectors import performers_visible_to, user_manages_performer
 from likeness.policy.catalogue import GROUPS, KIND_WORDS
@@ -49,7 +48,7 @@ from likeness.policy.rules import REGISTRY, Rule
 from likeness.policy.selectors import decisions_visible_to
 from likeness.provenance.models import Output, OutputStatus
 from likeness.provenance.selectors import outputs_visible_to
-from likeness.web.access import for_groups, in_groups, request_roles
+from likeness.web.access import for_groups, in_groups, read_only, refuse_auditors
 from likeness.web.forms.consent import (
     FIELDSETS,
     MULTI_FIELDS,
@@ -64,12 +63,6 @@ from likeness.web.forms.consent import (
 READERS = ("consent", "vfx", "auditor", "admin")
 FIELD_LABELS = {name: str(field.label) for name, field in GrantForm.base_fields.items()}
 FIELD_LABELS.update({"status": "Status", "document": "Signed contract"})
-
-
-def refuse_auditors(request: HttpRequest, doing: str) -> None:
-    """Auditors are read-only everywhere, even one who also holds another role."""
-    if Role.AUDITOR in request_roles(request):
-        raise PermissionDenied(f"Auditors have read-only access: they may not {doing}.")
 
 
 def writes(doing: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -87,7 +80,7 @@ def writes(doing: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., 
 
 
 def _may_write(request: HttpRequest) -> bool:
-    return in_groups(request, ["consent"]) and Role.AUDITOR not in request_roles(request)
+    return in_groups(request, ["consent"]) and not read_only(request)
 
 
 def _grant(request: HttpRequest, pk: int) -> ConsentGrant:

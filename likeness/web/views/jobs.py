@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,12 +26,12 @@ from likeness.jobs import services
 from likeness.jobs.gating import job_gate_request
 from likeness.jobs.models import TERMINAL_STATES, Job, JobKind, JobState
 from likeness.jobs.selectors import jobs_visible_to
-from likeness.organisations.models import VFX_ROLES, Role
+from likeness.organisations.models import VFX_ROLES
 from likeness.organisations.selectors import user_org_ids
 from likeness.policy.facts import FactsError
 from likeness.policy.gate import evaluate
 from likeness.policy.selectors import gate_facts
-from likeness.web.access import for_groups, in_groups, request_roles
+from likeness.web.access import for_groups, in_groups, read_only, refuse_auditors
 from likeness.web.forms.jobs import AgingJobForm, JobRequestForm, TrainingJobForm
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,8 @@ def no_auditors_on_post(view: Callable[..., HttpResponse]) -> Callable[..., Http
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST" and Role.AUDITOR in request_roles(request):
-            raise PermissionDenied("Auditors have read-only access: they cannot request, change or cancel jobs.")
+        if request.method == "POST":
+            refuse_auditors(request, "request, change or cancel jobs")
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -222,7 +222,7 @@ def _eta_text(seconds: float | None) -> str:
 
 def _may_cancel(request: HttpRequest, job: Job) -> bool:
     """Mirrors job_cancel's rule, only to decide whether to show the button; the service decides."""
-    if job.state not in CANCELLABLE_STATES or Role.AUDITOR in request_roles(request):
+    if job.state not in CANCELLABLE_STATES or read_only(request):
         return False
     return job.requested_by_id == request.user.pk or job.production.studio_id in user_org_ids(request.user, VFX_ROLES)
 
