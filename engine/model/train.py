@@ -4,7 +4,8 @@ There are no paired images (the same shot at two ages), so the model learns from
 
 * reconstruction: decoding a crop's code at its own age gives the crop back (L1 + image gradients);
 * a latent adversary: the code must not reveal age, so age can only come from the decoder's condition;
-* an age critic: a regressor trained on the labelled crops judges decodes at *other* ages, pushing the
+* an age critic: a regressor trained on the labelled crops (first on its own, so that it already reads
+  age when the decoder starts being judged) judges decodes at *other* ages, pushing the
   decoder to show the target age; its second head, a conditional patch discriminator, learns to tell real
   crops at their own age from decodes at a target age (and from real crops shown with a wrong age), so
   the decoder must draw sharp, real-looking age cues rather than patterns that only fool the regressor;
@@ -103,15 +104,31 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
     log_every = max(1, steps // 100)
     t0 = time.monotonic()
     n = len(data)
-    # The age-critic term starts after a warm-up: early on the critic knows nothing and the decoder can
-    # only learn to reconstruct.
-    warm = max(1, steps // 5)
+    total = cfg.critic_steps + steps
+    # The age critic learns to read age from the labelled crops before the decoder is judged by it. A
+    # regressor like this sits at the mean age for a couple of hundred steps before it finds the cues;
+    # learnt alongside the decoder, it gave no age signal until late in training, when the learning rate
+    # had already decayed, and the decoder barely aged.
+    opt_c0 = torch.optim.AdamW(model.critic.parameters(), lr=lr * 0.5, weight_decay=1e-4)
+    for step in range(cfg.critic_steps):
+        if should_continue is not None and step % check_every == 0 and not should_continue():
+            raise Cancelled(f"training cancelled while the age critic learns (step {step} of {total})")
+        idx = torch.randint(0, n, (min(batch_size, n),), generator=gen).to(dev)
+        with autocast(dev):
+            c_loss = F.smooth_l1_loss(model.critic(_augment(data[idx], gen)), age_u[idx], beta=0.05)
+        opt_c0.zero_grad(set_to_none=True)
+        c_loss.backward()
+        opt_c0.step()
+        if progress is not None:
+            progress("train", step + 1, total)
+    # The age term then ramps in over the first tenth of the decoder's steps, while it learns to reconstruct.
+    warm = max(1, steps // 10)
     gan = cfg.w_gan > 0
     # Realism logits are per patch at a quarter of the crop: count only patches inside the face mask.
     patch_w = (F.avg_pool2d(model.critic.mask, 4) > 0.25).float()
     for step in range(steps):
         if should_continue is not None and step % check_every == 0 and not should_continue():
-            raise Cancelled(f"training cancelled at step {step} of {steps}")
+            raise Cancelled(f"training cancelled at step {cfg.critic_steps + step} of {total}")
         idx = torch.randint(0, n, (min(batch_size, n),), generator=gen).to(dev)
         x = _augment(data[idx], gen)
         a = age_u[idx]
@@ -180,6 +197,6 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
                 history[k].append(running[k] / cnt)
                 running[k] = 0.0
         if progress is not None:
-            progress("train", step + 1, steps)
+            progress("train", cfg.critic_steps + step + 1, total)
     model.eval()
     return TrainResult(model=model.cpu(), steps=steps, history=history, seconds=time.monotonic() - t0)
