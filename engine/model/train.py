@@ -104,21 +104,30 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
     log_every = max(1, steps // 100)
     t0 = time.monotonic()
     n = len(data)
-    total = cfg.critic_steps + steps
+    total = cfg.critic_steps + steps  # both phases count as one "train" stage for progress and cancellation
+
+    def go_on(done: int) -> None:
+        if should_continue is not None and done % check_every == 0 and not should_continue():
+            raise Cancelled(f"training cancelled at step {done} of {total}")
+
+    def batch() -> torch.Tensor:
+        return torch.randint(0, n, (min(batch_size, n),), generator=gen).to(dev)
+
     # The age critic learns to read age from the labelled crops before the decoder is judged by it. A
     # regressor like this sits at the mean age for a couple of hundred steps before it finds the cues;
     # learnt alongside the decoder, it gave no age signal until late in training, when the learning rate
-    # had already decayed, and the decoder barely aged.
+    # had already decayed, and the decoder barely aged. Its own optimiser: plain Adam momentum and a
+    # constant rate suit a lone regressor; the GAN-style settings of opt_c are for the joint phase.
     opt_c0 = torch.optim.AdamW(model.critic.parameters(), lr=lr * 0.5, weight_decay=1e-4)
     for step in range(cfg.critic_steps):
-        if should_continue is not None and step % check_every == 0 and not should_continue():
-            raise Cancelled(f"training cancelled while the age critic learns (step {step} of {total})")
-        idx = torch.randint(0, n, (min(batch_size, n),), generator=gen).to(dev)
+        go_on(step)
+        idx = batch()
         with autocast(dev):
             c_loss = F.smooth_l1_loss(model.critic(_augment(data[idx], gen)), age_u[idx], beta=0.05)
         opt_c0.zero_grad(set_to_none=True)
-        c_loss.backward()
-        opt_c0.step()
+        scaler.scale(c_loss).backward()
+        scaler.step(opt_c0)
+        scaler.update()
         if progress is not None:
             progress("train", step + 1, total)
     # The age term then ramps in over the first tenth of the decoder's steps, while it learns to reconstruct.
@@ -127,9 +136,8 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
     # Realism logits are per patch at a quarter of the crop: count only patches inside the face mask.
     patch_w = (F.avg_pool2d(model.critic.mask, 4) > 0.25).float()
     for step in range(steps):
-        if should_continue is not None and step % check_every == 0 and not should_continue():
-            raise Cancelled(f"training cancelled at step {cfg.critic_steps + step} of {total}")
-        idx = torch.randint(0, n, (min(batch_size, n),), generator=gen).to(dev)
+        go_on(cfg.critic_steps + step)
+        idx = batch()
         x = _augment(data[idx], gen)
         a = age_u[idx]
         a_t = (torch.rand(len(idx), generator=gen).to(dev) * (hi - lo) + lo)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from engine.errors import CheckpointError, TrainingDataError
+from engine.errors import Cancelled, CheckpointError, TrainingDataError
 from engine.model.checkpoint import CheckpointMeta, load_checkpoint, read_meta, save_checkpoint
 from engine.model.config import PRESETS, preset
 from engine.model.net import AgeModel
@@ -35,6 +36,24 @@ def test_training_is_deterministic_on_cpu() -> None:
     b = train_age_model(crops, ages, preset("tiny"), steps=3, batch_size=8, seed=5)
     for (k, va), vb in zip(a.model.state_dict().items(), b.model.state_dict().values()):
         assert torch.equal(va, vb), k
+
+
+def test_training_reports_progress_across_both_phases() -> None:
+    """The critic's warm-up and the decoder's steps are one "train" stage."""
+    crops, ages = _data()
+    seen: list[tuple[str, int, int]] = []
+    train_age_model(crops, ages, replace(preset("tiny"), critic_steps=4), steps=3, batch_size=8,
+                    progress=lambda *a: seen.append(a))
+    assert seen == [("train", i, 7) for i in range(1, 8)]
+
+
+@pytest.mark.parametrize("stop_at", [2, 5], ids=["in the critic's warm-up", "in the decoder's steps"])
+def test_training_can_be_cancelled_in_either_phase(stop_at: int) -> None:
+    crops, ages = _data()
+    calls = iter(range(100))
+    with pytest.raises(Cancelled, match=f"at step {stop_at} of 7"):
+        train_age_model(crops, ages, replace(preset("tiny"), critic_steps=4), steps=3, batch_size=8, check_every=1,
+                        should_continue=lambda: next(calls) < stop_at)
 
 
 def test_training_rejects_unusable_data() -> None:
