@@ -33,10 +33,11 @@ ProgressFn = Callable[[str, int, int], None]
 class EvalConfig:
     size: str = "final"
     performer_seed: int = 1
-    judge_seeds: tuple[int, ...] = tuple(range(101, 113))  # never used to train the engine
+    judge_seeds: tuple[int, ...] = tuple(range(101, 125))  # never used to train the engine
     judge_per_seed: int = 50
-    judge_steps: int = 700
-    judge_crop: int = 64
+    judge_steps: int = 1000
+    judge_lr: float = 1e-3
+    judge_crop: int = 96  # fine lines need the resolution: at 64 px the judge's own error was 5-7 years
     train_frames: int = 400
     steps: int = 400
     batch_size: int = 32
@@ -49,7 +50,8 @@ class EvalConfig:
     @classmethod
     def default(cls, size: str = "final") -> EvalConfig:
         if size == "tiny":
-            return cls(size="tiny", judge_per_seed=20, judge_steps=300, train_frames=200, steps=300, clip_frames=12,
+            return cls(size="tiny", judge_seeds=tuple(range(101, 113)), judge_per_seed=20, judge_steps=300,
+                       judge_lr=3e-3, judge_crop=64, train_frames=200, steps=300, clip_frames=12,
                        targets=(20.0, 40.0, 60.0, 80.0))
         if size == "preview":
             return cls(size="preview", steps=900)
@@ -116,8 +118,8 @@ def run_eval(cfg: EvalConfig, *, out_dir: str | Path = "var/eval", checkpoint: s
     t = time.monotonic()
     jc, ja = judge_crops(cfg.judge_seeds, cfg.judge_per_seed, cfg.judge_crop, sample_seed=cfg.seed)
     prog("judge", 0, 1)
-    judge = train_estimator(jc, ja, steps=cfg.judge_steps, seed=cfg.seed)
-    hc, ha = judge_crops(tuple(s + 1000 for s in cfg.judge_seeds[:4]), 25, cfg.judge_crop, sample_seed=cfg.seed + 1)
+    judge = train_estimator(jc, ja, steps=cfg.judge_steps, lr=cfg.judge_lr, seed=cfg.seed)
+    hc, ha = judge_crops(tuple(s + 1000 for s in cfg.judge_seeds[:8]), 25, cfg.judge_crop, sample_seed=cfg.seed + 1)
     judge_mae_gt = float(np.abs(judge.predict(hc) - ha).mean())
     prog("judge", 1, 1)
     timings["judge_s"] = time.monotonic() - t
