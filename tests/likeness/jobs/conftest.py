@@ -72,8 +72,12 @@ def footage(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
         refs.append((write_clip(folder / f"ref-{age}.mp4", frames), age))
     plate = [r.image for r in synthetic.render_clip(perf, 60, synthetic.clip_params(3, 12), (192, 192))]
     long_plate = [r.image for r in synthetic.render_clip(perf, 60, synthetic.clip_params(4, 120), (192, 192))]
+    # A plate long enough that a job on it is still running when a test revokes consent or kills the worker
+    # (120 frames finished before the test could act on a fast machine): the long plate, 16 times over.
+    running_plate = long_plate * 16
     return SimpleNamespace(refs=refs, plate=write_clip(folder / "plate.mp4", plate),
                            long_plate=write_clip(folder / "long-plate.mp4", long_plate),
+                           running_plate=write_clip(folder / "running-plate.mp4", running_plate),
                            not_a_video=_junk(folder / "notes.mp4"))
 
 
