@@ -5,5 +5,5 @@ can run it on its own from the command line (``python -m engine --help``).
 """
 from __future__ import annotations
 
-__version__ = "0.2.2"  # 0.2.2: final model keeps less coarse layout (w_keep 0.1); same checkpoint format
+__version__ = "0.2.3"  # 0.2.3: final trains at batch 64; decode, composite and encode overlap; same checkpoint format
 ENGINE_VERSION = __version__

@@ -10,6 +10,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,9 +19,9 @@ import numpy as np
 from engine.errors import Cancelled, EngineError, MediaError, NoFaceError, TrainingDataError
 from engine.face.align import align_face
 from engine.face.detect import FaceDetector, LandmarkPredictor
-from engine.media import FrameRange, FrameWriter, iter_frames, probe, read_image, remove_output
+from engine.media import FrameRange, FrameWriter, WriteBehind, iter_frames, probe, read_ahead, read_image, remove_output
 from engine.model.checkpoint import CheckpointMeta, load_checkpoint, manifest_sha256, save_checkpoint
-from engine.model.config import ModelConfig, preset
+from engine.model.config import ModelConfig, preset, train_batch_size
 from engine.model.infer import AgeRenderer
 from engine.model.train import train_age_model
 from engine.pipeline import FaceAger
@@ -122,7 +123,7 @@ class TrainOutcome:
 
 def train_model(references: Sequence[Reference] | CropSet | Sequence[tuple[np.ndarray, float]], *, performer_id: str,
                 out_path: str | os.PathLike[str], config: ModelConfig | str = "preview", steps: int = 2000,
-                batch_size: int = 32, seed: int = 0, device: str | None = None,
+                batch_size: int | None = None, seed: int = 0, device: str | None = None,
                 progress: ProgressFn = _noop_progress, should_continue: ContinueFn | None = None,
                 extra_meta: dict[str, object] | None = None) -> TrainOutcome:
     """Build a per-performer age model and write it as a safetensors checkpoint at ``out_path``."""
@@ -140,7 +141,8 @@ def train_model(references: Sequence[Reference] | CropSet | Sequence[tuple[np.nd
                                   progress=progress, total=len(pairs), should_continue=should_continue)
     if len(crops.crops) < 8:
         raise TrainingDataError(f"found a face in only {len(crops.crops)} of {crops.frames_seen} reference frames; need at least 8")
-    result = train_age_model(crops.crops, crops.ages, cfg, steps=steps, batch_size=batch_size, seed=seed, device=device,
+    result = train_age_model(crops.crops, crops.ages, cfg, steps=steps, batch_size=batch_size or train_batch_size(cfg),
+                             seed=seed, device=device,
                              progress=progress, should_continue=should_continue)
     meta = CheckpointMeta(performer_id=str(performer_id), config=cfg, dataset_manifest_sha256=crops.manifest_sha256,
                           steps=result.steps, age_range=(float(crops.ages.min()), float(crops.ages.max())),
@@ -206,7 +208,10 @@ def age_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], checkpoi
     done = with_face = 0
     writer = FrameWriter(dst, width=info.width, height=info.height, fps=info.fps, audio_from=src, frame_range=frame_range)
     try:
-        with writer:
+        # Decoding runs ahead and encoding behind on their own threads, so that on a GPU worker the three
+        # CPU-heavy stages overlap instead of adding up; the gate and cancellation checks stay per chunk.
+        with writer, closing(read_ahead(iter_frames(src, frame_range), depth=2 * chunk_frames)) as frames:
+            encoder = WriteBehind(writer, depth=chunk_frames)
             chunk: list[np.ndarray] = []
 
             def flush() -> None:
@@ -215,25 +220,28 @@ def age_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], checkpoi
                     raise Cancelled(f"aging cancelled after {done} of {total} frames")
                 for out in ager.process_batch(chunk, target_age):
                     t = time.perf_counter()
-                    writer.write(out.frame)
+                    encoder.write(out.frame)
                     ager.timer.add("encode", time.perf_counter() - t)
                     with_face += int(out.had_face)
                 done += len(chunk)
                 chunk.clear()
                 progress("age", done, total)
 
-            frames = iter_frames(src, frame_range)
-            while True:
-                t = time.perf_counter()
-                frame = next(frames, None)
-                ager.timer.add("decode", time.perf_counter() - t)
-                if frame is None:
-                    break
-                chunk.append(frame)
-                if len(chunk) >= chunk_frames:
+            try:
+                while True:
+                    t = time.perf_counter()
+                    frame = next(frames, None)
+                    ager.timer.add("decode", time.perf_counter() - t)
+                    if frame is None:
+                        break
+                    chunk.append(frame)
+                    if len(chunk) >= chunk_frames:
+                        flush()
+                if chunk:
                     flush()
-            if chunk:
-                flush()
+                encoder.flush()
+            finally:
+                encoder.close()
     except BaseException:
         remove_output(dst)
         raise

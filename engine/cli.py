@@ -114,8 +114,8 @@ def cmd_eval(args: argparse.Namespace, progress: TqdmProgress) -> int:
     from engine.evaluate import EvalConfig, format_table, run_eval
 
     cfg = EvalConfig.default(args.size)
-    overrides = {k: v for k, v in (("steps", args.steps), ("train_frames", args.train_frames), ("clip_frames", args.clip_frames))
-                 if v is not None}
+    overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size), ("train_frames", args.train_frames),
+                                   ("clip_frames", args.clip_frames)) if v is not None}
     cfg = cfg.replace(**overrides, seed=args.seed)
     report = run_eval(cfg, out_dir=args.out, checkpoint=args.checkpoint, device=args.device, progress=progress)
     progress.close()
@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--performer-id")
     t.add_argument("--size", default="preview", help="tiny | preview | final")
     t.add_argument("--steps", type=int, default=1500)
-    t.add_argument("--batch-size", type=int, default=32)
+    t.add_argument("--batch-size", type=int, help="training batch (default: the size's own, 64 for final)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--device")
     t.add_argument("--out", required=True, help="checkpoint path (.safetensors)")
@@ -187,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="train (or load) a model on a synthetic performer and measure it")
     e.add_argument("--size", default="final", help="model size to evaluate (final | preview | tiny)")
     e.add_argument("--checkpoint", help="evaluate this checkpoint instead of training one (synthetic performer 1)")
-    e.add_argument("--steps", type=int)
+    e.add_argument("--steps", type=int, help="decoder training steps (final: 4000; --steps 400 for a quick CPU check)")
+    e.add_argument("--batch-size", type=int, help="training batch (default: the size's own, 64 for final)")
     e.add_argument("--train-frames", type=int)
     e.add_argument("--clip-frames", type=int)
     e.add_argument("--seed", type=int, default=0)

@@ -8,11 +8,16 @@ packets untouched into the output, so an aged plate keeps its sound in sync.
 from __future__ import annotations
 
 import os
+import queue
 import re
+import threading
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TypeVar
 
 import av
 import cv2
@@ -386,3 +391,87 @@ def remove_output(path: str, created: list[Path] | None = None) -> None:
             p.rmdir()  # only when empty: never remove a user's folder with other files in it
         except OSError:
             pass
+
+
+T = TypeVar("T")
+_END = object()
+
+
+class _Raised:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def read_ahead(items: Iterator[T], depth: int = 8) -> Iterator[T]:
+    """Run ``items`` (a decoder) in a background thread, ``depth`` items ahead of the consumer.
+
+    Decoding then overlaps the model and compositing instead of adding to them: on a GPU worker the CPU
+    stages, not the model, bound the frame rate. PyAV releases the GIL while it decodes. An exception in
+    the decoder is raised in the consumer at the item where it happened; when the consumer stops early
+    (an error, a cancellation) the decoder is closed, so its file is released.
+    """
+    q: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_END)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            put(_Raised(exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=run, name="frame-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, _Raised):
+                raise item.exc
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join()
+
+
+class WriteBehind:
+    """Encode frames on a background thread, at most ``depth`` frames behind the producer.
+
+    Frames are written in order by one thread. An encoder error is raised by the next ``write`` or by
+    ``flush``; ``close`` drops what is still queued (the caller is failing and removes the output).
+    """
+
+    def __init__(self, writer: FrameWriter, depth: int = 8) -> None:
+        self._writer = writer
+        self._depth = max(1, depth)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-writer")
+        self._pending: deque[Future[None]] = deque()
+
+    def write(self, frame: np.ndarray) -> None:
+        self._pending.append(self._pool.submit(self._writer.write, frame))
+        while len(self._pending) > self._depth or (self._pending and self._pending[0].done()):
+            self._pending.popleft().result()
+
+    def flush(self) -> None:
+        while self._pending:
+            self._pending.popleft().result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine.errors import MediaError
-from engine.media import FrameRange, FrameWriter, iter_frames, probe, read_all
+from engine.media import FrameRange, FrameWriter, WriteBehind, iter_frames, probe, read_ahead, read_all
 
 
 def _frames(n: int, w: int = 64, h: int = 48) -> list[np.ndarray]:
@@ -139,3 +140,61 @@ def test_writer_removes_partial_output_on_error(tmp_path: Path) -> None:
             w.write(_frames(1)[0])
             raise RuntimeError("boom")
     assert not dst.exists()
+
+
+def test_read_ahead_keeps_order_and_raises_the_decoders_error_in_place() -> None:
+    def decoder():
+        yield from range(5)
+        raise MediaError("corrupt at frame 5")
+
+    got = []
+    with pytest.raises(MediaError, match="frame 5"):
+        for item in read_ahead(decoder(), depth=2):
+            got.append(item)
+    assert got == [0, 1, 2, 3, 4]
+
+
+def test_read_ahead_closes_the_decoder_when_the_consumer_stops_early() -> None:
+    closed = threading.Event()
+
+    def decoder():
+        try:
+            yield from range(1000)
+        finally:
+            closed.set()
+
+    frames = read_ahead(decoder(), depth=3)
+    assert [next(frames) for _ in range(4)] == [0, 1, 2, 3]
+    frames.close()  # what age_video does on a cancellation or an error
+    assert closed.is_set()
+
+
+def test_read_ahead_over_a_real_video_matches_a_plain_read(tmp_path: Path, write_video) -> None:
+    src = write_video(tmp_path / "src.mp4", _frames(12))
+    plain = read_all(src)
+    ahead = list(read_ahead(iter_frames(src), depth=2))
+    assert len(ahead) == 12 and all(np.array_equal(a, b) for a, b in zip(plain, ahead, strict=True))
+
+
+def test_write_behind_writes_in_order_and_surfaces_an_encoder_error(tmp_path: Path) -> None:
+    frames = _frames(10)
+    dst = tmp_path / "seq"
+    with FrameWriter(dst, width=64, height=48, fps=Fraction(24)) as w:
+        enc = WriteBehind(w, depth=3)
+        for f in frames:
+            enc.write(f)
+        enc.flush()
+        enc.close()
+    assert all(np.array_equal(a, b) for a, b in zip(read_all(dst), frames, strict=True))
+
+    dst2 = tmp_path / "bad.mp4"
+    with pytest.raises(MediaError, match="does not match"):
+        with FrameWriter(dst2, width=64, height=48, fps=Fraction(24)) as w:
+            enc = WriteBehind(w, depth=3)
+            try:
+                enc.write(frames[0])
+                enc.write(np.zeros((10, 10, 3), np.uint8))  # wrong size: fails on the writer's thread
+                enc.flush()
+            finally:
+                enc.close()
+    assert not dst2.exists()

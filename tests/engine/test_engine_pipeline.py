@@ -41,6 +41,18 @@ def test_pixels_outside_the_face_mask_are_unchanged(tiny_checkpoint: Path, clip_
         assert np.abs(o.frame.astype(int) - r.image.astype(int))[alpha > 0.5].mean() > 1.0  # it did change the face
 
 
+def test_a_chunk_composited_on_threads_matches_frame_by_frame(tiny_checkpoint: Path, clip_256) -> None:  # noqa: ANN001
+    renderer, _ = load_renderer(tiny_checkpoint)
+    frames = [r.image for r in clip_256]
+    chunked = FaceAger(renderer).process_batch(frames, 70.0)
+    one_by_one = FaceAger(renderer)
+    singles = [one_by_one.process(f, 70.0) for f in frames]
+    assert len(chunked) == len(frames)
+    for a, b in zip(chunked, singles, strict=True):
+        assert a.had_face == b.had_face
+        assert np.array_equal(a.frame, b.frame)
+
+
 def test_video_keeps_frame_count_rate_size_and_audio(tiny_checkpoint: Path, clip_256, tmp_path: Path, write_video) -> None:  # noqa: ANN001
     src = write_video(tmp_path / "plate.mp4", [r.image for r in clip_256], fps=25, audio=True)
     calls: list[tuple[str, int, int]] = []
