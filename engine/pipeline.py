@@ -52,6 +52,10 @@ def _composite_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=max(1, min(4, (os.cpu_count() or 1))), thread_name_prefix="composite")
 
 
+# A forked worker process (Celery's prefork pool) inherits the cached executor but not its threads.
+os.register_at_fork(after_in_child=_composite_pool.cache_clear)
+
+
 class FaceAger:
     def __init__(self, renderer: AgeRenderer, *, detect_every: int = 5, fps: float = 24.0, colour_strength: float = 0.5,
                  smooth: bool = True, detector: FaceDetector | None = None) -> None:
