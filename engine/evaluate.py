@@ -39,7 +39,7 @@ class EvalConfig:
     judge_lr: float = 1e-3
     judge_crop: int = 96  # fine lines need the resolution: at 64 px the judge's own error was 5-7 years
     train_frames: int = 400
-    steps: int = 4000  # the final model's delivery recipe: ~5 min on an H100, about an hour on 2 CPU cores
+    steps: int = 4000  # the final model's delivery recipe (docs/engine.md); meant for a GPU
     batch_size: int | None = None  # None: the size's training batch (engine.model.config.TRAIN_BATCH_SIZE)
     clip_frames: int = 24
     input_age: float = 40.0
