@@ -406,7 +406,8 @@ def read_ahead(items: Iterator[T], depth: int = 8) -> Iterator[T]:
     """Run ``items`` (a decoder) in a background thread, ``depth`` items ahead of the consumer.
 
     Decoding then overlaps the model and compositing instead of adding to them: on a GPU worker the CPU
-    stages, not the model, bound the frame rate. PyAV releases the GIL while it decodes. An exception in
+    stages, not the model, bound the frame rate; FFmpeg's native decoding overlaps well with them (the
+    H100 benchmark in docs/engine.md: the main loop hardly waits for frames). An exception in
     the decoder is raised in the consumer at the item where it happened; when the consumer stops early
     (an error, a cancellation) the decoder is closed, so its file is released.
     """
