@@ -63,13 +63,6 @@ def bench(plate: Path, model_name: str, device: str | None, chunk: int, detect_e
     return out
 
 
-def _size(path: Path) -> tuple[int, int]:
-    from engine.media import probe
-
-    i = probe(path)
-    return i.width, i.height
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=24)
