@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from likeness.consent import services as consent
 from likeness.organisations.models import OrganisationKind, Role
-from likeness.organisations.services import membership_create, organisation_create
+from likeness.organisations.services import audit_engagement_grant, membership_create, organisation_create
 from likeness.people.services import performer_create, representation_create
 from likeness.policy import vocabulary as vocab
 from likeness.productions.services import production_create
@@ -47,17 +47,23 @@ def build_world() -> SimpleNamespace:
     w.audit_firm = organisation_create(name="Ledger", kind=OrganisationKind.AUDIT_FIRM, by=ops)
     w.other_agency = organisation_create(name="Elsewhere Talent", kind=OrganisationKind.AGENCY, by=ops)
     w.other_studio = organisation_create(name="Otherwise Studios", kind=OrganisationKind.STUDIO, by=ops)
+    w.other_audit_firm = organisation_create(name="Tally & Co", kind=OrganisationKind.AUDIT_FIRM, by=ops)
     roles = {
         "rep": (w.agency, Role.TALENT_REP), "counsel": (w.law, Role.LEGAL),
         "studio_legal": (w.studio, Role.LEGAL), "vfx": (w.studio, Role.VFX_ARTIST),
         "supervisor": (w.studio, Role.VFX_SUPERVISOR), "auditor": (w.audit_firm, Role.AUDITOR),
         "studio_admin": (w.studio, Role.ADMIN), "other_rep": (w.other_agency, Role.TALENT_REP),
-        "other_vfx": (w.other_studio, Role.VFX_ARTIST),
+        "other_vfx": (w.other_studio, Role.VFX_ARTIST), "other_legal": (w.other_studio, Role.LEGAL),
+        "other_auditor": (w.other_audit_firm, Role.AUDITOR),
     }
     for name, (org, role) in roles.items():
         user = _user(name)
         membership_create(user=user, organisation=org, role=role, by=ops)
         setattr(w, name, user)
+    # Several roles at once: VFX at the other studio, and auditor at the firm engaged to audit this studio.
+    w.vfx_auditor = _user("vfx_auditor")
+    membership_create(user=w.vfx_auditor, organisation=w.other_studio, role=Role.VFX_ARTIST, by=ops)
+    membership_create(user=w.vfx_auditor, organisation=w.audit_firm, role=Role.AUDITOR, by=ops)
     w.performer = performer_create(by=w.rep, representing=w.agency, legal_name="Avery Quinn",
                                    date_of_birth=dt.date(1961, 4, 12), domicile="US-CA",
                                    union_memberships=["sag_aftra"])
@@ -68,6 +74,16 @@ def build_world() -> SimpleNamespace:
     w.sequel = production_create(by=w.studio_legal, title="Here and Then 2", studio=w.studio,
                                  agreement=vocab.Agreement.SAG_AFTRA_TV_THEATRICAL_2026, jurisdictions=["US-CA"],
                                  release_territories=["US"], release_media=["theatrical"])
+    today = timezone.now().date()
+    # Ledger audits this studio and the performer's representatives; Tally & Co audits the other studio only.
+    w.engagement = audit_engagement_grant(
+        audit_firm=w.audit_firm, organisations=[w.studio, w.agency, w.law], performers=[], by=ops,
+        period_start=today - dt.timedelta(days=365), period_end=today + dt.timedelta(days=365),
+        starts_on=today - dt.timedelta(days=1), ends_on=today + dt.timedelta(days=365), purpose="annual audit")
+    w.other_engagement = audit_engagement_grant(
+        audit_firm=w.other_audit_firm, organisations=[w.other_studio], performers=[], by=ops,
+        period_start=today - dt.timedelta(days=365), period_end=today + dt.timedelta(days=365),
+        starts_on=today - dt.timedelta(days=1), ends_on=today + dt.timedelta(days=365), purpose="annual audit")
     return w
 
 

@@ -5,10 +5,17 @@ from typing import Any
 
 from rest_framework import serializers
 
+from likeness.access import scope
+from likeness.api.binding import BoundToUser
 from likeness.jobs.models import Job, LikenessModel
 from likeness.jobs.services import MODEL_SIZES
+from likeness.organisations.models import VFX_ROLES
 from likeness.people.models import Performer, ReferenceMaterial
 from likeness.productions.models import Production
+
+
+def _vfx_productions(user):  # noqa: ANN001, ANN202
+    return scope.productions_of_studio(user, VFX_ROLES)
 
 
 class LikenessModelSerializer(serializers.ModelSerializer):
@@ -46,7 +53,9 @@ class JobSerializer(serializers.ModelSerializer):
                 for d in job.decisions.order_by("created_at")]
 
 
-class TrainingJobRequestSerializer(serializers.Serializer):
+class TrainingJobRequestSerializer(BoundToUser, serializers.Serializer):
+    bound_fields = {"performer": scope.performers_usable_by, "production": _vfx_productions,
+                    "reference_materials": scope.reference_materials_usable_by}
     performer = serializers.PrimaryKeyRelatedField(queryset=Performer.objects.all())
     production = serializers.PrimaryKeyRelatedField(queryset=Production.objects.all())
     reference_materials = serializers.PrimaryKeyRelatedField(queryset=ReferenceMaterial.objects.all(), many=True)
@@ -54,7 +63,9 @@ class TrainingJobRequestSerializer(serializers.Serializer):
     steps = serializers.IntegerField(required=False, min_value=1, max_value=200_000)
 
 
-class AgingJobRequestSerializer(serializers.Serializer):
+class AgingJobRequestSerializer(BoundToUser, serializers.Serializer):
+    bound_fields = {"performer": scope.performers_usable_by, "production": _vfx_productions,
+                    "likeness_model": scope.models_usable_by}
     performer = serializers.PrimaryKeyRelatedField(queryset=Performer.objects.all())
     production = serializers.PrimaryKeyRelatedField(queryset=Production.objects.all())
     likeness_model = serializers.PrimaryKeyRelatedField(queryset=LikenessModel.objects.all())

@@ -10,12 +10,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from likeness.access.scope import jobs_visible_to, models_visible_to
 from likeness.api import job_serializers as js
 from likeness.api.permissions import AuditorsReadOnly, CanRequestJobs
 from likeness.jobs import services
 from likeness.jobs.models import Job, JobState, LikenessModel
-from likeness.jobs.selectors import jobs_visible_to, models_visible_to
-from likeness.people.selectors import performers_visible_to
 
 
 def _submitted(job: Job, context: dict) -> Response:
@@ -41,15 +40,11 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
                 qs = qs.filter(**{param: value})
         return qs
 
-    def _visible_performers(self, body) -> None:  # noqa: ANN001
-        body.fields["performer"].queryset = performers_visible_to(self.request.user)
-
     @extend_schema(request=js.TrainingJobRequestSerializer, responses={201: js.JobSerializer})
     @action(detail=False, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser],
             permission_classes=[IsAuthenticated, AuditorsReadOnly, CanRequestJobs])
     def training(self, request: Request) -> Response:
-        body = js.TrainingJobRequestSerializer(data=request.data)
-        self._visible_performers(body)
+        body = js.TrainingJobRequestSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = body.validated_data
         job = services.job_submit_training(performer=data["performer"], production=data["production"],
@@ -61,8 +56,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser],
             permission_classes=[IsAuthenticated, AuditorsReadOnly, CanRequestJobs])
     def aging(self, request: Request) -> Response:
-        body = js.AgingJobRequestSerializer(data=request.data)
-        self._visible_performers(body)
+        body = js.AgingJobRequestSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = body.validated_data
         plate = data["plate"]

@@ -1,27 +1,37 @@
-"""Role checks shared by the API views. Object-level rules live in the selectors (what a user may see)
-and the services (what a user may change); these classes only refuse whole categories early."""
+"""Whole-category refusals for the API views, asked of likeness.access like everything else. Object-level
+rules are enforced in the services (what a user may change) and by the access querysets (what they may see)."""
 from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from likeness.access import predicates
+from likeness.access.reach import reach_of
 from likeness.organisations.models import CONSENT_ROLES, VFX_ROLES, Role
-from likeness.organisations.selectors import user_roles
 
 
 class AuditorsReadOnly(BasePermission):
-    """Anyone holding an auditor role reads everything and changes nothing."""
+    """An account whose only role is auditor reads (what its engagements cover) and changes nothing. A user
+    who also holds an acting role keeps that role's rights, and no more."""
 
-    message = "auditors have read-only access"
+    message = predicates.READ_ONLY_MESSAGE
 
     def has_permission(self, request, view) -> bool:  # noqa: ANN001
-        return request.method in SAFE_METHODS or Role.AUDITOR not in user_roles(request.user)
+        return request.method in SAFE_METHODS or not predicates.is_read_only(request.user)
 
 
 class IsAuditor(BasePermission):
     message = "only auditors may read this"
 
     def has_permission(self, request, view) -> bool:  # noqa: ANN001
-        return request.user.is_superuser or Role.AUDITOR in user_roles(request.user)
+        reach = reach_of(request.user)
+        return reach.operator or Role.AUDITOR in reach.roles
+
+
+class CanReadAuditTrail(BasePermission):
+    message = "only auditors under an audit engagement in force (or operators) may read the audit trail"
+
+    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+        return predicates.may_read_audit_trail(request.user)
 
 
 class CanRecordConsent(BasePermission):
@@ -30,19 +40,18 @@ class CanRecordConsent(BasePermission):
     message = "only talent reps and legal may change consent records"
 
     def has_permission(self, request, view) -> bool:  # noqa: ANN001
-        return request.method in SAFE_METHODS or bool(user_roles(request.user) & CONSENT_ROLES)
+        return request.method in SAFE_METHODS or bool(reach_of(request.user).roles & CONSENT_ROLES)
 
 
 class CanAskGate(BasePermission):
     message = "only talent reps, legal and VFX staff may ask the gate"
 
     def has_permission(self, request, view) -> bool:  # noqa: ANN001
-        return bool(user_roles(request.user) & (CONSENT_ROLES | VFX_ROLES))
+        return predicates.may_ask_gate(request.user)
 
 
 class CanRequestJobs(BasePermission):
     message = "only VFX artists and supervisors request training and aging jobs"
 
     def has_permission(self, request, view) -> bool:  # noqa: ANN001
-        return bool(user_roles(request.user) & VFX_ROLES)
-
+        return bool(reach_of(request.user).roles & VFX_ROLES)

@@ -13,11 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from likeness.access import predicates
+from likeness.access.reach import reach_of
 from likeness.api import provenance_serializers as s
 from likeness.api.permissions import AuditorsReadOnly, IsAuditor
-from likeness.organisations.models import Role
-from likeness.organisations.selectors import user_roles
-from likeness.people.selectors import user_manages_performer
 from likeness.provenance.bundle import bundle_build
 from likeness.provenance.models import Output
 from likeness.provenance.selectors import outputs_by_sha256, outputs_visible_to, registry_lookup_upload, verify_upload
@@ -37,7 +36,7 @@ class VerifyView(APIView):
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
         with upload.open("rb") as fh:
-            result = verify_upload(fh, name=upload.name)
+            result = verify_upload(fh, user=request.user, name=upload.name)
         return Response(result)
 
 
@@ -98,8 +97,9 @@ class OutputViewSet(viewsets.ReadOnlyModelViewSet):
     def bundle(self, request: Request, pk: str | None = None) -> HttpResponse:
         """Evidence bundle (zip): auditors, operators, and the performer's reps and legal."""
         output = self.get_object()
-        user = request.user
-        if not (user.is_superuser or Role.AUDITOR in user_roles(user) or user_manages_performer(user, output.performer)):
+        reach = reach_of(request.user)
+        # The output is visible (get_object): an auditor here reads it under an engagement.
+        if not (reach.operator or reach.engagement_ids or predicates.manages_performer(reach, output.performer)):
             raise PermissionDenied("evidence bundles are for auditors and the performer's representatives")
         data = bundle_build(output=output)
         response = HttpResponse(data, content_type="application/zip")

@@ -5,10 +5,15 @@ from typing import Any
 
 from rest_framework import serializers
 
+from likeness.access import scope
+from likeness.access.decision_facts import decision_facts_for
+from likeness.access.predicates import may_see_confidential
+from likeness.access.reach import reach_of
+from likeness.api.binding import BoundToUser
 from likeness.audit.models import AuditEvent
 from likeness.consent.models import ConsentGrant
-from likeness.consent.selectors import CONFIDENTIAL_FIELDS, grant_effective_status, user_sees_confidential
-from likeness.organisations.models import Membership, Organisation
+from likeness.consent.selectors import CONFIDENTIAL_FIELDS, grant_effective_status
+from likeness.organisations.models import CONSENT_ROLES, Membership, Organisation, Role
 from likeness.people.models import Performer, ReferenceMaterial, Representation
 from likeness.policy import vocabulary as vocab
 from likeness.policy.models import Decision
@@ -21,7 +26,26 @@ class OrganisationSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "created_at"]
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+def _context_reach(context: dict[str, Any]) -> Any:
+    """The requesting user's reach, read once per response (a list serialises many rows)."""
+    if "_reach" not in context:
+        request = context.get("request")
+        context["_reach"] = reach_of(getattr(request, "user", None))
+    return context["_reach"]
+
+
+def _admin_orgs(user):  # noqa: ANN001, ANN202
+    reach = reach_of(user)
+    return Organisation.objects.all() if reach.operator else Organisation.objects.filter(
+        pk__in=reach.orgs(frozenset({Role.ADMIN})))
+
+
+def _consent_orgs(user):  # noqa: ANN001, ANN202
+    return Organisation.objects.filter(pk__in=reach_of(user).orgs(CONSENT_ROLES))
+
+
+class MembershipSerializer(BoundToUser, serializers.ModelSerializer):
+    bound_fields = {"organisation": _admin_orgs}
     username = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:
@@ -29,7 +53,8 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "username", "organisation", "role", "created_at"]
 
 
-class PerformerSerializer(serializers.ModelSerializer):
+class PerformerSerializer(BoundToUser, serializers.ModelSerializer):
+    bound_fields = {"representing_organisation": _consent_orgs}
     representing_organisation = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(), write_only=True, required=False,
         help_text="The organisation (yours) that represents the new performer")
@@ -41,7 +66,8 @@ class PerformerSerializer(serializers.ModelSerializer):
         read_only_fields = ["public_id", "created_at", "updated_at"]
 
 
-class RepresentationSerializer(serializers.ModelSerializer):
+class RepresentationSerializer(BoundToUser, serializers.ModelSerializer):
+    bound_fields = {"performer": scope.performers_managed_by}
     class Meta:
         model = Representation
         fields = ["id", "performer", "organisation", "kind", "since", "created_at"]
@@ -60,7 +86,8 @@ class LabourActionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReferenceMaterialSerializer(serializers.ModelSerializer):
+class ReferenceMaterialSerializer(BoundToUser, serializers.ModelSerializer):
+    bound_fields = {"performer": scope.performers_usable_by}
     file = serializers.FileField(write_only=True, required=False)
     sha256 = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
@@ -71,7 +98,8 @@ class ReferenceMaterialSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_by", "created_at"]
 
 
-class GrantSerializer(serializers.ModelSerializer):
+class GrantSerializer(BoundToUser, serializers.ModelSerializer):
+    bound_fields = {"performer": scope.performers_usable_by}
     effective_status = serializers.SerializerMethodField()
     has_document = serializers.SerializerMethodField()
 
@@ -117,8 +145,7 @@ class GrantSerializer(serializers.ModelSerializer):
 
     def to_representation(self, grant: ConsentGrant) -> dict[str, Any]:
         data = super().to_representation(grant)
-        user = self.context["request"].user
-        if not user_sees_confidential(user, grant):
+        if not may_see_confidential(_context_reach(self.context), grant):
             for name in CONFIDENTIAL_FIELDS | {"document_sha256", "has_document"}:
                 data.pop(name, None)
         return data
@@ -149,8 +176,9 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     def to_representation(self, decision: Decision) -> dict[str, Any]:
         data = super().to_representation(decision)
-        if not self.context.get("confidential", False):
-            data.pop("facts", None)  # the snapshot holds compensation terms
+        # The snapshot holds every grant the gate saw: each viewer gets only the grants (and the contract and
+        # compensation fields) they may read.
+        data["facts"] = decision_facts_for(_context_reach(self.context), decision)
         return data
 
 
@@ -164,7 +192,8 @@ def _choice_list(kind: str, values: Any) -> serializers.ListField:
                                  help_text=f"{kind} codes")
 
 
-class GateRequestSerializer(serializers.Serializer):
+class GateRequestSerializer(BoundToUser, serializers.Serializer):
+    bound_fields = {"performer": scope.performers_usable_by, "production": scope.productions_for_gate}
     performer = serializers.PrimaryKeyRelatedField(queryset=Performer.objects.all())
     production = serializers.PrimaryKeyRelatedField(queryset=Production.objects.all())
     use = serializers.ChoiceField(choices=sorted(vocab.Use))

@@ -16,34 +16,32 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from likeness.access import predicates, scope
 from likeness.api import serializers as s
 from likeness.api.permissions import (
     AuditorsReadOnly,
     CanAskGate,
+    CanReadAuditTrail,
     CanRecordConsent,
-    IsAuditor,
 )
 from likeness.audit.models import AuditEvent
 from likeness.audit.selectors import audit_chain_verify
 from likeness.consent import services as consent_services
 from likeness.consent.models import ConsentGrant
-from likeness.consent.selectors import grant_diff, grant_family, grants_visible_to, user_sees_confidential
-from likeness.organisations.models import CONSENT_ROLES, Membership, Organisation, Role
-from likeness.organisations.selectors import user_org_ids, user_roles
+from likeness.consent.selectors import grant_diff, grant_family
+from likeness.organisations.models import Membership, Organisation
 from likeness.organisations.services import membership_create, membership_delete
 from likeness.people.models import Performer, ReferenceMaterial, Representation
-from likeness.people.selectors import performers_visible_to, user_manages_performer
 from likeness.people.services import (
     performer_create,
     performer_update,
     reference_material_create,
     representation_create,
 )
-from likeness.policy.models import Decision, DecisionPurpose
+from likeness.policy.models import Decision
 from likeness.policy.requests import gate_request_build
 from likeness.policy.rules import REGISTRY
-from likeness.policy.selectors import decisions_visible_to
-from likeness.policy.services import decision_make
+from likeness.policy.services import decision_what_if
 from likeness.productions.models import Production
 from likeness.productions.services import production_create, production_set_labour_action, production_update
 
@@ -51,17 +49,15 @@ BASE_PERMISSIONS = [IsAuthenticated, AuditorsReadOnly]
 
 
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
-    """Organisations you belong to (auditors: all). Operators create them in the admin."""
+    """Organisations you belong to, and those an audit engagement of yours covers. Operators create them in the
+    admin."""
     queryset = Organisation.objects.none()  # for the schema generator; requests use get_queryset
 
     serializer_class = s.OrganisationSerializer
     permission_classes = BASE_PERMISSIONS
 
     def get_queryset(self) -> QuerySet[Organisation]:
-        user = self.request.user
-        if user.is_superuser or Role.AUDITOR in user_roles(user):
-            return Organisation.objects.all()
-        return Organisation.objects.filter(pk__in=user_org_ids(user))
+        return scope.organisations_visible_to(self.request.user)
 
 
 class MembershipViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -72,24 +68,14 @@ class MembershipViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, views
     permission_classes = BASE_PERMISSIONS
 
     def get_queryset(self) -> QuerySet[Membership]:
-        user = self.request.user
-        qs = Membership.objects.select_related("user")
-        if user.is_superuser or Role.AUDITOR in user_roles(user):
-            return qs
-        return qs.filter(organisation_id__in=user_org_ids(user))
-
-    def _require_admin(self, organisation_id: int) -> None:
-        if organisation_id not in user_org_ids(self.request.user, {Role.ADMIN}):
-            raise PermissionDenied("only an admin of that organisation manages its members")
+        return scope.memberships_visible_to(self.request.user).select_related("user").order_by("id")
 
     def perform_create(self, serializer: s.MembershipSerializer) -> None:
         data = serializer.validated_data
-        self._require_admin(data["organisation"].pk)
         serializer.instance = membership_create(user=data["user"], organisation=data["organisation"],
                                                 role=data["role"], by=self.request.user)
 
     def perform_destroy(self, instance: Membership) -> None:
-        self._require_admin(instance.organisation_id)
         membership_delete(membership=instance, by=self.request.user)
 
 
@@ -99,7 +85,7 @@ class PerformerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewset
     permission_classes = [*BASE_PERMISSIONS, CanRecordConsent]
 
     def get_queryset(self) -> QuerySet[Performer]:
-        return performers_visible_to(self.request.user).order_by("legal_name")
+        return scope.performers_visible_to(self.request.user).order_by("legal_name")
 
     def perform_create(self, serializer: s.PerformerSerializer) -> None:
         data = dict(serializer.validated_data)
@@ -107,13 +93,9 @@ class PerformerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewset
         if org is None:
             raise s.serializers.ValidationError({"representing_organisation": "name the organisation that "
                                                  "represents this performer"})
-        if org.pk not in user_org_ids(self.request.user, CONSENT_ROLES):
-            raise PermissionDenied("you may add performers only for an organisation where you are a rep or legal")
         serializer.instance = performer_create(by=self.request.user, representing=org, **data)
 
     def perform_update(self, serializer: s.PerformerSerializer) -> None:
-        if not user_manages_performer(self.request.user, serializer.instance):
-            raise PermissionDenied("only the performer's reps and legal may change the record")
         data = dict(serializer.validated_data)
         data.pop("representing_organisation", None)
         serializer.instance = performer_update(performer=serializer.instance, by=self.request.user, **data)
@@ -125,12 +107,10 @@ class RepresentationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     permission_classes = [*BASE_PERMISSIONS, CanRecordConsent]
 
     def get_queryset(self) -> QuerySet[Representation]:
-        return Representation.objects.filter(performer__in=performers_visible_to(self.request.user))
+        return scope.representations_visible_to(self.request.user).order_by("id")
 
     def perform_create(self, serializer: s.RepresentationSerializer) -> None:
         data = serializer.validated_data
-        if not user_manages_performer(self.request.user, data["performer"]):
-            raise PermissionDenied("only the performer's current reps and legal may add a representative")
         serializer.instance = representation_create(performer=data["performer"], organisation=data["organisation"],
                                                     kind=data["kind"], since=data.get("since"), by=self.request.user)
 
@@ -143,16 +123,10 @@ class ProductionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewse
     permission_classes = BASE_PERMISSIONS
     queryset = Production.objects.all()
 
-    def _require_studio_staff(self, studio_id: int) -> None:
-        if studio_id not in user_org_ids(self.request.user, {Role.LEGAL, Role.ADMIN}):
-            raise PermissionDenied("only legal and admins of the production's studio may change it")
-
     def perform_create(self, serializer: s.ProductionSerializer) -> None:
-        self._require_studio_staff(serializer.validated_data["studio"].pk)
         serializer.instance = production_create(by=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer: s.ProductionSerializer) -> None:
-        self._require_studio_staff(serializer.instance.studio_id)
         data = dict(serializer.validated_data)
         if "studio" in data and data.pop("studio").pk != serializer.instance.studio_id:
             raise s.serializers.ValidationError({"studio": "a production cannot move to another studio"})
@@ -162,7 +136,6 @@ class ProductionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewse
     @action(detail=True, methods=["post"], url_path="labour-action")
     def labour_action(self, request: Request, pk: str | None = None) -> Response:
         production = self.get_object()
-        self._require_studio_staff(production.studio_id)
         body = s.LabourActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         production = production_set_labour_action(production=production, by=request.user, **body.validated_data)
@@ -176,18 +149,12 @@ class ReferenceMaterialViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVi
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self) -> QuerySet[ReferenceMaterial]:
-        return ReferenceMaterial.objects.filter(performer__in=performers_visible_to(self.request.user))
+        return scope.reference_materials_visible_to(self.request.user).order_by("id")
 
     def perform_create(self, serializer: s.ReferenceMaterialSerializer) -> None:
         data = dict(serializer.validated_data)
         performer = data.pop("performer")
-        user = self.request.user
-        studio_staff = bool(user_roles(user) & {Role.LEGAL, Role.VFX_SUPERVISOR})
-        if not (user_manages_performer(user, performer)
-                or (studio_staff and performers_visible_to(user).filter(pk=performer.pk).exists())):
-            raise PermissionDenied("only the performer's reps, or legal and VFX supervisors of a studio they "
-                                   "work with, may register reference material")
-        serializer.instance = reference_material_create(performer=performer, by=user, **data)
+        serializer.instance = reference_material_create(performer=performer, by=self.request.user, **data)
 
 
 class GrantViewSet(viewsets.ModelViewSet):
@@ -199,7 +166,7 @@ class GrantViewSet(viewsets.ModelViewSet):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[ConsentGrant]:
-        qs = grants_visible_to(self.request.user).prefetch_related("productions").order_by("id")
+        qs = scope.grants_visible_to(self.request.user).prefetch_related("productions").order_by("id")
         for param in ("performer", "status", "family"):
             value = self.request.query_params.get(param)
             if value:
@@ -270,7 +237,7 @@ class GrantViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def document(self, request: Request, pk: str | None = None) -> FileResponse:
         grant = self.get_object()
-        if not user_sees_confidential(request.user, grant):
+        if not predicates.may_see_confidential(request.user, grant):
             raise PermissionDenied("contract documents are not available to your role")
         if not grant.document:
             raise s.serializers.ValidationError({"document": "no signed document has been uploaded"})
@@ -292,7 +259,7 @@ class GrantViewSet(viewsets.ModelViewSet):
         other = get_object_or_404(self.get_queryset(), pk=request.query_params.get("against") or 0,
                                   family=grant.family)
         old, new = sorted([other, grant], key=lambda g: g.version)
-        rows = grant_diff(old, new, include_confidential=user_sees_confidential(request.user, grant))
+        rows = grant_diff(old, new, include_confidential=predicates.may_see_confidential(request.user, grant))
         return Response({"old": old.pk, "new": new.pk, "changes": s.serializers.JSONField().to_representation(rows)})
 
 
@@ -302,18 +269,12 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = BASE_PERMISSIONS
 
     def get_queryset(self):  # noqa: ANN201
-        qs = decisions_visible_to(self.request.user).prefetch_related("grants")
+        qs = scope.decisions_visible_to(self.request.user).prefetch_related("grants")
         for param in ("performer", "production", "outcome", "purpose"):
             value = self.request.query_params.get(param)
             if value:
                 qs = qs.filter(**{param: value})
         return qs
-
-    def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
-        roles = user_roles(self.request.user)
-        context["confidential"] = self.request.user.is_superuser or bool(roles & (CONSENT_ROLES | {Role.AUDITOR}))
-        return context
 
 
 class GateWhatIfView(APIView):
@@ -323,16 +284,14 @@ class GateWhatIfView(APIView):
 
     @extend_schema(request=s.GateRequestSerializer, responses=s.DecisionSerializer)
     def post(self, request: Request) -> Response:
-        body = s.GateRequestSerializer(data=request.data)
-        visible = performers_visible_to(request.user)
-        body.fields["performer"].queryset = visible
+        body = s.GateRequestSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         performer, production = data.pop("performer"), data.pop("production")
         gate_request = gate_request_build(performer=performer, production=production, **data)
-        decision = decision_make(request=gate_request, performer=performer, production=production,
-                                 purpose=DecisionPurpose.WHAT_IF, by=request.user)
-        return Response(s.DecisionSerializer(decision, context={"confidential": False}).data,
+        decision = decision_what_if(request=gate_request, performer=performer, production=production,
+                                    by=request.user)
+        return Response(s.DecisionSerializer(decision, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -350,10 +309,10 @@ class RuleCatalogueView(APIView):
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = AuditEvent.objects.none()  # for the schema generator; requests use get_queryset
     serializer_class = s.AuditEventSerializer
-    permission_classes = [IsAuthenticated, IsAuditor]
+    permission_classes = [IsAuthenticated, CanReadAuditTrail]
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
-        qs = AuditEvent.objects.all()
+        qs = scope.audit_events_visible_to(self.request.user)
         for param in ("object_type", "object_id", "action"):
             value = self.request.query_params.get(param)
             if value:
@@ -362,7 +321,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AuditVerifyView(APIView):
-    permission_classes = [IsAuthenticated, IsAuditor]
+    permission_classes = [IsAuthenticated, CanReadAuditTrail]
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:

@@ -5,13 +5,11 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from likeness.access.scope import performers_managed_by
 from likeness.consent.models import ConsentGrant, GrantStatus
-from likeness.organisations.models import Role
-from likeness.organisations.selectors import user_org_ids, user_roles
-from likeness.people.selectors import performers_managed_by
 from likeness.policy.coverage import effective_status
 
 DIFF_FIELDS = (
@@ -31,20 +29,9 @@ def grant_effective_status(grant: ConsentGrant, at: dt.datetime | None = None) -
     return effective_status(grant, (at or timezone.now()).date())
 
 
-def grants_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[ConsentGrant]:
-    roles = user_roles(user)
-    if Role.AUDITOR in roles:
-        return ConsentGrant.objects.all()
-    managed = Q(performer__in=performers_managed_by(user).values("pk"))
-    studio_orgs = user_org_ids(user, {Role.LEGAL, Role.ADMIN, Role.VFX_ARTIST, Role.VFX_SUPERVISOR})
-    # Studio staff see the grants naming their productions once they leave draft (and drafts they wrote).
-    studio = Q(pk__in=ConsentGrant.objects.filter(productions__studio_id__in=studio_orgs)
-               .exclude(status=GrantStatus.DRAFT).values("pk"))
-    return ConsentGrant.objects.filter(managed | studio | Q(drafted_by=user))
-
-
 def grants_awaiting_approval_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[ConsentGrant]:
-    return ConsentGrant.objects.filter(performer__in=performers_managed_by(user),
+    """Submitted grants this user may activate: of performers they manage, drafted by someone else."""
+    return ConsentGrant.objects.filter(performer__in=performers_managed_by(user).values("pk"),
                                        status=GrantStatus.AWAITING_APPROVAL).exclude(drafted_by=user)
 
 
@@ -68,14 +55,3 @@ def grant_diff(old: ConsentGrant, new: ConsentGrant, *, include_confidential: bo
     return rows
 
 
-def user_sees_confidential(user: AbstractBaseUser | AnonymousUser, grant: ConsentGrant) -> bool:
-    """Contract and compensation: the performer's reps and counsel, legal and admins of a studio the grant
-    names, and auditors. Never VFX staff as such."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser or Role.AUDITOR in user_roles(user):
-        return True
-    if performers_managed_by(user).filter(pk=grant.performer_id).exists():
-        return True
-    studio_legal = user_org_ids(user, {Role.LEGAL, Role.ADMIN})
-    return grant.productions.filter(studio_id__in=studio_legal).exists()

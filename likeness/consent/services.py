@@ -9,21 +9,19 @@ from collections.abc import Iterable
 from typing import Any, BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from likeness.access.predicates import may_bind_performer, may_draft_grant, may_edit_grant_draft, require
 from likeness.audit.services import audit_record
 from likeness.consent.documents import validate_signed_document
 from likeness.consent.models import ConsentGrant, GrantStatus
 from likeness.consent.selectors import DIFF_FIELDS, grant_diff
 from likeness.consent.signals import grant_withdrawn
-from likeness.organisations.models import Role
-from likeness.organisations.selectors import user_org_ids
 from likeness.people.models import Performer
-from likeness.people.selectors import user_manages_performer
 from likeness.productions.models import Production
 
 SCOPE_FIELDS = frozenset(DIFF_FIELDS)
@@ -35,18 +33,16 @@ def _only_scope_fields(fields: dict[str, Any]) -> None:
         raise ValidationError({k: ["unknown field"] for k in sorted(unknown)})
 
 
-def _can_draft(user: AbstractBaseUser, performer: Performer, productions: Iterable[Production]) -> bool:
-    """The performer's reps and counsel draft; so may legal at the studio of every production named."""
-    if user_manages_performer(user, performer):
-        return True
-    studio_legal = user_org_ids(user, {Role.LEGAL})
-    prods = list(productions)
-    return bool(prods) and all(p.studio_id in studio_legal for p in prods)
-
-
 def _require_manager(user: AbstractBaseUser, performer: Performer, action: str) -> None:
-    if not user_manages_performer(user, performer):
-        raise PermissionDenied(f"only a talent rep or legal of an organisation representing {performer} may {action}")
+    require(may_bind_performer(user, performer),
+            f"only a talent rep or legal of an organisation representing {performer} may {action}")
+
+
+def _require_drafter(user: AbstractBaseUser, performer: Performer, productions: Iterable[Production],
+                     action: str) -> None:
+    require(may_draft_grant(user, performer, productions),
+            f"you may not {action} consent for {performer}: the performer's reps and counsel draft consent, and a "
+            "studio's legal only for its own productions once an active consent ties the performer to the studio")
 
 
 def _check_scope(grant: ConsentGrant, productions: list[Production]) -> None:
@@ -86,8 +82,7 @@ def _snapshot(grant: ConsentGrant) -> dict[str, Any]:
 def grant_draft_create(*, performer: Performer, productions: list[Production], by: AbstractBaseUser,
                        **scope: Any) -> ConsentGrant:
     _only_scope_fields(scope)
-    if not _can_draft(by, performer, productions):
-        raise PermissionDenied(f"you may not draft consent for {performer}")
+    _require_drafter(by, performer, productions, "draft")
     grant = ConsentGrant(performer=performer, drafted_by=by, **scope)
     _check_scope(grant, productions)
     grant.save()
@@ -104,8 +99,7 @@ def grant_draft_update(*, grant: ConsentGrant, by: AbstractBaseUser, productions
         raise ValidationError({"status": [f"{grant.label} is {grant.status}; only drafts can be edited (amend it)"]})
     _only_scope_fields(changes)
     prods = productions if productions is not None else list(grant.productions.all())
-    if not _can_draft(by, grant.performer, prods):
-        raise PermissionDenied(f"you may not edit consent for {grant.performer}")
+    require(may_edit_grant_draft(by, grant, prods), f"you may not edit this draft of consent for {grant.performer}")
     for name, value in changes.items():
         setattr(grant, name, value)
     _check_scope(grant, prods)
@@ -129,8 +123,7 @@ def grant_amend(*, grant: ConsentGrant, by: AbstractBaseUser, productions: list[
         raise ValidationError({"status": [f"{open_draft.label} is already an open amendment of this consent"]})
     _only_scope_fields(changes)
     prods = productions if productions is not None else list(grant.productions.all())
-    if not _can_draft(by, grant.performer, prods):
-        raise PermissionDenied(f"you may not amend consent for {grant.performer}")
+    _require_drafter(by, grant.performer, prods, "amend")
     next_version = (ConsentGrant.objects.filter(family=grant.family).aggregate(v=Max("version"))["v"] or 0) + 1
     amended = ConsentGrant(performer=grant.performer, family=grant.family, version=next_version, supersedes=grant,
                            drafted_by=by, **{name: getattr(grant, name) for name in SCOPE_FIELDS})
@@ -152,8 +145,7 @@ def grant_submit(*, grant: ConsentGrant, document: BinaryIO, by: AbstractBaseUse
     grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
     if grant.status != GrantStatus.DRAFT:
         raise ValidationError({"status": [f"{grant.label} is {grant.status}; only a draft can be submitted"]})
-    if not _can_draft(by, grant.performer, grant.productions.all()):
-        raise PermissionDenied(f"you may not submit consent for {grant.performer}")
+    require(may_edit_grant_draft(by, grant), f"you may not submit this draft of consent for {grant.performer}")
     digest = validate_signed_document(document, size=document_size)
     grant.document.save(f"grant-{grant.family}-v{grant.version}.pdf", File(document, name=document_name),
                         save=False)
@@ -256,7 +248,6 @@ def grant_draft_delete(*, grant: ConsentGrant, by: AbstractBaseUser) -> None:
     grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
     if grant.status != GrantStatus.DRAFT:
         raise ValidationError({"status": [f"{grant.label} is {grant.status}; only drafts can be deleted"]})
-    if not _can_draft(by, grant.performer, grant.productions.all()):
-        raise PermissionDenied(f"you may not delete consent drafts for {grant.performer}")
+    require(may_edit_grant_draft(by, grant), f"you may not delete this draft of consent for {grant.performer}")
     audit_record(actor=by, action="grant.draft_deleted", obj=grant, data={"version": grant.version})
     grant.delete()

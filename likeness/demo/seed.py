@@ -14,7 +14,7 @@ from likeness.consent.models import ConsentGrant
 from likeness.consent.services import grant_approve, grant_draft_create, grant_submit
 from likeness.demo.pdf import contract_pdf
 from likeness.organisations.models import Organisation, OrganisationKind, Role
-from likeness.organisations.services import membership_create, organisation_create
+from likeness.organisations.services import audit_engagement_grant, membership_create, organisation_create
 from likeness.people.services import performer_create, reference_material_create, representation_create
 from likeness.policy import vocabulary as vocab
 from likeness.productions.services import production_create
@@ -37,7 +37,7 @@ ACCOUNTS = (
     DemoAccount("studio_legal", Role.LEGAL, STUDIO, "studio legal: productions, labour-action flag"),
     DemoAccount("vfx", Role.VFX_ARTIST, STUDIO, "VFX artist: asks the gate, requests jobs"),
     DemoAccount("supervisor", Role.VFX_SUPERVISOR, STUDIO, "VFX supervisor: registers reference footage"),
-    DemoAccount("auditor", Role.AUDITOR, AUDIT, "auditor: reads everything, changes nothing"),
+    DemoAccount("auditor", Role.AUDITOR, AUDIT, "auditor: reads what its engagement covers, changes nothing"),
     DemoAccount("studio_admin", Role.ADMIN, STUDIO, "studio admin: manages the studio's members"),
 )
 
@@ -69,10 +69,6 @@ def seed_demo() -> bool:
     production_create(by=users["studio_legal"], title="Here and Then 2", studio=orgs[STUDIO],
                       agreement=vocab.Agreement.SAG_AFTRA_TV_THEATRICAL_2026, jurisdictions=["US-CA"],
                       release_territories=["US"], release_media=[vocab.Medium.THEATRICAL])
-    for title, year, age in (("Harbour Lights", 1986, 25), ("The Long Field", 1994, 33), ("Northbound", 2003, 42)):
-        reference_material_create(performer=performer, title=title, year=year, performer_age=age,
-                                  rights_basis="studio_owned", by=users["supervisor"],
-                                  sha256=hashlib.sha256(title.encode()).hexdigest())
     now = timezone.now()
     grant = grant_draft_create(
         performer=performer, productions=[production], by=users["rep"],
@@ -94,4 +90,15 @@ def seed_demo() -> bool:
     grant_submit(grant=grant, document=io.BytesIO(contract_pdf("Avery Quinn consent v1")), by=users["rep"])
     grant_approve(grant=grant, by=users["counsel"])
     assert ConsentGrant.objects.get(pk=grant.pk).status == "active"
+    # The studio registers its footage once an active consent ties the performer to its production.
+    for title, year, age in (("Harbour Lights", 1986, 25), ("The Long Field", 1994, 33), ("Northbound", 2003, 42)):
+        reference_material_create(performer=performer, title=title, year=year, performer_age=age,
+                                  rights_basis="studio_owned", by=users["supervisor"],
+                                  sha256=hashlib.sha256(title.encode()).hexdigest())
+    # The auditor reads what an engagement covers: the operator grants one over the demo's organisations.
+    audit_engagement_grant(audit_firm=orgs[AUDIT], organisations=[orgs[STUDIO], orgs[AGENCY], orgs[LAW]],
+                           performers=[performer], period_start=now.date() - dt.timedelta(days=365),
+                           period_end=now.date() + dt.timedelta(days=3 * 365), starts_on=now.date(),
+                           ends_on=now.date() + dt.timedelta(days=3 * 365),
+                           purpose="Annual consent and provenance audit of the demo productions", by=operator)
     return True

@@ -13,12 +13,13 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from likeness.access import predicates, scope
 from likeness.audit.services import audit_record
 from likeness.common.hashing import sha256_stream
 from likeness.jobs.gating import job_decide, preview_decide
@@ -35,8 +36,6 @@ from likeness.jobs.models import (
     PreviewSource,
     PreviewState,
 )
-from likeness.organisations.models import VFX_ROLES, Role
-from likeness.organisations.selectors import user_org_ids
 from likeness.people.models import Performer, ReferenceMaterial
 from likeness.policy.models import Decision, DecisionPurpose
 from likeness.productions.models import Production
@@ -54,8 +53,26 @@ def _enqueue(job: Job) -> None:
 
 
 def _require_studio_vfx(user: AbstractBaseUser, production: Production) -> None:
-    if production.studio_id not in user_org_ids(user, VFX_ROLES):
-        raise PermissionDenied("only VFX staff of the production's studio may request jobs for it")
+    predicates.require(predicates.may_request_jobs(user, production),
+                       "only VFX staff of the production's studio may request jobs for it")
+
+
+def _require_usable(user: AbstractBaseUser, *, performer: Performer, likeness_model: LikenessModel | None = None,
+                    reference_materials: list[ReferenceMaterial] | None = None) -> None:
+    """Inputs come from what the user may act on, never from what they may merely read (an audit engagement):
+    anything else is refused as if it did not exist, before anything is written."""
+    errors: dict[str, list[str]] = {}
+    if not scope.performers_usable_by(user).filter(pk=performer.pk).exists():
+        errors["performer"] = ["no performer with this id that you may act for"]
+    if likeness_model is not None and not scope.models_usable_by(user).filter(pk=likeness_model.pk).exists():
+        errors["likeness_model"] = ["no model with this id among your studio's models"]
+    if reference_materials:
+        usable = set(scope.reference_materials_usable_by(user).filter(pk__in=[m.pk for m in reference_materials])
+                     .values_list("pk", flat=True))
+        if any(m.pk not in usable for m in reference_materials):
+            errors["reference_materials"] = ["no reference material with this id that you may use"]
+    if errors:
+        raise ValidationError(errors)
 
 
 def job_log(job: Job | str, message: str, level: str = "info") -> None:
@@ -83,6 +100,7 @@ def _gate_submission(job: Job, by: AbstractBaseUser) -> Job:
 def job_submit_training(*, performer: Performer, production: Production, reference_materials: list[ReferenceMaterial],
                         by: AbstractBaseUser, size: str = "preview", steps: int | None = None) -> Job:
     _require_studio_vfx(by, production)
+    _require_usable(by, performer=performer, reference_materials=reference_materials)
     errors: dict[str, list[str]] = {}
     if not reference_materials:
         errors["reference_materials"] = ["choose at least one piece of reference material"]
@@ -126,6 +144,7 @@ def job_submit_aging(*, performer: Performer, production: Production, likeness_m
                      frame_start: int = 0, frame_end: int | None = None) -> Job:
     """Validate everything that can be known now (400 on bad input), store the plate, then ask the gate."""
     _require_studio_vfx(by, production)
+    _require_usable(by, performer=performer, likeness_model=likeness_model)
     errors: dict[str, list[str]] = {}
     if likeness_model.performer_id != performer.pk:
         errors["likeness_model"] = [f"this model is of another performer, not {performer}"]
@@ -176,8 +195,8 @@ def job_submit_aging(*, performer: Performer, production: Production, likeness_m
 @transaction.atomic
 def job_cancel(*, job: Job, by: AbstractBaseUser, reason: str = "") -> Job:
     job = Job.objects.select_for_update(no_key=True).get(pk=job.pk)
-    if job.requested_by_id != by.pk and job.production.studio_id not in user_org_ids(by, VFX_ROLES):
-        raise PermissionDenied("only the requester or VFX staff of the studio may cancel this job")
+    predicates.require(predicates.may_cancel_job(by, job), "only VFX staff of the production's studio may cancel "
+                                                           "this job")
     if job.state in TERMINAL_STATES or job.state in (JobState.RENDERED, JobState.AWAITING_APPROVAL):
         raise ValidationError({"state": [f"the job is {job.state}; it can no longer be cancelled"]})
     job.state, job.state_reason, job.finished_at = JobState.CANCELLED, reason or "cancelled by the requester", timezone.now()
@@ -391,8 +410,8 @@ def job_release(*, job: Job, by: AbstractBaseUser) -> Job:
     from likeness.provenance.services import output_sign_and_release
 
     job = Job.objects.select_related("output", "production", "performer").get(pk=job.pk)
-    if job.production.studio_id not in user_org_ids(by, VFX_ROLES | {Role.LEGAL, Role.ADMIN}):
-        raise PermissionDenied("only VFX staff, legal or admins of the production's studio release its outputs")
+    predicates.require(predicates.may_release_job(by, job),
+                       "only VFX staff, legal or admins of the production's studio release its outputs")
     if job.state != JobState.AWAITING_APPROVAL or job.output is None:
         raise ValidationError({"state": [f"the job is {job.state}; only a rendered output awaiting release can be "
                                          "released"]})
@@ -425,6 +444,8 @@ def preview_session_start(*, performer: Performer, production: Production, liken
     """Ask the gate for a live preview (use realtime_preview, on the set's monitors); on allow, queue it for a GPU
     worker. A denied request is kept, with its Decision, so the page can say why."""
     _require_studio_vfx(by, production)
+    _require_usable(by, performer=performer, likeness_model=likeness_model,
+                    reference_materials=[reference_material] if reference_material is not None else None)
     errors: dict[str, list[str]] = {}
     if likeness_model.performer_id != performer.pk:
         errors["likeness_model"] = [f"this model is of another performer, not {performer}"]
@@ -475,8 +496,8 @@ def preview_session_start(*, performer: Performer, production: Production, liken
 
 @transaction.atomic
 def preview_session_stop(*, session: PreviewSession, by: AbstractBaseUser, reason: str = "") -> PreviewSession:
-    if session.requested_by_id != by.pk and session.production.studio_id not in user_org_ids(by, VFX_ROLES):
-        raise PermissionDenied("only the requester or VFX staff of the studio may stop this preview")
+    predicates.require(predicates.may_stop_preview(by, session),
+                       "only VFX staff of the production's studio may stop this preview")
     reason = reason or f"stopped by {by.get_username()}"
     stopped = PreviewSession.objects.filter(pk=session.pk, state__in=PREVIEW_LIVE_STATES).update(
         state=PreviewState.STOPPED, state_reason=reason, finished_at=timezone.now())

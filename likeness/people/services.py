@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
+from likeness.access.predicates import manages_performer, may_add_performer, may_add_reference_material, require
 from likeness.audit.services import audit_record
 from likeness.common.hashing import sha256_stream
 from likeness.organisations.models import Organisation
@@ -32,13 +33,16 @@ def performer_create(*, by: AbstractBaseUser | None, representing: Organisation 
     unknown = set(fields) - set(PERFORMER_FIELDS)
     if unknown:
         raise ValidationError({k: "unknown field" for k in unknown})
+    if by is not None:
+        require(representing is not None and may_add_performer(by, representing),
+                "you may add performers only for an organisation where you are a talent rep or legal")
     performer = Performer(**fields)
     _validate_performer(performer)
     performer.save()
     audit_record(actor=by, action="performer.created", obj=performer,
                  data={f: getattr(performer, f) for f in PERFORMER_FIELDS})
     if representing is not None:
-        representation_create(performer=performer, organisation=representing, kind=representation_kind, by=by)
+        _representation_add(performer=performer, organisation=representing, kind=representation_kind, by=by)
     return performer
 
 
@@ -47,6 +51,8 @@ def performer_update(*, performer: Performer, by: AbstractBaseUser | None, **cha
     unknown = set(changes) - set(PERFORMER_FIELDS)
     if unknown:
         raise ValidationError({k: "unknown field" for k in unknown})
+    if by is not None:
+        require(manages_performer(by, performer), "only the performer's reps and legal may change the record")
     before = {f: getattr(performer, f) for f in changes}
     for name, value in changes.items():
         setattr(performer, name, value)
@@ -60,6 +66,15 @@ def performer_update(*, performer: Performer, by: AbstractBaseUser | None, **cha
 @transaction.atomic
 def representation_create(*, performer: Performer, organisation: Organisation, kind: str,
                           by: AbstractBaseUser | None, since: dt.date | None = None) -> Representation:
+    """A new representative: added by those who already act for the performer."""
+    if by is not None:
+        require(manages_performer(by, performer),
+                "only the performer's current reps and legal may add a representative")
+    return _representation_add(performer=performer, organisation=organisation, kind=kind, by=by, since=since)
+
+
+def _representation_add(*, performer: Performer, organisation: Organisation, kind: str,
+                        by: AbstractBaseUser | None, since: dt.date | None = None) -> Representation:
     representation = Representation(performer=performer, organisation=organisation, kind=kind, since=since)
     representation.full_clean()
     representation.save()
@@ -73,6 +88,9 @@ def reference_material_create(*, performer: Performer, title: str, year: int, pe
                               rights_basis: str, by: AbstractBaseUser, file: BinaryIO | None = None,
                               sha256: str = "") -> ReferenceMaterial:
     """Register footage of a performer. With a file, its SHA-256 is computed here (a given one must match)."""
+    require(may_add_reference_material(by, performer),
+            "only the performer's reps, or legal and VFX supervisors of a studio an active consent ties them to, "
+            "may register reference material")
     errors: dict[str, str] = {}
     if file is not None:
         computed = sha256_stream(file)

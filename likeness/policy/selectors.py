@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from likeness.consent.models import ConsentGrant
-from likeness.organisations.models import Role
-from likeness.organisations.selectors import user_org_ids, user_roles
 from likeness.people.models import Performer
-from likeness.people.selectors import performers_managed_by
 from likeness.policy.facts import GateFacts, GrantFacts, PerformerFacts, ProductionFacts
-from likeness.policy.models import Decision
 from likeness.productions.models import Production
 
 
@@ -67,10 +63,3 @@ def gate_facts(*, performer: Performer, production: Production) -> GateFacts:
     )
 
 
-def decisions_visible_to(user) -> QuerySet[Decision]:  # noqa: ANN001
-    """Auditors: all. Reps and legal: their performers'. Studio staff: their productions'."""
-    if user.is_superuser or Role.AUDITOR in user_roles(user):
-        return Decision.objects.all()
-    studio_orgs = user_org_ids(user, {Role.LEGAL, Role.ADMIN, Role.VFX_ARTIST, Role.VFX_SUPERVISOR})
-    return Decision.objects.filter(
-        Q(performer__in=performers_managed_by(user).values("pk")) | Q(production__studio_id__in=studio_orgs))

@@ -6,13 +6,14 @@ import dataclasses
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from likeness.access.predicates import may_ask_gate_about, require
 from likeness.audit.services import audit_record
 from likeness.common.hashing import to_jsonable
 from likeness.consent.models import ConsentGrant
 from likeness.people.models import Performer
 from likeness.policy.facts import GateRequest, plain
 from likeness.policy.gate import evaluate
-from likeness.policy.models import Decision
+from likeness.policy.models import Decision, DecisionPurpose
 from likeness.policy.selectors import gate_facts
 from likeness.productions.models import Production
 
@@ -61,3 +62,13 @@ def decision_make(
               "inputs_sha256": result.inputs_sha256, "rule_packs": result.rule_pack_versions},
     )
     return decision
+
+
+def decision_what_if(*, request: GateRequest, performer: Performer, production: Production,
+                     by: AbstractBaseUser) -> Decision:
+    """Ask the gate before doing anything; the Decision is stored like any other. Only about a performer the
+    user may act for, and a production their organisation may act for: anything else writes nothing."""
+    require(may_ask_gate_about(by, performer, production),
+            "you may ask the gate only about performers you act for and productions your organisation acts for")
+    return decision_make(request=request, performer=performer, production=production,
+                         purpose=DecisionPurpose.WHAT_IF, by=by)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from likeness.access.predicates import may_change_production, require
 from likeness.audit.services import audit_record
 from likeness.policy.regimes import SELECTABLE_PACKS
 from likeness.productions.models import Production
@@ -22,9 +23,16 @@ def _validate(production: Production) -> None:
                                                    f"selectable: {', '.join(sorted(SELECTABLE_PACKS))}"})
 
 
+def _require_studio_staff(by: AbstractBaseUser | None, studio_id: int | None) -> None:
+    if by is not None:  # None: the platform itself (seeding, management commands)
+        require(studio_id is not None and may_change_production(by, studio_id),
+                "only legal and admins of the production's studio may change it")
+
+
 @transaction.atomic
 def production_create(*, by: AbstractBaseUser | None, **fields: Any) -> Production:
     production = Production(**fields)
+    _require_studio_staff(by, production.studio_id)
     _validate(production)
     production.save()
     audit_record(actor=by, action="production.created", obj=production,
@@ -38,6 +46,7 @@ def production_update(*, production: Production, by: AbstractBaseUser | None, **
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError({k: "cannot be changed here" for k in unknown})
+    _require_studio_staff(by, production.studio_id)
     before = {f: getattr(production, f) for f in changes}
     for name, value in changes.items():
         setattr(production, name, value)
@@ -53,6 +62,7 @@ def production_set_labour_action(*, production: Production, active: bool, by: Ab
                                  note: str = "") -> Production:
     """Set or clear the strike flag; the gate denies replica use while it is set."""
     production = Production.objects.select_for_update(no_key=True).get(pk=production.pk)
+    _require_studio_staff(by, production.studio_id)
     production.labour_action = active
     production.labour_action_since = timezone.now() if active else None
     production.save(update_fields=["labour_action", "labour_action_since", "updated_at"])

@@ -8,28 +8,14 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from likeness.access.scope import decisions_visible_to, grants_visible_to, outputs_visible_to
 from likeness.consent.models import ConsentGrant, GrantStatus
 from likeness.consent.selectors import grant_effective_status
-from likeness.organisations.models import Role
-from likeness.organisations.selectors import user_org_ids, user_roles
-from likeness.people.selectors import performers_managed_by
 from likeness.policy.models import Decision
 from likeness.provenance import fingerprint as fp
 from likeness.provenance import pki
 from likeness.provenance.models import Output, SigningCertificate
 from likeness.provenance.verification import VerificationReport, hash_stream, sniff_mime, verify_stream
-
-
-def outputs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Output]:
-    """Auditors and operators: all. The performer's reps and legal: theirs. Studio staff: their productions'."""
-    qs = Output.objects.select_related("performer", "production", "decision", "grant", "signed_by_certificate")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_superuser or Role.AUDITOR in user_roles(user):
-        return qs
-    studio_orgs = user_org_ids(user, {Role.LEGAL, Role.ADMIN, Role.VFX_ARTIST, Role.VFX_SUPERVISOR})
-    return qs.filter(Q(performer__in=performers_managed_by(user).values("pk"))
-                     | Q(production__studio_id__in=studio_orgs))
 
 
 def outputs_by_sha256(sha256: str, qs: QuerySet[Output] | None = None) -> QuerySet[Output]:
@@ -107,8 +93,9 @@ def output_summary(output: Output) -> dict[str, Any]:
             "production": output.production.title}
 
 
-def linked_records(report: VerificationReport) -> dict[str, Any] | None:
-    """The platform's records a manifest points to, only when a certificate the platform issued signed it."""
+def linked_records(report: VerificationReport, user: Any = None) -> dict[str, Any] | None:
+    """The platform's records a manifest points to, only when a certificate the platform issued signed it, and
+    (given a user) only the records that user may see."""
     cert = certificate_for_serial((report.signer or {}).get("cert_serial_number"))
     if cert is None:
         return None
@@ -118,20 +105,23 @@ def linked_records(report: VerificationReport) -> dict[str, Any] | None:
     if report.state not in ("Trusted", "Valid"):
         links["caution"] = ("the manifest names these records but fails validation: the file or its manifest "
                             "changed after signing")
-    decision = Decision.objects.filter(pk=claim.get("decision_id")).first() if claim.get("decision_id") else None
+    decisions = Decision.objects.all() if user is None else decisions_visible_to(user)
+    grants = ConsentGrant.objects.all() if user is None else grants_visible_to(user)
+    outputs = Output.objects.all() if user is None else outputs_visible_to(user)
+    decision = decisions.filter(pk=claim.get("decision_id")).first() if claim.get("decision_id") else None
     links["decision"] = _decision_summary(decision) if decision else None
-    grant = ConsentGrant.objects.filter(pk=claim.get("grant_id")).first() if str(claim.get("grant_id", "")).isdigit() \
-        else None
+    grant = grants.filter(pk=claim.get("grant_id")).first() if str(claim.get("grant_id", "")).isdigit() else None
     links["grant"] = grant_summary(grant) if grant else None
-    output = Output.objects.filter(pk=claim.get("output_id")).first() if claim.get("output_id") else None
+    output = outputs.filter(pk=claim.get("output_id")).first() if claim.get("output_id") else None
     if output is None and report.active_manifest:
-        output = Output.objects.filter(manifest_label=report.active_manifest).first()
+        output = outputs.filter(manifest_label=report.active_manifest).first()
     links["output"] = output_summary(output) if output else None
     return links
 
 
-def verify_upload(stream: IO[bytes], *, name: str = "", anchors_pem: str | None = None) -> dict[str, Any]:
-    """Verify an uploaded file against the platform's anchors and add what the registry knows about it."""
+def verify_upload(stream: IO[bytes], *, user: Any, name: str = "", anchors_pem: str | None = None) -> dict[str, Any]:
+    """Verify an uploaded file against the platform's anchors and add what the registry knows about it that
+    `user` may see (records outside their reach read as unknown)."""
     if anchors_pem is None:
         try:
             anchors_pem = pki.trust_anchors_pem().decode()
@@ -141,8 +131,8 @@ def verify_upload(stream: IO[bytes], *, name: str = "", anchors_pem: str | None 
     report = verify_stream(stream, anchors_pem=anchors_pem, name=name, path=path)
     result = report.as_dict()
     result["checked_at"] = timezone.now()
-    result["platform"] = linked_records(report)
-    result["registry"] = registry_lookup(stream, sha256=report.sha256, mime=report.mime)
+    result["platform"] = linked_records(report, user)
+    result["registry"] = _visible_only(registry_lookup(stream, sha256=report.sha256, mime=report.mime), user)
     return result
 
 
@@ -162,6 +152,16 @@ def registry_lookup(stream: IO[bytes], *, sha256: str, mime: str) -> dict[str, A
             "outputs": [{**output_summary(m.output), "distance": round(m.distance, 2)} for m in matches]}
 
 
+def _visible_only(found: dict[str, Any], user: Any) -> dict[str, Any]:
+    """Only the outputs this user may see are named; a match the user may not see reads as no match."""
+    ids = [o["id"] for o in found["outputs"]]
+    visible = {str(pk) for pk in outputs_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)}
+    found["outputs"] = [o for o in found["outputs"] if o["id"] in visible]
+    if not found["outputs"]:
+        found["matched_by"] = None
+    return found
+
+
 def registry_lookup_upload(user: AbstractBaseUser | AnonymousUser, upload: Any) -> dict[str, Any]:
     """Look an uploaded file up for `user` (API and web alike): by exact hash, then by content fingerprint; only
     the outputs this user may see are named, and a match the user may not see reads as no match."""
@@ -170,9 +170,6 @@ def registry_lookup_upload(user: AbstractBaseUser | AnonymousUser, upload: Any) 
         mime = sniff_mime(fh.read(16), upload.name)
         fh.seek(0)
         found = registry_lookup(fh, sha256=sha256, mime=mime)
-    visible = {str(pk) for pk in outputs_visible_to(user).values_list("pk", flat=True)}
-    found["outputs"] = [o for o in found["outputs"] if o["id"] in visible]
-    if not found["outputs"]:
-        found["matched_by"] = None
+    found = _visible_only(found, user)
     found.update(sha256=sha256, mime=mime)
     return found

@@ -17,18 +17,18 @@ from typing import Any
 from cryptography import x509
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from likeness.access.predicates import may_approve_output, require
 from likeness.audit.services import audit_record
 from likeness.common.hashing import sha256_stream
 from likeness.consent.models import ConsentGrant, GrantStatus
 from likeness.consent.selectors import grant_effective_status
 from likeness.people.models import Performer
-from likeness.people.selectors import user_manages_performer
 from likeness.policy.models import Decision
 from likeness.productions.models import Production
 from likeness.provenance import pki
@@ -190,9 +190,8 @@ def output_fingerprint(*, output: Output) -> Output:
 
 
 def _require_rep(user: AbstractBaseUser, output: Output, verb: str) -> None:
-    if not user_manages_performer(user, output.performer):
-        raise PermissionDenied(f"only a talent rep or legal of an organisation representing the performer may "
-                               f"{verb} an output")
+    require(may_approve_output(user, output),
+            f"only a talent rep or legal of an organisation representing the performer may {verb} an output")
 
 
 def _note(note: str, field: str) -> str:

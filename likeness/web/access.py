@@ -1,5 +1,5 @@
-"""Who may open which page. Pages refuse whole roles early (these helpers); object-level rules stay in the
-selectors (what a user may see) and the services (what a user may change), exactly as for the API."""
+"""Who may open which page. Pages refuse whole roles early (these helpers); what a user may see and change is
+decided by likeness.access, which the services enforce, exactly as for the API."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -10,8 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from likeness.access.predicates import is_read_only
+from likeness.access.reach import Reach, reach_of
 from likeness.organisations.models import CONSENT_ROLES, VFX_ROLES, Role
-from likeness.organisations.selectors import user_roles
 
 ROLE_GROUPS: dict[str, frozenset[str]] = {
     "consent": CONSENT_ROLES,
@@ -23,11 +24,15 @@ GROUP_NAMES = {"consent": "talent reps and legal", "vfx": "VFX artists and super
                "admin": "organisation admins"}
 
 
-def request_roles(request: HttpRequest) -> set[str]:
-    """The user's roles, read once per request."""
-    if not hasattr(request, "_likeness_roles"):
-        request._likeness_roles = user_roles(request.user)  # type: ignore[attr-defined]
-    return request._likeness_roles  # type: ignore[attr-defined]
+def request_reach(request: HttpRequest) -> Reach:
+    """The user's reach, read once per request."""
+    if not hasattr(request, "_likeness_reach"):
+        request._likeness_reach = reach_of(request.user)  # type: ignore[attr-defined]
+    return request._likeness_reach  # type: ignore[attr-defined]
+
+
+def request_roles(request: HttpRequest) -> frozenset[str]:
+    return request_reach(request).roles
 
 
 def in_groups(request: HttpRequest, groups: Iterable[str]) -> bool:
@@ -43,12 +48,12 @@ def require_groups(request: HttpRequest, groups: Iterable[str], doing: str) -> N
 
 
 def read_only(request: HttpRequest) -> bool:
-    """As the API's AuditorsReadOnly: holding an auditor role anywhere makes the account read-only."""
-    return Role.AUDITOR in request_roles(request)
+    """As the API's AuditorsReadOnly: an account whose only role is auditor changes nothing."""
+    return is_read_only(request_reach(request))
 
 
 def refuse_auditors(request: HttpRequest, doing: str) -> None:
-    """Every page that changes something calls this before it does: auditors read everything, change nothing."""
+    """Pages that change something call this first, for a clear message; the services refuse all the same."""
     if read_only(request):
         raise PermissionDenied(f"Auditors have read-only access: they may not {doing}.")
 

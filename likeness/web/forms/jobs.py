@@ -13,13 +13,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from likeness.access.scope import (
+    models_usable_by,
+    performers_usable_by,
+    productions_of_studio,
+    reference_materials_usable_by,
+)
 from likeness.jobs.models import LikenessModel, ModelStatus
-from likeness.jobs.selectors import models_visible_to
 from likeness.jobs.services import MODEL_SIZES
 from likeness.organisations.models import VFX_ROLES
-from likeness.organisations.selectors import user_org_ids
 from likeness.people.models import Performer, ReferenceMaterial
-from likeness.people.selectors import performers_visible_to
 from likeness.productions.models import Production
 
 PLATE_SUFFIXES = (".mp4", ".mov")
@@ -27,7 +30,7 @@ PLATE_SUFFIXES = (".mp4", ".mov")
 
 def studio_productions(user: AbstractBaseUser) -> QuerySet[Production]:
     """Productions of the studios where the user is VFX staff: the only ones they may request jobs for."""
-    return Production.objects.filter(studio_id__in=user_org_ids(user, VFX_ROLES)).order_by("title")
+    return productions_of_studio(user, VFX_ROLES).order_by("title")
 
 
 class ReferenceChoiceField(forms.ModelMultipleChoiceField):
@@ -52,7 +55,7 @@ class JobRequestForm(forms.Form):
     def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["performer"].queryset = performers_visible_to(user).order_by("legal_name")
+        self.fields["performer"].queryset = performers_usable_by(user).order_by("legal_name")
         self.fields["production"].queryset = studio_productions(user)
         self.performer_obj = self._chosen_performer()
         self._describe()
@@ -106,7 +109,7 @@ class TrainingJobForm(JobRequestForm):
         super().__init__(*args, **kwargs)
         refs = ReferenceMaterial.objects.none()
         if self.performer_obj is not None:
-            refs = ReferenceMaterial.objects.filter(performer=self.performer_obj).order_by("year", "title")
+            refs = reference_materials_usable_by(self.user).filter(performer=self.performer_obj).order_by("year", "title")
         self.fields["reference_materials"].queryset = refs
 
 
@@ -130,7 +133,7 @@ class AgingJobForm(JobRequestForm):
         self.fields["plate"].help_text = f"The filmed shot: an MP4 or MOV video, at most {_size(limit)}."
         models = LikenessModel.objects.none()
         if self.performer_obj is not None:
-            models = models_visible_to(self.user).filter(performer=self.performer_obj, status=ModelStatus.READY)
+            models = models_usable_by(self.user).filter(performer=self.performer_obj, status=ModelStatus.READY)
         self.fields["likeness_model"].queryset = models
 
     def clean_plate(self) -> Any:

@@ -23,19 +23,27 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from likeness.access.predicates import manages_performer, may_read_audit_trail
+from likeness.access.scope import (
+    audit_events_visible_to,
+    decisions_visible_to,
+    jobs_visible_to,
+    models_visible_to,
+    outputs_visible_to,
+    performers_managed_by,
+    performers_visible_to,
+)
 from likeness.audit.models import AuditEvent
 from likeness.audit.selectors import audit_chain_verify, audit_events_for
 from likeness.consent.models import ConsentGrant
 from likeness.consent.selectors import grant_effective_status
-from likeness.jobs.selectors import jobs_visible_to, models_visible_to
+from likeness.organisations.models import Role
 from likeness.people.models import Performer
-from likeness.people.selectors import performers_managed_by, performers_visible_to, user_manages_performer
-from likeness.policy.selectors import decisions_visible_to
 from likeness.provenance.bundle import bundle_build
 from likeness.provenance.models import Output, OutputStatus
-from likeness.provenance.selectors import outputs_by_sha256, outputs_visible_to, registry_lookup_upload, verify_upload
+from likeness.provenance.selectors import outputs_by_sha256, registry_lookup_upload, verify_upload
 from likeness.provenance.services import output_approve, output_decline
-from likeness.web.access import for_groups, in_groups, read_only, refuse_auditors
+from likeness.web.access import for_groups, read_only, refuse_auditors, request_reach
 from likeness.web.forms.audit import AuditLogFilterForm, ReviewForm, Sha256SearchForm, UploadForm, UsageForm
 
 EVENTS_PER_PAGE = 50
@@ -47,18 +55,21 @@ USAGE_PAGE_DECISIONS = 500
 # --- access ---------------------------------------------------------------------------------------------------
 
 def _is_auditor(request: HttpRequest) -> bool:
-    return request.user.is_superuser or in_groups(request, ["auditor"])
+    # Same rule as the API's IsAuditor (operators included), so a page never shows what the API would refuse.
+    reach = request_reach(request)
+    return reach.operator or Role.AUDITOR in reach.roles
 
 
 def _require_auditor(request: HttpRequest, doing: str) -> None:
-    # Same rule as the API's IsAuditor (operators included), so a page never shows what the API would refuse.
     if not _is_auditor(request):
         raise PermissionDenied(f"Only auditors may {doing}.")
 
 
 def _may_take_bundle(request: HttpRequest, output: Output) -> bool:
-    """The API's rule for evidence bundles: auditors, operators, and the performer's reps and legal."""
-    return _is_auditor(request) or user_manages_performer(request.user, output.performer)
+    """The API's rule for evidence bundles: auditors under an engagement, operators, the performer's reps and
+    legal (the output itself is already one the user may see)."""
+    reach = request_reach(request)
+    return reach.operator or bool(reach.engagement_ids) or manages_performer(reach, output.performer)
 
 
 def _job_url(job_ref: str | None) -> str | None:
@@ -121,7 +132,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             with upload.open("rb") as fh:
-                result = verify_upload(fh, name=upload.name)
+                result = verify_upload(fh, user=request.user, name=upload.name)
             context.update(result=result, file_name=upload.name, tree=_manifest_tree(result.get("manifests") or []),
                            links=_linked_record_urls(result.get("platform"), request))
         else:
@@ -168,7 +179,7 @@ def outputs(request: HttpRequest) -> HttpResponse:
 
 
 def _output_context(request: HttpRequest, output: Output, review_form: ReviewForm | None = None) -> dict[str, Any]:
-    manages = user_manages_performer(request.user, output.performer)
+    manages = manages_performer(request.user, output.performer)
     can_review = (manages and not read_only(request)
                   and output.status in (OutputStatus.AWAITING_APPROVAL, OutputStatus.APPROVED))
     grant = output.grant
@@ -249,9 +260,9 @@ def output_file(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 # --- audit log ------------------------------------------------------------------------------------------------
 
-def _events_matching(form: AuditLogFilterForm | None) -> QuerySet[AuditEvent]:
-    """Newest first. `form`: a valid filter form, or None for no filter."""
-    qs = AuditEvent.objects.order_by("-seq")
+def _events_matching(request: HttpRequest, form: AuditLogFilterForm | None) -> QuerySet[AuditEvent]:
+    """Newest first, of the events this user's engagements cover. `form`: a valid filter form, or None."""
+    qs = audit_events_visible_to(request_reach(request)).order_by("-seq")
     if form is None:
         return qs
     data = form.cleaned_data
@@ -270,28 +281,32 @@ def _events_matching(form: AuditLogFilterForm | None) -> QuerySet[AuditEvent]:
 @login_required
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
-    _require_auditor(request, "browse the audit log")
-    actions = list(AuditEvent.objects.values_list("action", flat=True).distinct().order_by("action"))
+    if not may_read_audit_trail(request_reach(request)):
+        raise PermissionDenied("Only auditors under an audit engagement in force (or operators) may browse the "
+                               "audit log.")
+    actions = list(audit_events_visible_to(request_reach(request)).values_list("action", flat=True).distinct()
+                   .order_by("action"))
     form = AuditLogFilterForm(request.GET or None, actions=actions)
     page = None
     # Invalid filters (an inverted date range) show the error and no events, never an unfiltered list that
     # could be mistaken for the filtered answer.
     if not form.is_bound or form.is_valid():
-        events = _events_matching(form if form.is_bound else None)
+        events = _events_matching(request, form if form.is_bound else None)
         page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     keep = request.GET.copy()
     keep.pop("page", None)
     # The whole chain is walked on each visit: the answer must be about the table as it is now, not cached.
     chain = audit_chain_verify()
+    total = audit_events_visible_to(request_reach(request)).count()
     return render(request, "web/audit/audit_log.html", {
-        "form": form, "page": page, "chain": chain, "query": keep.urlencode(), "total": AuditEvent.objects.count(),
+        "form": form, "page": page, "chain": chain, "query": keep.urlencode(), "total": total,
     })
 
 
 # --- usage reports --------------------------------------------------------------------------------------------
 
 def _usage_performers(request: HttpRequest) -> QuerySet[Performer]:
-    """Auditors: every performer. Reps and legal: only those their organisations represent."""
+    """Auditors: the performers their engagements cover. Reps and legal: those their organisations represent."""
     if _is_auditor(request):
         return performers_visible_to(request.user)
     return performers_managed_by(request.user)

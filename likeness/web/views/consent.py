@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from likeness.access.predicates import manages_performer, may_see_confidential
+from likeness.access.scope import decisions_visible_to, grants_visible_to, outputs_visible_to, performers_visible_to
 from likeness.consent import services as consent_services
 from likeness.consent.models import ConsentGrant, GrantStatus
 from likeness.consent.selectors import (
@@ -31,8 +33,6 @@ from likeness.consent.selectors import (
     grant_effective_status,
     grant_family,
     grants_awaiting_approval_for,
-    grants_visible_to,
-    user_sees_confidential,
 )
 from likeness.jobs.selectors import (
     jobs_cancelled_by_withdrawal,
@@ -40,14 +40,11 @@ from likeness.jobs.selectors import (
     models_quarantined_by_withdrawal,
 )
 from likeness.people.models import Performer
-from likeness.people.selectors import performers_visible_to, user_manages_performer
 from likeness.policy.catalogue import GROUPS, KIND_WORDS
 from likeness.policy.outcomes import Outcome
 from likeness.policy.regimes import RULE_PACK_VERSIONS
 from likeness.policy.rules import REGISTRY, Rule
-from likeness.policy.selectors import decisions_visible_to
 from likeness.provenance.models import Output, OutputStatus
-from likeness.provenance.selectors import outputs_visible_to
 from likeness.web.access import for_groups, in_groups, read_only, refuse_auditors
 from likeness.web.forms.consent import (
     FIELDSETS,
@@ -216,7 +213,7 @@ def grant_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"{grant.label} is {grant.get_status_display().lower()}: only drafts can be "
                                 "edited. Amend it to start a new version.")
         return redirect("web:grant", pk=grant.pk)
-    confidential = user_sees_confidential(request.user, grant)
+    confidential = may_see_confidential(request.user, grant)
     page = {"performer": grant.performer, "grant": grant, "title": f"Edit draft {grant.label}",
             "action": request.path, "intro": "Changes are recorded in the audit trail."}
     if request.method == "POST":
@@ -238,7 +235,7 @@ def grant_amend(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"{grant.label} is {grant.get_status_display().lower()}: only an active grant can "
                                 "be amended.")
         return redirect("web:grant", pk=grant.pk)
-    confidential = user_sees_confidential(request.user, grant)
+    confidential = may_see_confidential(request.user, grant)
     page = {"performer": grant.performer, "grant": grant, "title": f"Amend {grant.label}", "action": request.path,
             "intro": f"This starts version {grant.version + 1} as a draft. Version {grant.version} stays in force "
                      "until the amendment is approved."}
@@ -271,10 +268,10 @@ def grant_check(request: HttpRequest) -> HttpResponse:
 
 def _grant_page(request: HttpRequest, grant: ConsentGrant, *, submit_form: SubmitForm | None = None,
                 status: int = 200) -> HttpResponse:
-    confidential = user_sees_confidential(request.user, grant)
+    confidential = may_see_confidential(request.user, grant)
     writer = _may_write(request)
     effective = grant_effective_status(grant)
-    manages = user_manages_performer(request.user, grant.performer)
+    manages = manages_performer(request.user, grant.performer)
     if submit_form is not None:
         flag_invalid(submit_form)
     return render(request, "web/consent/grant.html", {
@@ -334,7 +331,7 @@ def grant_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @for_groups(*READERS, doing="download consent contracts")
 def grant_document(request: HttpRequest, pk: int) -> FileResponse:
     grant = _grant(request, pk)
-    if not user_sees_confidential(request.user, grant):
+    if not may_see_confidential(request.user, grant):
         raise PermissionDenied("Signed contracts are confidential: only the performer's reps and counsel, legal of "
                                "the studio named in the consent, and auditors may open them.")
     if not grant.document:
@@ -363,7 +360,7 @@ def grant_history(request: HttpRequest, pk: int) -> HttpResponse:
         b = grant
         a = versions[index - 1] if index > 0 else (versions[index + 1] if index + 1 < len(versions) else grant)
     old, new = sorted([a, b], key=lambda g: g.version)
-    confidential = user_sees_confidential(request.user, grant)
+    confidential = may_see_confidential(request.user, grant)
     changed = {r["field"] for r in grant_diff(old, new, include_confidential=confidential)}
     rows = []
     for name in ("productions", *DIFF_FIELDS):
@@ -440,7 +437,7 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
     return render(request, "web/consent/revoke.html",
                   {"grant": grant, "form": form, "impact": revocation_impact(grant),
-                   "manages": user_manages_performer(request.user, grant.performer)}, status=status)
+                   "manages": manages_performer(request.user, grant.performer)}, status=status)
 
 
 # --- decisions and rules -----------------------------------------------------------------------------------

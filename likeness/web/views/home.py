@@ -7,12 +7,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
-from likeness.audit.models import AuditEvent
-from likeness.consent.selectors import grants_awaiting_approval_for, grants_visible_to
-from likeness.jobs.selectors import jobs_visible_to
-from likeness.people.selectors import performers_managed_by
+from likeness.access.scope import (
+    audit_events_visible_to,
+    grants_visible_to,
+    jobs_visible_to,
+    outputs_visible_to,
+    performers_managed_by,
+)
+from likeness.consent.selectors import grants_awaiting_approval_for
 from likeness.provenance.models import OutputStatus
-from likeness.provenance.selectors import outputs_visible_to
 from likeness.web.access import in_groups
 
 
@@ -33,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if in_groups(request, ["auditor"]):
         context["auditor"] = {
             "released": outputs_visible_to(user).filter(status=OutputStatus.RELEASED).order_by("-released_at")[:10],
-            "events": AuditEvent.objects.count(),
+            "events": audit_events_visible_to(user).count(),
         }
     context["admin_panel"] = in_groups(request, ["admin"])
     return render(request, "web/home.html", context)

@@ -22,16 +22,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from likeness.access.predicates import may_cancel_job
+from likeness.access.scope import jobs_visible_to
 from likeness.jobs import services
 from likeness.jobs.gating import job_gate_request
 from likeness.jobs.models import TERMINAL_STATES, Job, JobKind, JobState
-from likeness.jobs.selectors import jobs_visible_to
-from likeness.organisations.models import VFX_ROLES
-from likeness.organisations.selectors import user_org_ids
 from likeness.policy.facts import FactsError
 from likeness.policy.gate import evaluate
 from likeness.policy.selectors import gate_facts
-from likeness.web.access import for_groups, in_groups, read_only, refuse_auditors
+from likeness.web.access import for_groups, in_groups, refuse_auditors
 from likeness.web.forms.jobs import AgingJobForm, JobRequestForm, TrainingJobForm
 
 log = logging.getLogger(__name__)
@@ -221,10 +220,8 @@ def _eta_text(seconds: float | None) -> str:
 
 
 def _may_cancel(request: HttpRequest, job: Job) -> bool:
-    """Mirrors job_cancel's rule, only to decide whether to show the button; the service decides."""
-    if job.state not in CANCELLABLE_STATES or read_only(request):
-        return False
-    return job.requested_by_id == request.user.pk or job.production.studio_id in user_org_ids(request.user, VFX_ROLES)
+    """The service's own predicate, asked only to decide whether to show the button; the service decides."""
+    return job.state in CANCELLABLE_STATES and may_cancel_job(request.user, job)
 
 
 def _labelled(decision: Any) -> Any:

@@ -17,12 +17,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from likeness.access.scope import (
+    models_usable_by,
+    models_visible_to,
+    performers_usable_by,
+    preview_sessions_visible_to,
+    productions_of_studio,
+)
 from likeness.jobs.models import Job, JobKind, LikenessModel, ModelStatus, PreviewSession, PreviewSource
-from likeness.jobs.selectors import jobs_visible_to, models_visible_to, preview_sessions_visible_to
 from likeness.jobs.services import preview_session_start, preview_session_stop
 from likeness.jobs.storage import preview_frame_path
 from likeness.organisations.models import VFX_ROLES
-from likeness.organisations.selectors import user_org_ids
 from likeness.people.models import Performer, ReferenceMaterial
 from likeness.productions.models import Production
 from likeness.web.access import for_groups, in_groups, require_groups
@@ -106,11 +111,11 @@ class PreviewForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        ready: QuerySet[LikenessModel] = models_visible_to(user).filter(status=ModelStatus.READY).select_related(
+        ready: QuerySet[LikenessModel] = models_usable_by(user).filter(status=ModelStatus.READY).select_related(
             "performer")
-        performers = Performer.objects.filter(pk__in=ready.values("performer_id"))
+        performers = performers_usable_by(user).filter(pk__in=ready.values("performer_id"))
         self.fields["performer"].queryset = performers
-        self.fields["production"].queryset = Production.objects.filter(studio_id__in=user_org_ids(user, VFX_ROLES))
+        self.fields["production"].queryset = productions_of_studio(user, VFX_ROLES)
         self.fields["likeness_model"].queryset = ready
         self.fields["likeness_model"].label_from_instance = (
             lambda m: f"{m.performer} · {m.size} · {str(m.pk)[:8]} · {m.training_steps} steps")
@@ -118,7 +123,8 @@ class PreviewForm(forms.Form):
             performer__in=performers).exclude(file="")
         self.fields["reference_material"].label_from_instance = (
             lambda r: f"{r.performer} · {r.title} (age {r.performer_age})")
-        self.fields["plate_job"].queryset = jobs_visible_to(user).filter(kind=JobKind.AGING).exclude(plate="")
+        self.fields["plate_job"].queryset = Job.objects.filter(kind=JobKind.AGING, production__in=productions_of_studio(
+            user, VFX_ROLES)).exclude(plate="")
         self.fields["plate_job"].label_from_instance = lambda j: f"{j.performer} · {j.production} · {str(j.pk)[:8]}"
 
 
