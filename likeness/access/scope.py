@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import CharField, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Cast, Replace
 from django.utils import timezone
 
 from likeness.access.reach import STUDIO_CONFIDENTIAL_ROLES, Reach, User, reach_of
@@ -26,6 +26,7 @@ from likeness.provenance.models import Output
 
 @dataclass(frozen=True)
 class EngagementScope:
+    id: int
     organisations: frozenset[int]
     performers: frozenset[int]
     period_start: dt.date
@@ -36,7 +37,7 @@ def engagement_scopes(reach: Reach) -> list[EngagementScope]:
     if not reach.engagement_ids:
         return []
     rows = AuditEngagement.objects.filter(pk__in=reach.engagement_ids).prefetch_related("organisations", "performers")
-    return [EngagementScope(frozenset(o.pk for o in e.organisations.all()), frozenset(p.pk for p in e.performers.all()),
+    return [EngagementScope(e.pk, frozenset(o.pk for o in e.organisations.all()), frozenset(p.pk for p in e.performers.all()),
                             e.period_start, e.period_end) for e in rows]
 
 
@@ -256,8 +257,9 @@ def engagements_visible_to(user: User | Reach) -> QuerySet[AuditEngagement]:
 
 
 def _ids_as_text(qs: QuerySet) -> QuerySet:
-    # AuditEvent.object_id is text (jobs and outputs have UUIDs): compare like with like on every database.
-    return qs.annotate(_sid=Cast("pk", output_field=CharField())).values("_sid")
+    # AuditEvent.object_id is text, and jobs, outputs and decisions have UUID keys, which SQLite keeps as 32 hex
+    # digits and PostgreSQL casts with dashes: compare both sides without dashes, on every database.
+    return qs.annotate(_sid=Replace(Cast("pk", output_field=CharField()), Value("-"), Value(""))).values("_sid")
 
 
 def audit_events_visible_to(user: User | Reach) -> QuerySet[AuditEvent]:
@@ -286,9 +288,10 @@ def audit_events_visible_to(user: User | Reach) -> QuerySet[AuditEvent]:
             "productions.production": Production.objects.filter(studio_id__in=scope.organisations),
             "organisations.organisation": Organisation.objects.filter(pk__in=scope.organisations),
             "organisations.membership": Membership.objects.filter(organisation_id__in=scope.organisations),
+            "organisations.auditengagement": AuditEngagement.objects.filter(pk=scope.id),
         }
         about = Q(object_type__startswith="provenance.signingcertificate")
         for object_type, rows in by_type.items():
-            about |= Q(object_type=object_type, object_id__in=_ids_as_text(rows))
+            about |= Q(object_type=object_type, _oid__in=_ids_as_text(rows))
         q |= about & Q(at__date__gte=scope.period_start, at__date__lte=scope.period_end)
-    return AuditEvent.objects.filter(q)
+    return AuditEvent.objects.annotate(_oid=Replace("object_id", Value("-"), Value(""))).filter(q)

@@ -208,8 +208,10 @@ def test_vfx_never_sees_compensation_or_the_contract(w):  # noqa: ANN001
         assert secret not in data
     listing = client.get("/api/v1/grants/").json()["results"]
     assert all("compensation_terms" not in g for g in listing)
-    decision = client.get(f"/api/v1/decisions/{w.decision.pk}/").json()
-    assert "facts" not in decision
+    decision = client.get(f"/api/v1/decisions/{w.decision.pk}/")
+    # The facts snapshot is there (the grants the gate saw that this user may see), without the money.
+    assert decision.json()["facts"]["grants"], "the studio's own grant is in the facts"
+    assert b"scale plus 40%" not in decision.content and b"compensation_terms" not in decision.content
     diff = client.get(f"/api/v1/grants/{w.active.pk}/diff/?against={w.active.pk}").json()
     assert diff["changes"] == []
     rep = APIClient()

@@ -135,11 +135,20 @@ def test_grant_must_name_a_production(world):  # noqa: ANN001
         services.grant_draft_create(performer=world.performer, productions=[], by=world.rep, **grant_scope())
 
 
-def test_only_reps_of_the_performer_or_studio_legal_may_draft(world):  # noqa: ANN001
-    for outsider in (world.other_rep, world.vfx, world.auditor):
+def test_only_reps_of_the_performer_or_studio_legal_may_draft(world, make_grant):  # noqa: ANN001
+    outsiders = (world.other_rep, world.vfx, world.auditor, world.studio_legal, world.other_legal,
+                 world.vfx_auditor)
+    for outsider in outsiders:
         with pytest.raises(PermissionDenied):
             services.grant_draft_create(performer=world.performer, productions=[world.production], by=outsider,
                                         **grant_scope())
-    grant = services.grant_draft_create(performer=world.performer, productions=[world.production],
+    # Once an active consent ties the performer to the studio, its legal may draft more (for its own
+    # productions only); activation still needs the performer's side.
+    make_grant()
+    grant = services.grant_draft_create(performer=world.performer, productions=[world.sequel],
                                         by=world.studio_legal, **grant_scope())
     assert grant.drafted_by == world.studio_legal
+    for outsider in (world.other_legal, world.other_vfx):
+        with pytest.raises(PermissionDenied):
+            services.grant_draft_create(performer=world.performer, productions=[world.production], by=outsider,
+                                        **grant_scope())

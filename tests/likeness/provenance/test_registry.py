@@ -22,12 +22,20 @@ def test_release_signs_a_new_file_and_records_it(released):  # noqa: ANN001
     assert out.signed_by_certificate.active
     assert out.release_decision.allowed and out.release_decision.purpose == "release"
     with out.file.open("rb") as fh:
-        result = verify_upload(fh, name="x.png")
+        result = verify_upload(fh, user=r.world.auditor, name="x.png")
     assert result["state"] == "Trusted"
     links = result["platform"]
     assert links["output"]["id"] == str(out.pk) and links["output"]["status"] == "released"
     assert links["decision"]["id"] == str(out.release_decision_id)
     assert links["grant"]["version"] == r.world.grant.version and links["grant"]["active_now"] is True
+    # An auditor engaged on another studio verifies the same file: the signature is still the platform's, but
+    # none of this studio's records are named to them, and the registry match reads as no match.
+    with out.file.open("rb") as fh:
+        outside = verify_upload(fh, user=r.world.other_auditor, name="x.png")
+    assert outside["state"] == "Trusted" and outside["platform"]["certificate"]
+    assert outside["platform"]["output"] is None and outside["platform"]["decision"] is None
+    assert outside["platform"]["grant"] is None
+    assert outside["registry"]["matched_by"] is None and outside["registry"]["outputs"] == []
     assert result["registry"]["matched_by"] == "sha256"
     assert [e.action for e in AuditEvent.objects.filter(object_id=str(out.pk))] == [
         "output.registered", "output.approved", "output.released"]
@@ -91,7 +99,7 @@ def test_revocation_after_release_shows_on_the_record_and_in_verification(releas
     assert r.output.status == OutputStatus.RELEASED and r.output.consent_revoked_at
     assert "withdrew" in r.output.consent_note
     with r.output.file.open("rb") as fh:
-        result = verify_upload(fh, name="x.png")
+        result = verify_upload(fh, user=r.world.auditor, name="x.png")
     assert result["state"] == "Trusted"  # the file is still what was signed...
     assert result["platform"]["grant"]["active_now"] is False  # ...but the consent no longer stands
     assert result["platform"]["grant"]["status_now"] == "revoked"
@@ -108,7 +116,7 @@ def test_a_reencoded_output_is_found_by_its_fingerprint(released, tmp_path, ext)
     copy = reencode(signed, tmp_path / f"copy.{'jpg' if ext == 'png' else ext}")
     assert not outputs_by_sha256(__import__("hashlib").sha256(copy.read_bytes()).hexdigest()).exists()
     with open(copy, "rb") as fh:
-        result = verify_upload(fh, name=copy.name)
+        result = verify_upload(fh, user=r.world.auditor, name=copy.name)
     assert result["state"] == "NoManifest"
     assert result["registry"]["matched_by"] == "fingerprint"
     assert result["registry"]["outputs"][0]["id"] == str(r.output.pk)

@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from likeness.access.scope import audit_events_visible_to
 from likeness.audit.models import AuditEvent
 from likeness.consent.services import grant_revoke
 from likeness.policy.models import Decision
@@ -305,8 +306,10 @@ def test_audit_log_lists_newest_first_with_filters_and_chain_status(outputs):  #
     response = auditor.get("/audit-log/")
     assert response.status_code == 200
     text = response.content.decode()
+    # The chain's status is about the whole table; the list holds the events the engagement covers.
     assert "Intact" in text and f"All {AuditEvent.objects.count()} events" in text
-    newest = AuditEvent.objects.order_by("-seq").first()
+    covered = audit_events_visible_to(outputs.world.auditor)
+    newest = covered.order_by("-seq").first()
     assert text.index(f"<td>{newest.seq}</td>") < text.index("<td>1</td>")
 
     text = auditor.get("/audit-log/", {"action": "output.approved"}).content.decode()
@@ -318,7 +321,10 @@ def test_audit_log_lists_newest_first_with_filters_and_chain_status(outputs):  #
     assert "1 of" in text
     today = outputs.released.released_at.date()
     text = auditor.get("/audit-log/", {"date_from": today.isoformat(), "date_to": today.isoformat()}).content.decode()
-    assert f"{AuditEvent.objects.count()} of" in text
+    assert f"{covered.count()} of" in text
+    # Tally & Co audits the other studio only: none of this studio's events reach it.
+    other = signed_in(outputs.world.other_auditor).get("/audit-log/", {"action": "output.approved"}).content.decode()
+    assert "<code>output.approved</code>" not in other
 
 
 @pytest.mark.django_db

@@ -310,12 +310,23 @@ def test_auditors_are_read_only_on_every_post_route(world, make_grant):  # noqa:
     assert grant.status == GrantStatus.ACTIVE
 
 
-def test_a_person_who_is_both_rep_and_auditor_still_cannot_write(world):  # noqa: ANN001
+def test_an_auditor_role_adds_no_write_right(world):  # noqa: ANN001
+    """A rep of another agency who is also an auditor engaged on this performer's agency reads the performer
+    (the engagement) but may not draft their consent: reading never becomes a right to act."""
     from likeness.organisations.services import membership_create
 
-    membership_create(user=world.rep, organisation=world.audit_firm, role="auditor", by=world.ops)
-    response = signed_in(world.rep).post(f"/performers/{world.performer.pk}/consent/new/", form_data(world))
-    assert response.status_code == 403 and "read-only" in response.content.decode()
+    membership_create(user=world.other_rep, organisation=world.audit_firm, role="auditor", by=world.ops)
+    client = signed_in(world.other_rep)
+    assert client.get(f"/performers/{world.performer.pk}/").status_code == 200
+    before = ConsentGrant.objects.count()
+    response = client.post(f"/performers/{world.performer.pk}/consent/new/", form_data(world))
+    assert response.status_code == 403 and ConsentGrant.objects.count() == before
+
+
+def test_an_auditor_only_account_is_read_only(world):  # noqa: ANN001
+    before = ConsentGrant.objects.count()
+    response = signed_in(world.auditor).post(f"/performers/{world.performer.pk}/consent/new/", form_data(world))
+    assert response.status_code == 403 and ConsentGrant.objects.count() == before
 
 
 def test_decisions_are_listed_and_explained(world, make_grant):  # noqa: ANN001
