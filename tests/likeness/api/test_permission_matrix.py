@@ -22,7 +22,7 @@ from tests.conftest import grant_scope
 from tests.factories import pdf_file
 
 ROLES = ("anon", "rep", "counsel", "other_rep", "studio_legal", "vfx", "supervisor", "studio_admin", "other_vfx",
-         "auditor")
+         "other_legal", "auditor", "other_auditor", "vfx_auditor")
 
 
 def everyone(status: int, **overrides: int) -> dict[str, int]:
@@ -56,31 +56,40 @@ def _grant_body(w: Any) -> dict[str, Any]:
     return body
 
 
-SEES_PERFORMER = everyone(200, other_rep=404, other_vfx=404)
+# Roles with no relationship to this world's performer, studio and representatives: another agency, another
+# studio's VFX and legal, and an audit firm engaged on the other studio only. They see none of its records.
+OUTSIDE = ("other_rep", "other_vfx", "other_legal", "other_auditor")
+NOT_FOUND_OUTSIDE = {r: 404 for r in OUTSIDE}
+# Writes with an id outside one's reach: the id is "not found" in the bound field (400), nothing is written.
+BOUND_400 = {"other_rep": 400, "other_vfx": 400, "other_legal": 400, "vfx_auditor": 400}
+READ_ONLY = {"auditor": 403, "other_auditor": 403}
+SEES_PERFORMER = everyone(200, **NOT_FOUND_OUTSIDE)
 # (name, method, path(w) -> str, body(w) -> dict | None, multipart, expected)
 Row = tuple[str, str, Callable[[Any], str], Callable[[Any], Any] | None, bool, dict[str, int]]
 MATRIX: list[Row] = [
     ("organisations list", "get", lambda w: "/api/v1/organisations/", None, False, everyone(200)),
     ("organisation detail", "get", lambda w: f"/api/v1/organisations/{w.studio.pk}/", None, False,
      only(200, {"studio_legal": 200, "vfx": 200, "supervisor": 200, "studio_admin": 200, "auditor": 200,
-                "rep": 404, "counsel": 404, "other_rep": 404, "other_vfx": 404})),
+                "vfx_auditor": 200, "rep": 404, "counsel": 404, **NOT_FOUND_OUTSIDE})),
     ("membership remove", "delete", lambda w: f"/api/v1/memberships/{w.supervisor.memberships.get().pk}/", None,
-     False, only(204, {"studio_admin": 204, "rep": 404, "counsel": 404, "other_rep": 404, "other_vfx": 404})),
+     False, only(204, {"studio_admin": 204, "rep": 404, "counsel": 404, "other_rep": 404, "other_vfx": 404,
+                       "other_legal": 404})),
     ("memberships list", "get", lambda w: "/api/v1/memberships/", None, False, everyone(200)),
     ("membership add", "post", lambda w: "/api/v1/memberships/",
      lambda w: {"user": w.vfx.pk, "organisation": w.studio.pk, "role": "vfx_supervisor"}, False,
-     only(201, ("studio_admin",))),
+     everyone(400, studio_admin=201, anon=403, **READ_ONLY)),
     ("performers list", "get", lambda w: "/api/v1/performers/", None, False, everyone(200)),
     ("performer detail", "get", lambda w: f"/api/v1/performers/{w.performer.pk}/", None, False, SEES_PERFORMER),
     ("performer create", "post", lambda w: "/api/v1/performers/",
      lambda w: {"legal_name": "New Person", "date_of_birth": "1990-01-01", "domicile": "GB",
-                "representing_organisation": w.agency.pk}, False, only(201, ("rep",))),
+                "representing_organisation": w.agency.pk}, False,
+     only(201, {"rep": 201, "counsel": 400, "studio_legal": 400, "other_rep": 400, "other_legal": 400})),
     ("performer update", "patch", lambda w: f"/api/v1/performers/{w.performer.pk}/",
      lambda w: {"professional_name": "A. Quinn"}, False,
-     only(200, {"rep": 200, "counsel": 200, "other_rep": 404})),
+     only(200, {"rep": 200, "counsel": 200, "other_rep": 404, "other_legal": 404})),
     ("representation add", "post", lambda w: "/api/v1/representations/",
      lambda w: {"performer": w.performer.pk, "organisation": w.other_agency.pk, "kind": "agency"}, False,
-     only(201, ("rep", "counsel"))),
+     only(201, {"rep": 201, "counsel": 201, "studio_legal": 400, "other_rep": 400, "other_legal": 400})),
     ("representation detail", "get",
      lambda w: f"/api/v1/representations/{w.performer.representations.first().pk}/", None, False, SEES_PERFORMER),
     ("productions list", "get", lambda w: "/api/v1/productions/", None, False, everyone(200)),
@@ -96,27 +105,28 @@ MATRIX: list[Row] = [
     ("reference material add", "post", lambda w: "/api/v1/reference-materials/",
      lambda w: {"performer": w.performer.pk, "title": "Harbour Lights", "year": 1986, "performer_age": 25,
                 "rights_basis": "studio_owned", "sha256": "ab" * 32}, False,
-     only(201, ("rep", "counsel", "studio_legal", "supervisor"))),
+     only(201, {"rep": 201, "counsel": 201, "studio_legal": 201, "supervisor": 201, "vfx": 403,
+                "studio_admin": 403, **BOUND_400})),
     ("reference material detail", "get", lambda w: f"/api/v1/reference-materials/{w.reference.pk}/", None, False,
      SEES_PERFORMER),
     ("grants list", "get", lambda w: "/api/v1/grants/", None, False, everyone(200)),
     ("grant detail", "get", lambda w: f"/api/v1/grants/{w.active.pk}/", None, False, SEES_PERFORMER),
     ("grant draft", "post", lambda w: "/api/v1/grants/", _grant_body, False,
-     only(201, ("rep", "counsel", "studio_legal"))),
+     only(201, {"rep": 201, "counsel": 201, "studio_legal": 201, "other_rep": 400, "other_legal": 400})),
     ("grant draft edit", "patch", lambda w: f"/api/v1/grants/{_draft(w).pk}/", lambda w: {"depicted_age_max": 50},
-     False, only(200, {"rep": 200, "counsel": 200, "other_rep": 404, "studio_legal": 404})),
+     False, only(200, {"rep": 200, "counsel": 200, "other_rep": 404, "studio_legal": 404, "other_legal": 404})),
     ("grant draft delete", "delete", lambda w: f"/api/v1/grants/{_draft(w).pk}/", None, False,
-     only(204, {"rep": 204, "counsel": 204, "other_rep": 404, "studio_legal": 404})),
+     only(204, {"rep": 204, "counsel": 204, "other_rep": 404, "studio_legal": 404, "other_legal": 404})),
     ("grant submit", "post", lambda w: f"/api/v1/grants/{_draft(w).pk}/submit/", lambda w: {"document": pdf_file()},
-     True, only(200, {"rep": 200, "counsel": 200, "other_rep": 404, "studio_legal": 404})),
+     True, only(200, {"rep": 200, "counsel": 200, "other_rep": 404, "studio_legal": 404, "other_legal": 404})),
     ("grant approve", "post", lambda w: f"/api/v1/grants/{_submitted(w).pk}/approve/", None, False,
-     only(200, {"rep": 400, "counsel": 200, "other_rep": 404})),
+     only(200, {"rep": 400, "counsel": 200, "other_rep": 404, "other_legal": 404})),
     ("grant amend", "post", lambda w: f"/api/v1/grants/{w.active.pk}/amend/", lambda w: {"depicted_age_max": 50},
-     False, only(201, {"rep": 201, "counsel": 201, "studio_legal": 201, "other_rep": 404})),
+     False, only(201, {"rep": 201, "counsel": 201, "studio_legal": 201, "other_rep": 404, "other_legal": 404})),
     ("grant revoke", "post", lambda w: f"/api/v1/grants/{w.active.pk}/revoke/", lambda w: {"reason": "withdrawn"},
-     False, only(200, {"rep": 200, "counsel": 200, "other_rep": 404})),
+     False, only(200, {"rep": 200, "counsel": 200, "other_rep": 404, "other_legal": 404})),
     ("grant document", "get", lambda w: f"/api/v1/grants/{w.active.pk}/document/", None, False,
-     everyone(200, other_rep=404, other_vfx=404, vfx=403, supervisor=403)),
+     everyone(200, vfx=403, supervisor=403, **NOT_FOUND_OUTSIDE)),
     ("grant history", "get", lambda w: f"/api/v1/grants/{w.active.pk}/history/", None, False, SEES_PERFORMER),
     ("grant diff", "get", lambda w: f"/api/v1/grants/{w.active.pk}/diff/?against={w.active.pk}", None, False,
      SEES_PERFORMER),
@@ -125,26 +135,29 @@ MATRIX: list[Row] = [
     ("gate what-if", "post", lambda w: "/api/v1/gate/what-if/",
      lambda w: {"performer": w.performer.pk, "production": w.production.pk, "use": "de_aging", "depicted_age": 30,
                 "media": ["theatrical"], "territories": ["US"], "replica_types": ["digital_alteration"]}, False,
-     everyone(201, other_rep=400, other_vfx=400, studio_admin=403, auditor=403)),
+     everyone(201, studio_admin=403, **BOUND_400, **READ_ONLY)),
     ("rule catalogue", "get", lambda w: "/api/v1/rules/", None, False, everyone(200)),
     ("jobs list", "get", lambda w: "/api/v1/jobs/", None, False, everyone(200)),
     ("job detail", "get", lambda w: f"/api/v1/jobs/{w.job.pk}/", None, False, SEES_PERFORMER),
     ("training job", "post", lambda w: "/api/v1/jobs/training/",
      lambda w: {"performer": w.performer.pk, "production": w.production.pk, "reference_materials": [w.reference.pk],
-                "size": "tiny"}, False, only(400, ("vfx", "supervisor", "other_vfx"))),
+                "size": "tiny"}, False, only(400, ("vfx", "supervisor", "other_vfx", "vfx_auditor"))),
     ("aging job", "post", lambda w: "/api/v1/jobs/aging/", lambda w: {"target_age": 30}, True,
-     only(400, ("vfx", "supervisor", "other_vfx"))),
+     only(400, ("vfx", "supervisor", "other_vfx", "vfx_auditor"))),
     ("job cancel", "post", lambda w: f"/api/v1/jobs/{w.job.pk}/cancel/", lambda w: {"reason": "no"}, False,
-     only(400, {"vfx": 400, "supervisor": 400, "other_rep": 404, "other_vfx": 404})),
+     only(400, {"vfx": 400, "supervisor": 400, "other_rep": 404, "other_vfx": 404, "other_legal": 404})),
     ("job release", "post", lambda w: f"/api/v1/jobs/{w.job.pk}/release/", None, False,
      only(400, {"vfx": 400, "supervisor": 400, "studio_legal": 400, "studio_admin": 400, "other_rep": 404,
+                "other_legal": 404,
                 "other_vfx": 404})),
     ("models list", "get", lambda w: "/api/v1/models/", None, False, everyone(200)),
     ("model detail", "get", lambda w: f"/api/v1/models/{w.model.pk}/", None, False, SEES_PERFORMER),
-    ("audit events", "get", lambda w: "/api/v1/audit/events/", None, False, only(200, ("auditor",))),
+    ("audit events", "get", lambda w: "/api/v1/audit/events/", None, False,
+     only(200, ("auditor", "other_auditor", "vfx_auditor"))),
     ("audit event detail", "get", lambda w: f"/api/v1/audit/events/{w.decision_event.pk}/", None, False,
-     only(200, ("auditor",))),
-    ("audit verify", "get", lambda w: "/api/v1/audit/verify/", None, False, only(200, ("auditor",))),
+     only(200, {"auditor": 200, "vfx_auditor": 200, "other_auditor": 404})),
+    ("audit verify", "get", lambda w: "/api/v1/audit/verify/", None, False,
+     only(200, ("auditor", "other_auditor", "vfx_auditor"))),
 ]
 
 
