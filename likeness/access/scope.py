@@ -56,11 +56,16 @@ def _period(prefix: str, scope: EngagementScope, field: str = "created_at") -> Q
     return Q(**{f"{prefix}{field}__date__gte": scope.period_start, f"{prefix}{field}__date__lte": scope.period_end})
 
 
-def _audited_performer_ids(scope: EngagementScope) -> QuerySet[Performer]:
+def _audited_performer_ids(scope: EngagementScope, *, with_studio_ties: bool = False) -> QuerySet[Performer]:
+    """Performers whose whole record the engagement covers: those it names and those its organisations
+    represent. With `with_studio_ties`, also performers a grant ties to an audited studio's productions (their
+    identity is visible, but of their records only what concerns that studio)."""
     represented = Representation.objects.filter(organisation_id__in=scope.organisations).values("performer_id")
-    named = ConsentGrant.objects.filter(productions__studio_id__in=scope.organisations).values("performer_id")
-    return Performer.objects.filter(Q(pk__in=scope.performers) | Q(pk__in=represented) | Q(pk__in=named)) \
-        .values("pk")
+    q = Q(pk__in=scope.performers) | Q(pk__in=represented)
+    if with_studio_ties:
+        q |= Q(pk__in=ConsentGrant.objects.filter(productions__studio_id__in=scope.organisations)
+               .values("performer_id"))
+    return Performer.objects.filter(q).values("pk")
 
 
 def _audited(reach: Reach, clause) -> Q:  # noqa: ANN001 - clause(scope) -> Q
@@ -98,7 +103,7 @@ def performers_visible_to(user: User | Reach) -> QuerySet[Performer]:
     reach = _reach(user)
     if reach.operator:
         return Performer.objects.all()
-    audited = _audited(reach, lambda s: Q(pk__in=_audited_performer_ids(s)))
+    audited = _audited(reach, lambda s: Q(pk__in=_audited_performer_ids(s, with_studio_ties=True)))
     return Performer.objects.filter(Q(pk__in=performers_usable_by(reach).values("pk")) | audited)
 
 
@@ -116,6 +121,13 @@ def representations_visible_to(user: User | Reach) -> QuerySet[Representation]:
 
 # ----- consent ------------------------------------------------------------------------------------------------
 
+def _audited_grants(s: EngagementScope) -> Q:
+    """Grants of fully audited performers, and grants naming an audited studio's productions, made by the end
+    of the audited period."""
+    return ((Q(performer__in=_audited_performer_ids(s)) | Q(pk__in=ConsentGrant.objects.filter(
+        productions__studio_id__in=s.organisations).values("pk"))) & Q(created_at__date__lte=s.period_end))
+
+
 def grants_visible_to(user: User | Reach) -> QuerySet[ConsentGrant]:
     """The performer's managers: every version. A studio's staff: versions naming one of its productions once
     they leave draft, and drafts they wrote themselves. Auditors: what an engagement covers."""
@@ -126,8 +138,7 @@ def grants_visible_to(user: User | Reach) -> QuerySet[ConsentGrant]:
     studio = Q(pk__in=ConsentGrant.objects.filter(productions__studio_id__in=reach.studio_orgs)
                .exclude(status=GrantStatus.DRAFT).values("pk"))
     own_drafts = Q(drafted_by_id=reach.user_id) if reach.acts else Q(pk__in=[])
-    audited = _audited(reach, lambda s: (Q(performer__in=_audited_performer_ids(s))
-                                         & Q(created_at__date__lte=s.period_end)))
+    audited = _audited(reach, _audited_grants)
     return ConsentGrant.objects.filter(managed | studio | own_drafts | audited)
 
 
@@ -142,8 +153,7 @@ def grants_confidential_to(user: User | Reach) -> QuerySet[ConsentGrant]:
         productions__studio_id__in=reach.orgs(STUDIO_CONFIDENTIAL_ROLES)).exclude(status=GrantStatus.DRAFT)
         .values("pk"))
     own_drafts = Q(drafted_by_id=reach.user_id) if reach.acts else Q(pk__in=[])
-    audited = _audited(reach, lambda s: (Q(performer__in=_audited_performer_ids(s))
-                                         & Q(created_at__date__lte=s.period_end)))
+    audited = _audited(reach, _audited_grants)
     return ConsentGrant.objects.filter(managed | studio_legal | own_drafts | audited)
 
 
@@ -275,7 +285,7 @@ def audit_events_visible_to(user: User | Reach) -> QuerySet[AuditEvent]:
             "people.performer": performers,
             "people.representation": Representation.objects.filter(performer__in=performers.values("pk")),
             "people.referencematerial": ReferenceMaterial.objects.filter(performer__in=performers.values("pk")),
-            "consent.consentgrant": ConsentGrant.objects.filter(performer__in=performers.values("pk")),
+            "consent.consentgrant": ConsentGrant.objects.filter(_audited_grants(scope)),
             "policy.decision": Decision.objects.filter(Q(performer__in=performers.values("pk"))
                                                        | Q(production__studio_id__in=scope.organisations)),
             "jobs.job": Job.objects.filter(Q(performer__in=performers.values("pk"))
