@@ -37,8 +37,8 @@ def engagement_scopes(reach: Reach) -> list[EngagementScope]:
     if not reach.engagement_ids:
         return []
     rows = AuditEngagement.objects.filter(pk__in=reach.engagement_ids).prefetch_related("organisations", "performers")
-    return [EngagementScope(e.pk, frozenset(o.pk for o in e.organisations.all()), frozenset(p.pk for p in e.performers.all()),
-                            e.period_start, e.period_end) for e in rows]
+    return [EngagementScope(e.pk, frozenset(o.pk for o in e.organisations.all()),
+                            frozenset(p.pk for p in e.performers.all()), e.period_start, e.period_end) for e in rows]
 
 
 def _reach(user: User | Reach) -> Reach:

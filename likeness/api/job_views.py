@@ -5,13 +5,14 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from likeness.access.scope import jobs_visible_to, models_visible_to
 from likeness.api import job_serializers as js
+from likeness.api.parsers import BoundedJSONParser
 from likeness.api.permissions import AuditorsReadOnly, CanRequestJobs
 from likeness.jobs import services
 from likeness.jobs.models import Job, JobState, LikenessModel
@@ -32,16 +33,14 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsAuthenticated, AuditorsReadOnly]
     queryset = Job.objects.none()  # for the schema generator; requests use get_queryset
 
+    filterset_fields = ("state", "kind", "performer", "production")
+
     def get_queryset(self) -> QuerySet[Job]:
         qs = jobs_visible_to(self.request.user).select_related("submit_decision").prefetch_related("decisions")
-        for param in ("state", "kind", "performer", "production"):
-            value = self.request.query_params.get(param)
-            if value:
-                qs = qs.filter(**{param: value})
         return qs
 
     @extend_schema(request=js.TrainingJobRequestSerializer, responses={201: js.JobSerializer})
-    @action(detail=False, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser],
+    @action(detail=False, methods=["post"], parser_classes=[BoundedJSONParser, FormParser, MultiPartParser],
             permission_classes=[IsAuthenticated, AuditorsReadOnly, CanRequestJobs])
     def training(self, request: Request) -> Response:
         body = js.TrainingJobRequestSerializer(data=request.data, context=self.get_serializer_context())
@@ -88,10 +87,8 @@ class LikenessModelViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsAuthenticated]
     queryset = LikenessModel.objects.none()  # for the schema generator; requests use get_queryset
 
+    filterset_fields = ("performer", "status")
+
     def get_queryset(self) -> QuerySet[LikenessModel]:
         qs = models_visible_to(self.request.user)
-        for param in ("performer", "status"):
-            value = self.request.query_params.get(param)
-            if value:
-                qs = qs.filter(**{param: value})
         return qs

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from likeness.access import predicates
 from likeness.access.reach import reach_of
 from likeness.api import provenance_serializers as s
+from likeness.api.parsers import BoundedJSONParser
 from likeness.api.permissions import AuditorsReadOnly, IsAuditor
 from likeness.provenance.bundle import bundle_build
 from likeness.provenance.models import Output
@@ -53,15 +54,13 @@ class OutputViewSet(viewsets.ReadOnlyModelViewSet):
             return [IsAuthenticated()]
         return super().get_permissions()
 
+    filterset_fields = ("status", "performer", "production", "job_ref")
+
     def get_queryset(self) -> QuerySet[Output]:
         qs = outputs_visible_to(self.request.user)
         sha = self.request.query_params.get("sha256")
         if sha:
             qs = outputs_by_sha256(sha, qs)
-        for param in ("status", "performer", "production", "job_ref"):
-            value = self.request.query_params.get(param)
-            if value:
-                qs = qs.filter(**{param: value})
         return qs
 
     @extend_schema(parameters=[OpenApiParameter("sha256", str, description="SHA-256 of the signed file or render")])
@@ -82,13 +81,13 @@ class OutputViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(s.OutputSerializer(output).data)
 
     @extend_schema(request=s.NoteSerializer, responses=s.OutputSerializer)
-    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[BoundedJSONParser, FormParser])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """The performer's talent rep or legal approves the output for release (a note is required)."""
         return self._note_action(request, output_approve)
 
     @extend_schema(request=s.NoteSerializer, responses=s.OutputSerializer)
-    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[BoundedJSONParser, FormParser])
     def decline(self, request: Request, pk: str | None = None) -> Response:
         return self._note_action(request, output_decline)
 

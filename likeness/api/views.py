@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from likeness.access import predicates, scope
 from likeness.api import serializers as s
+from likeness.api.parsers import BoundedJSONParser
 from likeness.api.permissions import (
     AuditorsReadOnly,
     CanAskGate,
@@ -146,7 +147,7 @@ class ReferenceMaterialViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVi
     queryset = ReferenceMaterial.objects.none()  # for the schema generator; requests use get_queryset
     serializer_class = s.ReferenceMaterialSerializer
     permission_classes = BASE_PERMISSIONS
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
 
     def get_queryset(self) -> QuerySet[ReferenceMaterial]:
         return scope.reference_materials_visible_to(self.request.user).order_by("id")
@@ -163,14 +164,12 @@ class GrantViewSet(viewsets.ModelViewSet):
 
     serializer_class = s.GrantSerializer
     permission_classes = [*BASE_PERMISSIONS, CanRecordConsent]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
+
+    filterset_fields = ("performer", "status", "family")
 
     def get_queryset(self) -> QuerySet[ConsentGrant]:
         qs = scope.grants_visible_to(self.request.user).prefetch_related("productions").order_by("id")
-        for param in ("performer", "status", "family"):
-            value = self.request.query_params.get(param)
-            if value:
-                qs = qs.filter(**{param: value})
         return qs
 
     def perform_create(self, serializer: s.GrantSerializer) -> None:
@@ -256,8 +255,10 @@ class GrantViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def diff(self, request: Request, pk: str | None = None) -> Response:
         grant = self.get_object()
-        other = get_object_or_404(self.get_queryset(), pk=request.query_params.get("against") or 0,
-                                  family=grant.family)
+        against = request.query_params.get("against", "")
+        if not against.isdigit() or len(against) > 18:
+            raise s.serializers.ValidationError({"against": "give the id of another version of this consent"})
+        other = get_object_or_404(self.get_queryset(), pk=int(against), family=grant.family)
         old, new = sorted([other, grant], key=lambda g: g.version)
         rows = grant_diff(old, new, include_confidential=predicates.may_see_confidential(request.user, grant))
         return Response({"old": old.pk, "new": new.pk, "changes": s.serializers.JSONField().to_representation(rows)})
@@ -268,12 +269,10 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.DecisionSerializer
     permission_classes = BASE_PERMISSIONS
 
+    filterset_fields = ("performer", "production", "outcome", "purpose")
+
     def get_queryset(self):  # noqa: ANN201
         qs = scope.decisions_visible_to(self.request.user).prefetch_related("grants")
-        for param in ("performer", "production", "outcome", "purpose"):
-            value = self.request.query_params.get(param)
-            if value:
-                qs = qs.filter(**{param: value})
         return qs
 
 
@@ -311,12 +310,10 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.AuditEventSerializer
     permission_classes = [IsAuthenticated, CanReadAuditTrail]
 
+    filterset_fields = ("object_type", "object_id", "action")
+
     def get_queryset(self) -> QuerySet[AuditEvent]:
         qs = scope.audit_events_visible_to(self.request.user)
-        for param in ("object_type", "object_id", "action"):
-            value = self.request.query_params.get(param)
-            if value:
-                qs = qs.filter(**{param: value})
         return qs
 
 
