@@ -146,3 +146,75 @@ def test_a_vfx_user_never_reaches_contracts_or_compensation(demo_world):  # noqa
         assert documents, "the rep's pages should link the signed contract"
         for path in documents:
             assert client.get(path).status_code in (403, 404), f"{username} opened {path}"
+
+
+def _outsiders() -> list[str]:
+    """A second studio (legal, VFX, admin), a second agency's rep, an auditor of a firm engaged on the second
+    studio only, and one of a firm with no engagement: none of them has any tie to the demo's records."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from likeness.organisations.services import audit_engagement_grant, membership_create, organisation_create
+
+    ops = get_user_model().objects.get(username="operator")
+    studio = organisation_create(name="Second Studio", kind="studio", by=ops)
+    agency = organisation_create(name="Second Agency", kind="agency", by=ops)
+    engaged_firm = organisation_create(name="Engaged Elsewhere", kind="audit_firm", by=ops)
+    idle_firm = organisation_create(name="Idle Audit", kind="audit_firm", by=ops)
+    today = timezone.now().date()
+    audit_engagement_grant(audit_firm=engaged_firm, organisations=[studio], performers=[], by=ops,
+                           period_start=today - dt.timedelta(days=30), period_end=today + dt.timedelta(days=30),
+                           starts_on=today, ends_on=today + dt.timedelta(days=30), purpose="second studio audit")
+    names = []
+    for name, org, role in (("x_legal", studio, "legal"), ("x_vfx", studio, "vfx_artist"),
+                            ("x_admin", studio, "admin"), ("x_rep", agency, "talent_rep"),
+                            ("x_auditor", engaged_firm, "auditor"), ("x_idle_auditor", idle_firm, "auditor")):
+        user = get_user_model().objects.create_user(name, f"{name}@example.test", "pw-" + name)
+        membership_create(user=user, organisation=org, role=role, by=ops)
+        names.append(name)
+    return names
+
+
+# Pages that name no record: lists, the home page, the rule catalogue, forms to start something.
+_OBJECT_PATH = re.compile(r"/(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(/|$)")
+
+
+@pytest.mark.slow
+def test_another_tenant_reaches_none_of_the_demo_records(demo_world):  # noqa: ANN001
+    """Every page and form any demo account reached, tried by people of other organisations: each record page
+    is refused, no page shows the performer or the money, and no form changes anything."""
+    pages: set[str] = set()
+    forms: set[str] = set()
+    for account in ACCOUNTS:
+        result = crawl(_client(account.username))
+        pages |= set(result.status)
+        forms |= result.forms
+    forms.discard("/logout/")
+    record_pages = {p for p in pages if _OBJECT_PATH.search(urlsplit(p).path)}
+    assert len(record_pages) >= 15, f"too few record pages to mean anything: {sorted(record_pages)}"
+    grant = ConsentGrant.objects.filter(status="active").first()
+    secrets = [grant.performer.legal_name, grant.compensation_terms]
+    outsiders = _outsiders()
+    events = AuditEvent.objects.count()
+    tried = 0
+    for username in outsiders:
+        client = _client(username)
+        for path in sorted(pages):
+            response = client.get(path)
+            tried += 1
+            if path in record_pages:
+                assert response.status_code in (403, 404), f"{username} opened {path}: {response.status_code}"
+            else:
+                assert response.status_code in (200, 302, 403, 404), (username, path, response.status_code)
+            body = response.content.decode(errors="replace")
+            for secret in secrets:
+                assert secret not in body, f"{username} saw {secret!r} on {path}"
+        for action in sorted(forms):
+            if urlsplit(action).path in READ_ONLY_POSTS:
+                continue
+            response = client.post(action, {"note": "x", "reason": "x", "target_age": "30"})
+            tried += 1
+            assert response.status_code in (400, 403, 404, 405), f"POST {action} as {username}: {response.status_code}"
+    assert AuditEvent.objects.count() == events, "another tenant's request changed something"
+    assert tried > 6 * len(record_pages)
