@@ -1,1 +1,0 @@
-"""Reading performers. Who may see which performer is decided in likeness.access.scope."""
