@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 
 from likeness.access import scope
 from likeness.access.reach import STUDIO_ROLES, Reach, User, reach_of
-from likeness.consent.models import ConsentGrant, GrantStatus
+from likeness.consent.models import ConsentGrant
 from likeness.jobs.models import Job, PreviewSession
 from likeness.organisations.models import CONSENT_ROLES, VFX_ROLES, Organisation, Role, assignable_roles
 from likeness.people.models import Performer, Representation
@@ -127,9 +127,6 @@ def may_approve_output(user: User | Reach, output: Output) -> bool:
     return may_bind_performer(user, output.performer)
 
 
-def may_see_output_record(user: User | Reach, output: Output) -> bool:
-    return scope.outputs_visible_to(user).filter(pk=output.pk).exists()
-
 
 # ----- organisations, memberships, engagements, audit ---------------------------------------------------------
 
@@ -168,7 +165,3 @@ def may_read_audit_trail(user: User | Reach) -> bool:
 
 def studio_staff(user: User | Reach) -> bool:
     return bool(_reach(user).roles & STUDIO_ROLES)
-
-
-def grant_is_open(grant: ConsentGrant) -> bool:
-    return grant.status in (GrantStatus.DRAFT, GrantStatus.AWAITING_APPROVAL)
