@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything can read a body: an oversized or unbounded one is refused unread.
+    "likeness.common.request_limits.RequestLimitsMiddleware",
     # The app serves its own static files (admin, API docs) in production too: no CDN, no extra server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -138,6 +140,21 @@ MEDIA_ROOT = Path(os.environ.get("LIKENESS_MEDIA_ROOT", VAR_DIR / "media"))
 CONSENT_DOCUMENT_MAX_BYTES = int(os.environ.get("LIKENESS_CONSENT_DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Every request body is bounded per route before anything reads it (likeness/common/request_limits.py): the
+# upload routes by their file's limit (contracts, reference footage, plates, files to verify), every other route
+# by this much. Upload temp files go to FILE_UPLOAD_TEMP_DIR (the system's by default).
+REQUEST_BODY_MAX_BYTES = int(os.environ.get("LIKENESS_REQUEST_BODY_MAX_BYTES", str(DATA_UPLOAD_MAX_MEMORY_SIZE)))
+REFERENCE_UPLOAD_MAX_BYTES = int(os.environ.get("LIKENESS_REFERENCE_UPLOAD_MAX_BYTES", str(2 * 1024 ** 3)))
+FILE_UPLOAD_TEMP_DIR = os.environ.get("LIKENESS_UPLOAD_TEMP_DIR") or None
+# Temp files of uploads: a full disk while one is written is a 400 naming the field, and the partial file goes.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler",
+                        "likeness.common.uploads.GuardedTemporaryFileUploadHandler"]
+# Pixel caps, read from headers before anything decodes a picture (a small PNG can inflate to gigabytes).
+# Stills: 8192 x 8192 (67 Mpx). Plates and reference footage: the same per frame, and frames x pixels at most
+# ten minutes of 8K UHD (8192 x 4320) at 24 fps.
+MAX_IMAGE_PIXELS = int(os.environ.get("LIKENESS_MAX_IMAGE_PIXELS", str(8192 * 8192)))
+PLATE_MAX_PIXELS_PER_FRAME = int(os.environ.get("LIKENESS_PLATE_MAX_PIXELS_PER_FRAME", str(8192 * 8192)))
+PLATE_MAX_TOTAL_PIXELS = int(os.environ.get("LIKENESS_PLATE_MAX_TOTAL_PIXELS", str(8192 * 4320 * 24 * 600)))
 
 # Provenance: the platform's signing CA. Keys live outside the repository (mode 0600).
 PKI_DIR = Path(os.environ.get("LIKENESS_PKI_DIR", Path.home() / ".local" / "share" / "likeness" / "pki"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
+from likeness.common.uploads import check_upload_to_read
 from likeness.provenance.models import Output
 
 
@@ -42,4 +43,5 @@ class UploadSerializer(serializers.Serializer):
                 f"the file is {upload.size} bytes; the limit is {limit} bytes ({limit // (1024 * 1024)} MiB)")
         if upload.size == 0:
             raise serializers.ValidationError("the file is empty")
+        check_upload_to_read(upload)
         return upload

@@ -96,6 +96,9 @@ class ReferenceMaterialSerializer(BoundToUser, serializers.ModelSerializer):
         fields = ["id", "performer", "title", "year", "performer_age", "rights_basis", "sha256", "file",
                   "created_by", "created_at"]
         read_only_fields = ["created_by", "created_at"]
+        # The service checks (performer, sha256) once it has hashed the file: the unique-together validator DRF
+        # would add demands a sha256 in the request, which an upload of the file itself does not carry.
+        validators: list = []
 
 
 class GrantSerializer(BoundToUser, serializers.ModelSerializer):

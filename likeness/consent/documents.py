@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from likeness.common.hashing import sha256_stream
+from likeness.common.uploads import PDF, require_type
 
 
 def validate_signed_document(stream: BinaryIO, *, size: int | None = None) -> str:
@@ -22,9 +23,8 @@ def validate_signed_document(stream: BinaryIO, *, size: int | None = None) -> st
         raise ValidationError({"document": "the file is empty"})
     if size > limit:
         raise ValidationError({"document": f"the file is {size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB"})
-    if not stream.read(1024).lstrip().startswith(b"%PDF-"):
-        raise ValidationError({"document": "the file is not a PDF (it does not start with %PDF-)"})
-    stream.seek(0)
+    # By content, as every upload is: a PNG named contract.pdf is refused here.
+    require_type(stream, field="document", allowed={PDF})
     try:
         reader = PdfReader(stream, strict=False)
         if len(reader.pages) < 1:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from likeness.access.predicates import may_bind_performer, may_draft_grant, may_edit_grant_draft, require
 from likeness.audit.services import audit_record
+from likeness.common.uploads import save_to_field
 from likeness.consent.documents import validate_signed_document
 from likeness.consent.models import ConsentGrant, GrantStatus
 from likeness.consent.selectors import DIFF_FIELDS, grant_diff
@@ -147,19 +148,20 @@ def grant_submit(*, grant: ConsentGrant, document: BinaryIO, by: AbstractBaseUse
         raise ValidationError({"status": [f"{grant.label} is {grant.status}; only a draft can be submitted"]})
     require(may_edit_grant_draft(by, grant), f"you may not submit this draft of consent for {grant.performer}")
     digest = validate_signed_document(document, size=document_size)
-    grant.document.save(f"grant-{grant.family}-v{grant.version}.pdf", File(document, name=document_name),
-                        save=False)
+    document.seek(0)
+    save_to_field(grant.document, f"grant-{grant.family}-v{grant.version}.pdf", File(document, name=document_name),
+                  field="document")
     grant.document_sha256 = digest
     grant.signed_on = signed_on or timezone.now().date()
     grant.status = GrantStatus.AWAITING_APPROVAL
     grant.submitted_at = timezone.now()
     try:
         grant.save()
+        audit_record(actor=by, action="grant.submitted", obj=grant,
+                     data={"document_sha256": digest, "signed_on": grant.signed_on})
     except Exception:
         grant.document.delete(save=False)  # nothing half-written: no orphaned contract file
         raise
-    audit_record(actor=by, action="grant.submitted", obj=grant,
-                 data={"document_sha256": digest, "signed_on": grant.signed_on})
     return grant
 
 

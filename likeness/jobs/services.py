@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from likeness.access import predicates, scope
 from likeness.audit.services import audit_record
+from likeness.common import uploads
 from likeness.common.hashing import sha256_stream
 from likeness.jobs.gating import job_decide, preview_decide
 from likeness.jobs.models import (
@@ -162,13 +163,24 @@ def job_submit_aging(*, performer: Performer, production: Production, likeness_m
     if size is not None and size > settings.PLATE_UPLOAD_MAX_BYTES:
         raise ValidationError({"plate": [f"the file is {size / 1e9:.1f} GB; the limit is "
                                          f"{settings.PLATE_UPLOAD_MAX_BYTES / 1e9:.1f} GB"]})
-    suffix = Path(plate_name).suffix.lower() or ".mp4"
-    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+    # The stored plate's suffix comes from its content: the engine picks its reader by suffix.
+    suffix = uploads.SUFFIXES[uploads.require_type(plate, field="plate", allowed=uploads.VIDEOS)]
+    # Removed on every path (the context manager), in the upload temp folder the operator sized for files.
+    with tempfile.NamedTemporaryFile(suffix=suffix, dir=settings.FILE_UPLOAD_TEMP_DIR) as tmp:
         plate.seek(0)
-        for chunk in iter(lambda: plate.read(1024 * 1024), b""):
-            tmp.write(chunk)
-        tmp.flush()
+        try:
+            for chunk in iter(lambda: plate.read(1024 * 1024), b""):
+                tmp.write(chunk)
+            tmp.flush()
+        except OSError as exc:
+            if uploads.is_disk_full(exc):
+                raise ValidationError({"plate": [uploads.STORAGE_FULL]}) from exc
+            raise
         info = _probe_plate(Path(tmp.name))
+        # Header figures (probe decodes nothing): a 30000 x 30000 plate is refused before any frame is decoded.
+        why = uploads.pixel_refusal(uploads.Pictures(info.width, info.height, info.frame_count), video=True)
+        if why:
+            raise ValidationError({"plate": [f"refused before decoding: {why}"]})
         stop = info.frame_count if frame_end is None else frame_end
         if frame_start >= info.frame_count or stop > info.frame_count:
             raise ValidationError({"frame_end": [f"the plate has {info.frame_count} frames (0-{info.frame_count}); "
@@ -180,7 +192,8 @@ def job_submit_aging(*, performer: Performer, production: Production, likeness_m
                           "height": info.height})
         with open(tmp.name, "rb") as handle:
             job.plate_sha256 = sha256_stream(handle)
-            job.plate.save(f"{job.pk}{suffix}", File(handle, name=f"{job.pk}{suffix}"), save=False)
+            uploads.save_to_field(job.plate, f"{job.pk}{suffix}", File(handle, name=f"{job.pk}{suffix}"),
+                                  field="plate")
     try:
         job.save()
         audit_record(actor=by, action="job.submitted", obj=job,

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -10,6 +12,7 @@ from django.db import transaction
 
 from likeness.access.predicates import manages_performer, may_add_performer, may_add_reference_material, require
 from likeness.audit.services import audit_record
+from likeness.common import uploads
 from likeness.common.hashing import sha256_stream
 from likeness.organisations.models import Organisation
 from likeness.people.models import Performer, ReferenceMaterial, Representation
@@ -92,7 +95,18 @@ def reference_material_create(*, performer: Performer, title: str, year: int, pe
             "only the performer's reps, or legal and VFX supervisors of a studio an active consent ties them to, "
             "may register reference material")
     errors: dict[str, str] = {}
+    suffix = ""
     if file is not None:
+        # Footage the engine will decode: a video by its content, within the size and pixel limits, checked from
+        # its headers before anything decodes a frame.
+        size = file.seek(0, 2)
+        if size > settings.REFERENCE_UPLOAD_MAX_BYTES:
+            raise ValidationError({"file": f"the file is {size / 1e9:.2f} GB; the limit is "
+                                           f"{settings.REFERENCE_UPLOAD_MAX_BYTES / 1e9:.2f} GB"})
+        kind = uploads.require_type(file, field="file", allowed=uploads.VIDEOS)
+        suffix = uploads.SUFFIXES[kind]
+        uploads.require_pixels_within_caps(file, field="file", kind=kind,
+                                           unreadable="the video's headers cannot be read (corrupt or truncated?)")
         computed = sha256_stream(file)
         if sha256 and sha256.lower() != computed:
             errors["sha256"] = f"does not match the uploaded file (file hashes to {computed})"
@@ -101,6 +115,8 @@ def reference_material_create(*, performer: Performer, title: str, year: int, pe
         errors["sha256"] = "give the file or its SHA-256"
     elif len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256.lower()):
         errors["sha256"] = "must be 64 hexadecimal characters"
+    elif ReferenceMaterial.objects.filter(performer=performer, sha256=sha256.lower()).exists():
+        errors["sha256"] = "this footage is already registered for the performer"  # a 400, not the constraint's 500
     # The age in the footage must agree with the date of birth (one year of slack: birthdays in the year).
     born = performer.date_of_birth.year
     if not year or year < born:
@@ -112,10 +128,18 @@ def reference_material_create(*, performer: Performer, title: str, year: int, pe
     material = ReferenceMaterial(performer=performer, title=title, year=year, performer_age=performer_age,
                                  rights_basis=rights_basis, sha256=sha256.lower(), created_by=by)
     if file is not None:
-        material.file.save(getattr(file, "name", "reference.bin").rsplit("/", 1)[-1], File(file), save=False)
-    material.full_clean()
-    material.save()
-    audit_record(actor=by, action="reference_material.created", obj=material,
-                 data={"performer": performer.pk, "title": title, "year": year, "performer_age": performer_age,
-                       "rights_basis": rights_basis, "sha256": material.sha256})
+        # The stored suffix is the content's: the engine picks its reader by suffix.
+        stem = Path(str(getattr(file, "name", "") or "reference")).stem or "reference"
+        file.seek(0)
+        uploads.save_to_field(material.file, f"{stem}{suffix}", File(file, name=f"{stem}{suffix}"), field="file")
+    try:
+        material.full_clean()
+        material.save()
+        audit_record(actor=by, action="reference_material.created", obj=material,
+                     data={"performer": performer.pk, "title": title, "year": year, "performer_age": performer_age,
+                           "rights_basis": rights_basis, "sha256": material.sha256})
+    except Exception:
+        if material.file:
+            material.file.delete(save=False)  # nothing half-written: no footage file without its record
+        raise
     return material

@@ -15,6 +15,8 @@ from typing import IO
 import cv2
 import numpy as np
 
+from likeness.common import uploads
+
 VERSION = "p1"
 SAMPLES = 8
 # Mean Hamming distance (bits of 64) under which two fingerprints are the same content. Re-encodes measured
@@ -32,6 +34,11 @@ def _frame_hash(grey: np.ndarray) -> int:
 
 
 def _image_hashes(data: bytes) -> list[int]:
+    # The header first: OpenCV would inflate a decompression bomb (a small PNG of 20000 x 20000) to gigabytes.
+    pictures = uploads.image_header(io.BytesIO(data))
+    why = uploads.pixel_refusal(pictures, video=False) if pictures else None
+    if why:
+        raise ValueError(f"not decoded: {why}")
     arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
     if arr is None:
         raise ValueError("not a decodable image")
@@ -44,6 +51,11 @@ def _video_hashes(source: str | IO[bytes]) -> list[int]:
     hashes: list[int] = []
     with av.open(source) as container:
         stream = container.streams.video[0]
+        # The header's frame size first: a frame too big to decode is refused before the decoder allocates it.
+        why = uploads.pixel_refusal(uploads.Pictures(stream.codec_context.width, stream.codec_context.height, 1),
+                                    video=True)
+        if why:
+            raise ValueError(f"not decoded: {why}")
         stream.thread_type = "AUTO"  # decode on every core: the whole clip is decoded to reach the samples
         duration = None
         if stream.duration is not None and stream.time_base is not None:

@@ -10,6 +10,7 @@ from typing import IO, Any
 
 import c2pa
 
+from likeness.common import uploads
 from likeness.provenance.c2pa_context import CONSENT_LABEL, MODEL_LABEL, TRAINING_MINING_LABEL, reading_context
 from likeness.provenance.codes import NO_MANIFEST, STATE_EXPLANATIONS, explain
 
@@ -61,25 +62,9 @@ class VerificationReport:
 
 
 def sniff_mime(head: bytes, name: str = "") -> str:
-    """The file's real type from its first bytes (an upload's name or content type can lie)."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand.startswith(b"qt"):
-            return "video/quicktime"
-        return "video/mp4"
-    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "image/tiff"
-    lower = name.lower()
-    for ext, mime in ((".png", "image/png"), (".jpg", "image/jpeg"), (".jpeg", "image/jpeg"), (".mp4", "video/mp4")):
-        if lower.endswith(ext):
-            return mime
-    return "application/octet-stream"
+    """The file's real type from its first bytes, never from its name (an upload's name or content type can lie):
+    the one sniffer every upload goes through (likeness.common.uploads). `name` is kept for callers' sake."""
+    return uploads.sniff(head) or "application/octet-stream"
 
 
 def hash_stream(stream: IO[bytes]) -> tuple[str, int]:

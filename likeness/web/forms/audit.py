@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 
+from likeness.common.uploads import check_upload_to_read
 from likeness.people.models import Performer
 
 SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -59,6 +60,7 @@ class UploadForm(AccessibleForm):
         limit = settings.OUTPUT_UPLOAD_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(f"The file is {_size_label(upload.size)}; the limit is {_size_label(limit)}.")
+        check_upload_to_read(upload)  # the API's check: a decompression bomb is refused unread
         return upload
 
 

@@ -1,10 +1,9 @@
 """Forms VFX staff fill in to request jobs. They check what a form can check (types, choices, the frame range,
-the plate's name and size); the services check the rest and the gate decides. Choices are limited to what the
-user may see, so a hand-edited id is refused as "not one of the choices" rather than leaking another studio's
-records."""
+the plate's type by its content, and its size); the services check the rest and the gate decides. Choices are
+limited to what the user may see, so a hand-edited id is refused as "not one of the choices" rather than leaking
+another studio's records."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -19,13 +18,12 @@ from likeness.access.scope import (
     productions_of_studio,
     reference_materials_usable_by,
 )
+from likeness.common import uploads
 from likeness.jobs.models import LikenessModel, ModelStatus
 from likeness.jobs.services import MODEL_SIZES
 from likeness.organisations.models import VFX_ROLES
 from likeness.people.models import Performer, ReferenceMaterial
 from likeness.productions.models import Production
-
-PLATE_SUFFIXES = (".mp4", ".mov")
 
 
 def studio_productions(user: AbstractBaseUser) -> QuerySet[Production]:
@@ -138,8 +136,10 @@ class AgingJobForm(JobRequestForm):
 
     def clean_plate(self) -> Any:
         plate = self.cleaned_data["plate"]
-        if Path(plate.name).suffix.lower() not in PLATE_SUFFIXES:
-            raise forms.ValidationError(f"{plate.name} is not an MP4 or MOV video file.")
+        # By content, as the API and the service decide: a text file named shot.mp4 is no video.
+        if uploads.sniff_stream(plate) not in uploads.VIDEOS:
+            raise forms.ValidationError(f"{plate.name} is not an MP4 or MOV video file: its content is not a readable "
+                                        "video (the content decides, not the file name).")
         if plate.size > settings.PLATE_UPLOAD_MAX_BYTES:
             raise forms.ValidationError(f"The file is {_size(plate.size)}; the limit is "
                                         f"{_size(settings.PLATE_UPLOAD_MAX_BYTES)}.")
