@@ -26,19 +26,23 @@ pki: migrate
 demo-data: migrate pki
 	$(PY) manage.py seed_demo
 
-## run: install, migrate, load demo data, print the demo logins, serve on http://127.0.0.1:8000/ with a worker
-# The worker (engine queue `gpu` and `default`, with the periodic sweeps) runs beside the web server and
-# stops with it; its log is var/worker.log.
+## run: install, migrate, load demo data, print the demo logins, serve on http://127.0.0.1:8000/ with workers
+# Three workers run beside the web server and stop with it, as in production (docs/deploy.md): the engine
+# worker (queue `gpu`, one job at a time; log var/worker.log), a worker for `default` (fingerprints), and one
+# for `sweeps` that also runs the schedule (beat), so a long engine job never holds up the sweep that
+# requeues or fails a dead worker's job (logs var/worker-default.log, var/worker-sweeps.log).
+CELERY_WORKER := $(VENV)/bin/celery -A likeness worker --pool=solo --concurrency=1 --loglevel=INFO
 run: demo-data
 	@echo "Open http://$(HOST):$(PORT)/ and sign in with a demo login above (API docs at /api/v1/docs/); worker log: var/worker.log"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A likeness worker -Q gpu,default --pool=solo --concurrency=1 -B \
-		--schedule var/celerybeat-schedule --loglevel=INFO > var/worker.log 2>&1 & \
+	$(CELERY_WORKER) -Q gpu -n gpu@%h > var/worker.log 2>&1 & \
+	$(CELERY_WORKER) -Q default -n default@%h > var/worker-default.log 2>&1 & \
+	$(CELERY_WORKER) -Q sweeps -n sweeps@%h -B --schedule var/celerybeat-schedule > var/worker-sweeps.log 2>&1 & \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
-## worker: a worker on its own (e.g. a second one beside `make run`)
+## worker: another engine worker on its own (e.g. a second one beside `make run`)
 worker: $(VENV)/.installed
-	$(VENV)/bin/celery -A likeness worker -Q gpu,default --pool=solo --concurrency=1 --loglevel=INFO
+	$(CELERY_WORKER) -Q gpu -n gpu-$$$$@%h
 
 ## demo: the whole chain headless on a synthetic performer (consent, training, aging, output, release)
 demo: demo-data

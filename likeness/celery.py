@@ -1,4 +1,6 @@
-"""The Celery app. Engine work goes to the `gpu` queue, everything else to `default`.
+"""The Celery app. Engine work goes to the `gpu` queue, the periodic sweeps to `sweeps`, everything else to
+`default`. The sweeps have a queue of their own so that no engine worker consumes it: a GPU worker runs one job
+at a time for up to hours, and a sweep waiting behind it would leave a dead worker's job stranded that long.
 
 Tasks take ids, claim their job with a conditional UPDATE and are safe to run twice, so late
 acknowledgement (a message is acknowledged only after its task ran) can never duplicate a job's output.
@@ -11,6 +13,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "likeness.settings")
 
+GPU_QUEUE, SWEEPS_QUEUE, DEFAULT_QUEUE = "gpu", "sweeps", "default"
+
 app = Celery("likeness")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
@@ -18,15 +22,22 @@ app.conf.update(
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     task_ignore_result=True,
-    task_default_queue="default",
-    task_routes={"likeness.jobs.tasks.run_job": {"queue": "gpu"}},
+    task_default_queue=DEFAULT_QUEUE,
+    task_routes={"likeness.jobs.tasks.run_job": {"queue": GPU_QUEUE},
+                 "likeness.jobs.tasks.run_preview_session": {"queue": GPU_QUEUE},
+                 "likeness.jobs.tasks.requeue_stale_jobs": {"queue": SWEEPS_QUEUE},
+                 "likeness.jobs.tasks.expire_grants": {"queue": SWEEPS_QUEUE}},
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
+    # Each sweep message expires after one period: if its worker is down for a while, the next one does the
+    # same work, so a backlog of identical sweeps never builds up.
     beat_schedule={
-        # A job whose worker died (no heartbeat) goes back to the queue.
-        "requeue-stale-jobs": {"task": "likeness.jobs.tasks.requeue_stale_jobs", "schedule": 10.0},
+        # A job whose worker died (no heartbeat) goes back to the queue, or fails after its last attempt.
+        "requeue-stale-jobs": {"task": "likeness.jobs.tasks.requeue_stale_jobs", "schedule": 10.0,
+                               "options": {"queue": SWEEPS_QUEUE, "expires": 10.0}},
         # Grants whose term ended stop covering at once in the gate; this records it and propagates.
-        "expire-grants": {"task": "likeness.jobs.tasks.expire_grants", "schedule": 600.0},
+        "expire-grants": {"task": "likeness.jobs.tasks.expire_grants", "schedule": 600.0,
+                          "options": {"queue": SWEEPS_QUEUE, "expires": 600.0}},
     },
 )
 app.autodiscover_tasks()

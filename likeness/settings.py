@@ -96,6 +96,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'likeness.sqlite3'}"),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # A persistent connection the server dropped (restart, failover, idle timeout) is noticed and
+        # replaced at the start of the next request or task instead of failing it.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -201,6 +204,9 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 JOB_HEARTBEAT_SECONDS = float(os.environ.get("LIKENESS_JOB_HEARTBEAT_SECONDS", "2"))
 JOB_STALE_SECONDS = float(os.environ.get("LIKENESS_JOB_STALE_SECONDS", "30"))
 JOB_TIME_LIMIT_SECONDS = int(os.environ.get("LIKENESS_JOB_TIME_LIMIT_SECONDS", str(6 * 3600)))
+# A job is started at most this many times: one whose worker keeps dying on it (a plate that crashes the engine,
+# a model that exhausts GPU memory) fails with the reason instead of being queued again forever.
+JOB_MAX_ATTEMPTS = max(1, int(os.environ.get("LIKENESS_JOB_MAX_ATTEMPTS", "3")))
 # Frames between two consent checks: about 2 s of 24 fps footage, a few seconds of work on a CPU, less on a GPU.
 JOB_CHUNK_FRAMES = int(os.environ.get("LIKENESS_JOB_CHUNK_FRAMES", "48"))
 PLATE_UPLOAD_MAX_BYTES = int(os.environ.get("LIKENESS_PLATE_UPLOAD_MAX_BYTES", str(4 * 1024 * 1024 * 1024)))

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 import tempfile
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -40,6 +40,11 @@ from likeness.jobs.models import (
 from likeness.people.models import Performer, ReferenceMaterial
 from likeness.policy.models import Decision, DecisionPurpose
 from likeness.productions.models import Production
+
+if TYPE_CHECKING:
+    from django.core.files.storage import Storage
+
+    from likeness.provenance.services import StoredRender
 
 log = logging.getLogger(__name__)
 MODEL_SIZES = ("tiny", "preview", "final")
@@ -222,18 +227,39 @@ def job_cancel(*, job: Job, by: AbstractBaseUser, reason: str = "") -> Job:
 # ----- worker side --------------------------------------------------------------------------------------------
 
 def job_claim(*, job_id: str, worker: str) -> Job | None:
-    """Take a queued job (conditional UPDATE: of two workers, one wins). Returns None when not claimable."""
+    """Take a queued job (conditional UPDATE: of two workers, one wins). Returns None when not claimable.
+
+    Every claim is an attempt, whichever way the task arrived (first delivery, the broker re-delivering it, a
+    retry, a requeue by the stale sweep): a queued job already started JOB_MAX_ATTEMPTS times fails instead."""
     now = timezone.now()
+    limit = settings.JOB_MAX_ATTEMPTS
     with transaction.atomic():
-        taken = Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+        taken = Job.objects.filter(pk=job_id, state=JobState.QUEUED, attempt__lt=limit).update(
             state=JobState.RUNNING, attempt=F("attempt") + 1, worker=worker[:200], heartbeat_at=now,
             started_at=now, stage="starting")
         if not taken:
+            _fail_exhausted_queued(job_id, limit)
             return None
         job = Job.objects.select_related("performer", "production", "likeness_model").get(pk=job_id)
         job_log(job, f"claimed by {worker} (attempt {job.attempt})")
         audit_record(actor=None, action="job.claimed", obj=job, data={"worker": worker, "attempt": job.attempt})
     return job
+
+
+def _fail_exhausted_queued(job_id: str, limit: int) -> None:
+    """A queued job that has used all its attempts (queued again by its own worker, e.g. after a database
+    error, or by an older release without the limit) fails here rather than starting once more."""
+    job = Job.objects.filter(pk=job_id, state=JobState.QUEUED, attempt__gte=limit).only("pk", "attempt").first()
+    if job is None:
+        return
+    reason = (f"not started again: it was started {job.attempt} times without finishing, the limit "
+              f"(LIKENESS_JOB_MAX_ATTEMPTS={limit})")
+    failed = Job.objects.filter(pk=job_id, state=JobState.QUEUED, attempt=job.attempt).update(
+        state=JobState.FAILED, state_reason=reason, finished_at=timezone.now(), stage="stopped")
+    if failed:
+        job_log(job_id, f"failed: {reason}", "error")
+        audit_record(actor=None, action="job.failed", object_type="jobs.job", object_id=job_id,
+                     data={"reason": reason, "attempt": job.attempt, "max_attempts": limit})
 
 
 def _owned(job_id: str, attempt: int) -> Q:
@@ -251,7 +277,11 @@ def job_progress(*, job_id: str, attempt: int, stage: str, done: int, total: int
 
 
 def job_unclaim(*, job_id: str, attempt: int, reason: str) -> bool:
-    """Give a claimed job back to the queue (the worker's task will retry it)."""
+    """Give a claimed job back to the queue (the worker's task will retry it); on its last attempt it fails."""
+    limit = settings.JOB_MAX_ATTEMPTS
+    if attempt >= limit:
+        return job_stop(job_id=job_id, attempt=attempt, state=JobState.FAILED,
+                        reason=f"attempt {attempt} of {limit} (LIKENESS_JOB_MAX_ATTEMPTS) ended: {reason}")
     released = Job.objects.filter(_owned(job_id, attempt)).update(state=JobState.QUEUED, stage="requeued")
     if released:
         job_log(job_id, f"released by its worker: {reason}", "warning")
@@ -262,11 +292,16 @@ def job_still_owned(*, job_id: str, attempt: int) -> bool:
     return Job.objects.filter(_owned(job_id, attempt)).exists()
 
 
-@transaction.atomic
 def job_stop(*, job_id: str, attempt: int, state: str, reason: str, decision: Decision | None = None) -> bool:
     """End a running job as failed, revoked or cancelled (fenced by the claim attempt)."""
-    stopped = Job.objects.filter(_owned(job_id, attempt)).update(state=state, state_reason=reason[:4000],
-                                                               finished_at=timezone.now(), stage="stopped")
+    return _end_running(_owned(job_id, attempt), job_id=job_id, attempt=attempt, state=state, reason=reason,
+                        data={"decision": str(decision.pk) if decision is not None else None})
+
+
+@transaction.atomic
+def _end_running(owned: Q, *, job_id: str, attempt: int, state: str, reason: str, data: dict[str, Any]) -> bool:
+    stopped = Job.objects.filter(owned).update(state=state, state_reason=reason[:4000], finished_at=timezone.now(),
+                                               stage="stopped")
     if stopped:
         job = Job.objects.get(pk=job_id)
         if job.trained_model_id:
@@ -274,8 +309,7 @@ def job_stop(*, job_id: str, attempt: int, state: str, reason: str, decision: De
                 status=ModelStatus.FAILED)
         job_log(job_id, f"{state}: {reason}", "error" if state == JobState.FAILED else "warning")
         audit_record(actor=None, action=f"job.{state}", object_type="jobs.job", object_id=job_id,
-                     data={"reason": reason, "attempt": attempt,
-                           "decision": str(decision.pk) if decision is not None else None})
+                     data={"reason": reason, "attempt": attempt, **data})
     return bool(stopped)
 
 
@@ -306,25 +340,52 @@ def _lock_decision_grants(decision: Decision) -> None:
     list(ConsentGrant.objects.select_for_update(no_key=True).filter(pk__in=decision.grants.values("pk")))
 
 
-@transaction.atomic
+# The finishing services copy files into storage first, outside any transaction, then record the result in one
+# short transaction. Copying a checkpoint or a render (to S3, or a slow shared volume) can take seconds or hang;
+# inside a transaction it would hold the job's and the grants' row locks all that time, and on SQLite the
+# database's only write lock, stopping every other writer (the web process included). A file stored for a result
+# that is then refused (claim lost, consent ended) is deleted again.
+
 def job_finish_training(*, job_id: str, attempt: int, checkpoint: Path, meta: dict[str, Any],
                         engine_seconds: float, figures: dict[str, Path] | None = None,
                         loss_history: dict[str, list[float]] | None = None) -> bool:
-    job = Job.objects.select_for_update(no_key=True, of=("self",)).select_related("trained_model").get(pk=job_id)
-    if job.state != JobState.RUNNING or job.attempt != attempt:
+    from likeness.jobs.storage import store_local_file
+
+    job = Job.objects.select_related("trained_model").get(pk=job_id)
+    if job.state != JobState.RUNNING or job.attempt != attempt or job.trained_model is None:
         return False
-    model = job.trained_model
-    _lock_decision_grants(model.decision)
+    staged = job.trained_model  # receives the stored files' names; the record is written from a fresh copy
+    weights_sha256 = store_local_file(staged.checkpoint, checkpoint, f"{staged.pk}.safetensors")
+    stored = [staged.checkpoint]
+    try:
+        for name, path in (figures or {}).items():  # loss_curves / age_sweep PNGs the worker drew
+            if name in ("loss_curves", "age_sweep") and Path(path).is_file():
+                store_local_file(getattr(staged, name), Path(path), f"{staged.pk}-{name}.png")
+                stored.append(getattr(staged, name))
+        recorded = _record_training(job_id=job_id, attempt=attempt, staged=staged, weights_sha256=weights_sha256,
+                                    meta=meta, engine_seconds=engine_seconds, loss_history=loss_history)
+    except BaseException:
+        _discard_files(job_id, [f.name for f in stored], stored[0].storage)
+        raise
+    if not recorded:
+        _discard_files(job_id, [f.name for f in stored], stored[0].storage)
+    return recorded
+
+
+@transaction.atomic
+def _record_training(*, job_id: str, attempt: int, staged: LikenessModel, weights_sha256: str, meta: dict[str, Any],
+                     engine_seconds: float, loss_history: dict[str, list[float]] | None) -> bool:
+    job = Job.objects.select_for_update(no_key=True, of=("self",)).get(pk=job_id)
+    if job.state != JobState.RUNNING or job.attempt != attempt or job.trained_model_id != staged.pk:
+        return False
+    _lock_decision_grants(staged.decision)
     decision = job_decide(job=job, purpose=DecisionPurpose.CHUNK, by=None)
     if not decision.allowed:
         job_stop(job_id=job_id, attempt=attempt, state=JobState.REVOKED, reason=decision.explanation, decision=decision)
         return False
-    from likeness.jobs.storage import store_local_file
-
-    model.weights_sha256 = store_local_file(model.checkpoint, checkpoint, f"{model.pk}.safetensors")
-    for name, path in (figures or {}).items():  # loss_curves / age_sweep PNGs the worker drew
-        if name in ("loss_curves", "age_sweep") and Path(path).is_file():
-            store_local_file(getattr(model, name), Path(path), f"{model.pk}-{name}.png")
+    model = LikenessModel.objects.get(pk=staged.pk)
+    model.checkpoint.name, model.weights_sha256 = staged.checkpoint.name, weights_sha256
+    model.loss_curves.name, model.age_sweep.name = staged.loss_curves.name, staged.age_sweep.name
     model.loss_history = thin_history(loss_history or {})
     model.dataset_manifest_sha256 = meta["dataset_manifest_sha256"]
     model.training_steps, model.age_range = meta["steps"], list(meta["age_range"])
@@ -339,10 +400,44 @@ def job_finish_training(*, job_id: str, attempt: int, checkpoint: Path, meta: di
     return True
 
 
-@transaction.atomic
+def _discard_files(job_id: str, names: list[str], storage: Storage) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:  # noqa: BLE001 - a leftover file is logged; the job's outcome stands
+            log.warning("job %s: could not delete the unrecorded file %s", job_id, name, exc_info=True)
+
+
 def job_finish_aging(*, job_id: str, attempt: int, rendered: Path, mime: str, engine_seconds: float,
                      stats: dict[str, Any]) -> bool:
     """Record the rendered output: only if this worker still owns the job and the gate still allows it."""
+    from likeness.provenance.services import output_file_store
+
+    if not job_still_owned(job_id=job_id, attempt=attempt):
+        return False
+    stored = output_file_store(local_file=rendered, mime=mime)
+    try:
+        recorded = _record_aging(job_id=job_id, attempt=attempt, stored=stored, engine_seconds=engine_seconds,
+                                 stats=stats)
+    except BaseException:
+        _discard_render(job_id, stored)
+        raise
+    if not recorded:
+        _discard_render(job_id, stored)
+    return recorded
+
+
+def _discard_render(job_id: str, stored: StoredRender) -> None:
+    from likeness.provenance.services import output_file_discard
+
+    try:
+        output_file_discard(stored)
+    except Exception:  # noqa: BLE001 - a leftover file is logged; the job's outcome stands
+        log.warning("job %s: could not delete the unrecorded render %s", job_id, stored.name, exc_info=True)
+
+
+@transaction.atomic
+def _record_aging(*, job_id: str, attempt: int, stored: StoredRender, engine_seconds: float, stats: dict[str, Any]) -> bool:
     from likeness.provenance.services import output_register
 
     job = (Job.objects.select_for_update(no_key=True, of=("self",))
@@ -357,7 +452,7 @@ def job_finish_aging(*, job_id: str, attempt: int, rendered: Path, mime: str, en
     model = job.likeness_model
     output = output_register(
         job_ref=str(job.pk), decision=decision, performer=job.performer, production=job.production,
-        local_file=rendered, mime=mime, by=None, likeness_model_id=str(model.pk),
+        stored=stored, mime=stored.mime, by=None, likeness_model_id=str(model.pk),
         likeness_model_weights_sha256=model.weights_sha256, dataset_manifest_sha256=model.dataset_manifest_sha256,
         reference_titles=list(model.reference_materials.values_list("title", flat=True)),
         engine_version=model.engine_version,
@@ -395,11 +490,18 @@ def _plate_mime(name: str) -> str:
 
 
 def jobs_requeue_stale(*, now: dt.datetime | None = None) -> list[str]:
-    """Jobs whose worker stopped sending heartbeats (it died) go back to the queue."""
+    """Jobs whose worker stopped sending heartbeats (it died) go back to the queue, unless that was their last
+    attempt (JOB_MAX_ATTEMPTS): a job that kills or hangs every worker that takes it (a poison plate) would
+    otherwise loop forever, so it fails, with the reason. Each job is one short transaction of its own."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.JOB_STALE_SECONDS)
+    limit = settings.JOB_MAX_ATTEMPTS
     requeued = []
-    for job in Job.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=cutoff).only("pk", "attempt", "worker"):
+    for job in Job.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=cutoff).only(
+            "pk", "attempt", "worker", "heartbeat_at"):
+        if job.attempt >= limit:
+            _fail_stale(job, cutoff=cutoff, limit=limit)
+            continue
         with transaction.atomic():
             taken = Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempt=job.attempt,
                                        heartbeat_at__lt=cutoff).update(state=JobState.QUEUED, stage="requeued",
@@ -412,6 +514,24 @@ def jobs_requeue_stale(*, now: dt.datetime | None = None) -> list[str]:
             _enqueue(job)
             requeued.append(str(job.pk))
     return requeued
+
+
+def _fail_stale(job: Job, *, cutoff: dt.datetime, limit: int) -> bool:
+    from likeness.audit.models import AuditEvent
+
+    # Every earlier attempt that ended in silence was requeued by this sweep, with an audit event.
+    silences = 1 + AuditEvent.objects.filter(action="job.requeued", object_type="jobs.job",
+                                             object_id=str(job.pk)).count()
+    last = f"{job.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC" if job.heartbeat_at else "its start"
+    attempts = f"{job.attempt} attempt{'' if job.attempt == 1 else 's'}"
+    reason = (f"failed after {attempts}, the limit (LIKENESS_JOB_MAX_ATTEMPTS={limit}): its worker "
+              f"stopped responding {silences} {'time' if silences == 1 else 'times'}; the last, {job.worker}, "
+              f"at {last}. A job that keeps stopping its worker (e.g. a plate or model that crashes the engine) "
+              "is not queued again: see the worker's log, then submit it again")
+    return _end_running(_owned(str(job.pk), job.attempt) & Q(heartbeat_at__lt=cutoff), job_id=str(job.pk),
+                        attempt=job.attempt, state=JobState.FAILED, reason=reason,
+                        data={"max_attempts": limit, "worker": job.worker, "silences": silences,
+                              "last_heartbeat": job.heartbeat_at})
 
 
 def job_release(*, job: Job, by: AbstractBaseUser) -> Job:

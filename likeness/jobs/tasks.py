@@ -31,7 +31,8 @@ def run_preview_session(self, session_id: str) -> str:  # noqa: ANN001
 
 @shared_task
 def requeue_stale_jobs() -> list[str]:
-    """Jobs of dead workers go back to the queue; their live previews end (a preview is never replayed)."""
+    """Jobs of dead workers go back to the queue (or fail, after their last attempt); their live previews end
+    (a preview is never replayed). Routed to the `sweeps` queue, which no engine worker consumes."""
     from likeness.jobs.services import jobs_requeue_stale, previews_end_stale
 
     previews_end_stale()
@@ -55,5 +56,9 @@ def _requeue_on_start(**kwargs: object) -> None:
 
 @worker_process_init.connect
 def _load_engine(**kwargs: object) -> None:
-    """Workers load the engine (and torch) once at start, not inside the first job's time."""
-    import engine.api  # noqa: F401
+    """Engine workers load the engine (and torch) once at start, not inside the first job's time. Workers that
+    do not consume the `gpu` queue (sweeps, default) never run it: they skip the import and its memory."""
+    from likeness.celery import GPU_QUEUE, app
+
+    if GPU_QUEUE in app.amqp.queues.consume_from:
+        import engine.api  # noqa: F401

@@ -6,10 +6,12 @@ the transaction so no row lock is held for minutes; the release is then recorded
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -103,6 +105,39 @@ def _certificate_for(signed: SignedFile) -> SigningCertificate:
 
 # --- registering outputs --------------------------------------------------------------------------------------
 
+@dataclasses.dataclass(frozen=True)
+class StoredRender:
+    """A render already copied into storage (and hashed) for an Output not yet recorded: `output_id` is the id
+    the record will have, so the file's name matches it."""
+
+    output_id: uuid.UUID
+    name: str
+    sha256: str
+    size: int
+    mime: str
+
+
+def output_file_store(*, local_file: Path, mime: str) -> StoredRender:
+    """Copy a render into storage and hash it, outside any transaction: a worker copying a large file (to S3, or
+    a slow volume) must hold no database lock meanwhile; on SQLite any open write transaction stops every other
+    writer. Record it with `output_register(stored=...)`, or remove it with `output_file_discard`."""
+    if mime not in SUPPORTED_MIMES:
+        raise ValidationError({"mime": [f"{mime} cannot be signed; supported: {', '.join(sorted(SUPPORTED_MIMES))}"]})
+    holder = Output()  # unsaved: only its id and its file field's storage naming are used
+    with open(local_file, "rb") as fh:
+        digest = sha256_stream(fh)
+        size = os.fstat(fh.fileno()).st_size
+        fh.seek(0)
+        holder.file.save(f"rendered/{holder.id}{EXTENSIONS[mime]}", File(fh), save=False)
+    return StoredRender(output_id=holder.id, name=holder.file.name, sha256=digest, size=size, mime=mime)
+
+
+def output_file_discard(stored: StoredRender) -> None:
+    """Remove a stored render that was never recorded (the job lost its claim, or consent ended meanwhile)."""
+    if not Output.objects.filter(pk=stored.output_id).exists():
+        Output._meta.get_field("file").storage.delete(stored.name)
+
+
 def _grant_of(decision: Decision) -> ConsentGrant:
     grant = decision.grants.order_by("-version").first()
     if grant is None:
@@ -116,7 +151,7 @@ def output_register(
     decision: Decision,
     performer: Performer,
     production: Production,
-    local_file: Path,
+    local_file: Path | None = None,
     mime: str,
     by: AbstractBaseUser | None,
     job_ref: str = "",
@@ -131,8 +166,10 @@ def output_register(
     source_plate: str | Path = "",
     source_plate_mime: str = "",
     fingerprint_now: bool = True,
+    stored: StoredRender | None = None,
 ) -> Output:
-    """Record a rendered (unsigned) output awaiting approval. The file is copied into storage.
+    """Record a rendered (unsigned) output awaiting approval: the file at `local_file` is copied into storage,
+    or `stored` names one `output_file_store` already copied (so this transaction writes rows only).
 
     `source_plate`: a storage name (e.g. the job's plate FileField name) or a local path; it becomes the parent
     ingredient when the output is signed.
@@ -143,24 +180,32 @@ def output_register(
         raise ValidationError({"decision": [f"the gate did not allow this use: {decision.explanation}"]})
     if decision.performer_id != performer.pk or decision.production_id != production.pk:
         raise ValidationError({"decision": ["the decision is about another performer or production"]})
-    local_file = Path(local_file)
+    if (local_file is None) == (stored is None):
+        raise ValueError("output_register needs exactly one of local_file and stored")
+    if stored is not None and stored.mime != mime:
+        raise ValueError(f"the stored render is {stored.mime}, not {mime}")
     grant = _grant_of(decision)
-    with open(local_file, "rb") as fh:
-        digest = sha256_stream(fh)
-        size = os.fstat(fh.fileno()).st_size
-        # Fingerprinting decodes the whole video: callers on a latency-critical path (a worker finishing a
-        # job) defer it to the default queue (output_fingerprint_task) instead of waiting for it here.
-        fp = _fingerprint_or_blank(local_file, mime) if fingerprint_now else ""
-        output = Output(
-            job_ref=job_ref, sha256=digest, rendered_sha256=digest, mime=mime, size=size, fingerprint=fp,
-            decision=decision, grant=grant, performer=performer, production=production,
-            likeness_model_id=likeness_model_id, likeness_model_weights_sha256=likeness_model_weights_sha256,
-            dataset_manifest_sha256=dataset_manifest_sha256, reference_titles=list(reference_titles),
-            engine_name=engine_name, engine_version=engine_version, parameters=parameters or {},
-            source_sha256=source_sha256, source_plate_name=str(source_plate), source_plate_mime=source_plate_mime,
-            created_by=by,
-        )
-        output.file.save(f"rendered/{output.id}{EXTENSIONS[mime]}", File(fh), save=False)
+    output = Output(
+        job_ref=job_ref, mime=mime, decision=decision, grant=grant, performer=performer, production=production,
+        likeness_model_id=likeness_model_id, likeness_model_weights_sha256=likeness_model_weights_sha256,
+        dataset_manifest_sha256=dataset_manifest_sha256, reference_titles=list(reference_titles),
+        engine_name=engine_name, engine_version=engine_version, parameters=parameters or {},
+        source_sha256=source_sha256, source_plate_name=str(source_plate), source_plate_mime=source_plate_mime,
+        created_by=by,
+    )
+    if stored is not None:
+        output.id, output.file.name, digest, size = stored.output_id, stored.name, stored.sha256, stored.size
+    else:
+        local_file = Path(local_file)
+        with open(local_file, "rb") as fh:
+            digest = sha256_stream(fh)
+            size = os.fstat(fh.fileno()).st_size
+            fh.seek(0)
+            output.file.save(f"rendered/{output.id}{EXTENSIONS[mime]}", File(fh), save=False)
+    # Fingerprinting decodes the whole video: callers on a latency-critical path (a worker finishing a job)
+    # defer it to the default queue (output_fingerprint_task) instead of waiting for it here.
+    fp = _fingerprint_or_blank(local_file, mime) if fingerprint_now and local_file is not None else ""
+    output.sha256, output.rendered_sha256, output.size, output.fingerprint = digest, digest, size, fp
     output.rendered_name = output.file.name
     output.save()
     audit_record(actor=by, action="output.registered", obj=output,

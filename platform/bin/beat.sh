@@ -1,4 +1,5 @@
 #!/usr/bin/env sh
-# The periodic sweeps (requeue jobs whose worker died, expire grants). Run exactly one.
+# The schedule of the periodic sweeps (requeue or fail jobs whose worker died, expire grants): it only sends
+# them, to the `sweeps` queue, which worker-sweeps.sh runs. Run exactly one.
 set -eu
 exec celery -A likeness beat --schedule /tmp/celerybeat-schedule --loglevel="${LOG_LEVEL:-INFO}"
