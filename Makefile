@@ -4,8 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings default to production behaviour (DEBUG off, no fallback secret key, HTTPS only); the local run
+# commands turn DEBUG on. Tests run with it off, as production does.
+LOCAL_TARGETS := run worker demo demo-data demo-code migrate pki docs bench
+$(LOCAL_TARGETS): export DJANGO_DEBUG ?= 1
 
-.PHONY: run test lint bench docs migrate demo-data demo worker pki clean browser
+.PHONY: run test lint bench docs migrate demo-data demo demo-code worker pki clean browser
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +48,11 @@ run: demo-data
 worker: $(VENV)/.installed
 	$(CELERY_WORKER) -Q gpu -n gpu-$$$$@%h
 
+## demo-code: the current authenticator code of a demo account (make demo-code WHO=counsel)
+WHO ?= counsel
+demo-code: $(VENV)/.installed
+	@$(PY) manage.py demo_code $(WHO)
+
 ## demo: the whole chain headless on a synthetic performer (consent, training, aging, output, release)
 demo: demo-data
 	$(PY) manage.py demo_chain
@@ -58,7 +67,7 @@ browser:
 ## test: install what tests need and run them (DATABASE_URL=postgres://... to run them on PostgreSQL)
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check likeness engine tests bench
-	$(PY) manage.py rules_doc --check
+	DJANGO_DEBUG=1 $(PY) manage.py rules_doc --check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

@@ -5,6 +5,7 @@ Production: set DATABASE_URL (PostgreSQL), DJANGO_SECRET_KEY, DJANGO_DEBUG=0, DJ
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -25,11 +26,15 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-# The fallback key is only for local runs; production refuses to start without its own (see below).
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "local-development-key-not-for-production")
-if not DEBUG and SECRET_KEY.startswith("local-development"):
-    raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+# Off unless asked for: `make run` turns it on for the local demo; a deployment that forgets the variable gets
+# production behaviour, never debug pages.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# A fallback key exists for local runs only (DEBUG on); anything else must bring its own.
+_LOCAL_KEY = "local-development-key-not-for-production"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _LOCAL_KEY if DEBUG else "")
+if not DEBUG and (not SECRET_KEY or SECRET_KEY == _LOCAL_KEY or SECRET_KEY.startswith("change-me")):
+    raise RuntimeError("DJANGO_SECRET_KEY must be set to a long random value when DJANGO_DEBUG is off "
+                       "(python -c 'import secrets; print(secrets.token_urlsafe(50))')")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -41,11 +46,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "likeness.audit",
+    "likeness.accounts",
     "likeness.organisations",
     "likeness.people",
     "likeness.productions",
@@ -68,8 +78,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "likeness.accounts.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "likeness.common.cache_control.PrivateRecordsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in on any path (pages, admin, API) into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "likeness.urls"
@@ -116,11 +131,81 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": os.environ.get("LIKENESS_TEST_DB", str(VAR_DIR / f"test-{os.getpid()}.sqlite3"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds API throttle counts. Per process by default; production shares Redis so every web process
+# counts the same requests (LIKENESS_CACHE_URL=redis://redis:6379/1).
+CACHES = {"default": (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["LIKENESS_CACHE_URL"]}
+    if os.environ.get("LIKENESS_CACHE_URL") else
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"})}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a sign-in while the username (from that address) is locked out, on every path
+# that calls authenticate() (the sign-in page, the admin, the API token endpoint).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("LIKENESS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=float(os.environ.get("LIKENESS_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "likeness.accounts.lockout.lockout_response"
+# Behind the production proxies the client address is the one they appended to X-Forwarded-For.
+PROXY_COUNT = int(os.environ.get("LIKENESS_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "likeness.accounts.client_ip.client_ip"
+# Binding acts (approve or revoke a grant, approve an output) need a TOTP code proved this recently.
+SECOND_FACTOR_MAX_AGE_SECONDS = int(os.environ.get("LIKENESS_SECOND_FACTOR_MAX_AGE_SECONDS", "900"))
+OTP_TOTP_ISSUER = "Likeness"
+# API tokens (django-rest-knox): stored as digests, each with an expiry; people list and revoke them.
+API_TOKEN_DEFAULT_DAYS = int(os.environ.get("LIKENESS_API_TOKEN_DEFAULT_DAYS", "30"))
+API_TOKEN_MAX_DAYS = int(os.environ.get("LIKENESS_API_TOKEN_MAX_DAYS", "90"))
+API_TOKENS_PER_USER = int(os.environ.get("LIKENESS_API_TOKENS_PER_USER", "10"))
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's own token table is swapped out for accounts.ApiToken: skip knox's migrations, or they would still create
+# its unused table (whose foreign key to users then blocks PostgreSQL's TRUNCATE when tests flush the database).
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
+# Sessions end after a working day, and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("LIKENESS_SESSION_HOURS", "10")) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# HTTPS. On by default outside local runs: the production proxy terminates TLS and says so in
+# X-Forwarded-Proto (set LIKENESS_PROXY_SSL_HEADER=0 only when nothing in front sets that header).
+HTTPS = env_bool("LIKENESS_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", str(365 * 24 * 3600 if HTTPS else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", HTTPS)
+if env_bool("LIKENESS_PROXY_SSL_HEADER", HTTPS):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): everything from this origin only, no inline script or style block, no eval
+# (htmx runs with allowEval and its inline indicator styles off, see templates/web/base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Style attributes only (no <style> blocks): the review player places its wipe line with one, and the
+        # page must work without script.
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -228,10 +313,21 @@ if os.environ.get("LIKENESS_ENGINE_TRAIN_STEPS"):
 GATE_EXTRA_PACKS = env_list("LIKENESS_GATE_EXTRA_PACKS")
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous or expired-token request is answered 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "likeness.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    # Per user (or address, signed out) and per minute; the sign-in endpoint has its own tighter rate.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
+                                 "rest_framework.throttling.UserRateThrottle",
+                                 "rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("LIKENESS_API_ANON_RATE", "60/min"),
+        "user": os.environ.get("LIKENESS_API_USER_RATE", "1200/min"),
+        "sign_in": os.environ.get("LIKENESS_API_SIGN_IN_RATE", "10/min"),
+    },
+    "NUM_PROXIES": PROXY_COUNT or None,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "likeness.api.pagination.BoundedLimitOffsetPagination",
@@ -253,6 +349,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "likeness.api.schema.document_error_responses"],
 }
 
 # People sign in on the app's own page; the admin is for operators.

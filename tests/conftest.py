@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from likeness.organisations.services import audit_engagement_grant, membership_c
 from likeness.people.services import performer_create, representation_create
 from likeness.policy import vocabulary as vocab
 from likeness.productions.services import production_create
-from tests.factories import SPECIFIC, pdf_file
+from tests.factories import SPECIFIC, give_authenticator, pdf_file
 
 
 @pytest.fixture(autouse=True)
@@ -27,10 +28,16 @@ def _media_root(settings, tmp_path):  # noqa: ANN001, ANN202
     settings.PREVIEW_DIR = tmp_path / "preview"
     # Password hashing is deliberately slow; tests create many accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # API throttles count in the cache: each test starts with none counted.
+    cache.clear()
 
 
 def _user(name: str) -> Any:
-    return get_user_model().objects.create_user(name, f"{name}@example.test", "pw-" + name)
+    """An account with an authenticator whose second factor is fresh on the returned object (as after
+    sign-in): binding acts called through services work; pages and the API ask for a code as they would."""
+    user = get_user_model().objects.create_user(name, f"{name}@example.test", "pw-" + name)
+    give_authenticator(user)
+    return user
 
 
 @pytest.fixture

@@ -64,3 +64,41 @@ def pdf_bytes() -> bytes:
 
 def pdf_file() -> io.BytesIO:
     return io.BytesIO(pdf_bytes())
+
+
+def totp_code(hex_key: str, *, at: dt.datetime | None = None, step: int = 30, digits: int = 6) -> str:
+    """RFC 6238 (HMAC-SHA1, RFC 4226 truncation), written from the RFCs and independent of django-otp: what an
+    authenticator app would show for this key now, or at `at`."""
+    import hashlib
+    import hmac
+    import struct
+    import time
+
+    counter = int((at.timestamp() if at else time.time()) // step)
+    mac = hmac.new(bytes.fromhex(hex_key), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 10 ** digits:0{digits}d}"
+
+
+def give_authenticator(user: Any) -> Any:
+    """A confirmed authenticator for `user`, and a second factor proved with it now (as at sign-in)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from likeness.accounts import second_factor
+
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    assert second_factor.verify_code(user, totp_code(device.key)), "a fresh RFC 6238 code must verify"
+    return device
+
+
+def fresh_code(user: Any) -> str:
+    """A code the user's authenticator accepts now: the current step's, or the next one's when this step was
+    used already (authenticators accept one step of drift, and no step twice)."""
+    import time
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).latest("pk")
+    step = max(int(time.time() // device.step), device.last_t + 1)
+    return totp_code(device.key, at=dt.datetime.fromtimestamp(step * device.step, tz=dt.UTC))

@@ -10,6 +10,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from likeness.accounts.second_factor import SecondFactorRequired
 from likeness.common.request_limits import RequestBodyTooLarge
 from likeness.common.uploads import UploadNotStored
 from likeness.policy.facts import FactsError
@@ -25,6 +26,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.ValidationError(detail={exc.field: [exc.message]})
     elif isinstance(exc, FactsError):
         exc = exceptions.ValidationError(detail=exc.errors)
+    elif isinstance(exc, SecondFactorRequired):
+        # Clients can tell this refusal from a lack of rights: send `otp_code` (or enrol an authenticator).
+        return Response({"detail": str(exc), "code": "second_factor_required", "enrolled": exc.enrolled},
+                        status=403)
     elif isinstance(exc, PermissionError):
         # Models refuse edits to immutable records with PermissionError: a conflict with the record's state.
         response = Response({"detail": str(exc)}, status=409)

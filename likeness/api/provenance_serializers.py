@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
+from likeness.api.account_serializers import SecondFactorSerializer
 from likeness.common.uploads import check_upload_to_read
 from likeness.provenance.models import Output
 
@@ -31,6 +32,10 @@ class OutputSerializer(serializers.ModelSerializer):
 
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(help_text="why: it is part of the record", allow_blank=False, trim_whitespace=True)
+
+
+class ApprovalSerializer(NoteSerializer, SecondFactorSerializer):
+    """Approving an output for release binds the performer: it needs a fresh second factor."""
 
 
 class UploadSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from likeness.access import predicates
 from likeness.access.reach import reach_of
 from likeness.api import provenance_serializers as s
+from likeness.api.account_views import prove_second_factor
 from likeness.api.parsers import BoundedJSONParser
 from likeness.api.permissions import AuditorsReadOnly, IsAuditor
 from likeness.provenance.bundle import bundle_build
@@ -74,17 +75,20 @@ class OutputViewSet(viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         return Response(registry_lookup_upload(request.user, body.validated_data["file"]))
 
-    def _note_action(self, request: Request, service) -> Response:  # noqa: ANN001
-        body = s.NoteSerializer(data=request.data)
+    def _note_action(self, request: Request, service, serializer=s.NoteSerializer) -> Response:  # noqa: ANN001
+        output = self.get_object()
+        body = serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        output = service(output=self.get_object(), by=request.user, note=body.validated_data["note"])
+        prove_second_factor(request, body.validated_data)
+        output = service(output=output, by=request.user, note=body.validated_data["note"])
         return Response(s.OutputSerializer(output).data)
 
-    @extend_schema(request=s.NoteSerializer, responses=s.OutputSerializer)
+    @extend_schema(request=s.ApprovalSerializer, responses=s.OutputSerializer)
     @action(detail=True, methods=["post"], parser_classes=[BoundedJSONParser, FormParser])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        """The performer's talent rep or legal approves the output for release (a note is required)."""
-        return self._note_action(request, output_approve)
+        """The performer's talent rep or legal approves the output for release (a note and, unless this session
+        proved one recently, `otp_code` from their authenticator)."""
+        return self._note_action(request, output_approve, s.ApprovalSerializer)
 
     @extend_schema(request=s.NoteSerializer, responses=s.OutputSerializer)
     @action(detail=True, methods=["post"], parser_classes=[BoundedJSONParser, FormParser])

@@ -9,6 +9,7 @@ from likeness.access import scope
 from likeness.access.decision_facts import decision_facts_for
 from likeness.access.predicates import may_see_confidential
 from likeness.access.reach import reach_of
+from likeness.api.account_serializers import SecondFactorSerializer
 from likeness.api.binding import BoundToUser
 from likeness.audit.models import AuditEvent
 from likeness.consent.models import ConsentGrant
@@ -166,7 +167,7 @@ class GrantSubmitSerializer(serializers.Serializer):
     signed_on = serializers.DateField(required=False)
 
 
-class GrantRevokeSerializer(serializers.Serializer):
+class GrantRevokeSerializer(SecondFactorSerializer):
     reason = serializers.CharField(allow_blank=False, max_length=2000)
 
 

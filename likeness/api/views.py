@@ -18,6 +18,8 @@ from rest_framework.views import APIView
 
 from likeness.access import predicates, scope
 from likeness.api import serializers as s
+from likeness.api.account_serializers import SecondFactorSerializer
+from likeness.api.account_views import prove_second_factor
 from likeness.api.parsers import BoundedJSONParser
 from likeness.api.permissions import (
     AuditorsReadOnly,
@@ -204,10 +206,15 @@ class GrantViewSet(viewsets.ModelViewSet):
                                               signed_on=body.validated_data.get("signed_on"))
         return self._respond(grant)
 
-    @extend_schema(request=None, responses=s.GrantSerializer)
+    @extend_schema(request=SecondFactorSerializer, responses=s.GrantSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        return self._respond(consent_services.grant_approve(grant=self.get_object(), by=request.user))
+        """Activate a submitted grant (the second party; needs a fresh second factor: send `otp_code`)."""
+        grant = self.get_object()
+        body = SecondFactorSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        prove_second_factor(request, body.validated_data)
+        return self._respond(consent_services.grant_approve(grant=grant, by=request.user))
 
     @extend_schema(request=s.GrantAmendSerializer, responses=s.GrantSerializer)
     @action(detail=True, methods=["post"])
@@ -226,9 +233,11 @@ class GrantViewSet(viewsets.ModelViewSet):
     @extend_schema(request=s.GrantRevokeSerializer, responses=s.GrantSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str | None = None) -> Response:
+        grant = self.get_object()
         body = s.GrantRevokeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        grant = consent_services.grant_revoke(grant=self.get_object(), by=request.user,
+        prove_second_factor(request, body.validated_data)
+        grant = consent_services.grant_revoke(grant=grant, by=request.user,
                                               reason=body.validated_data["reason"])
         return self._respond(grant)
 

@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from likeness.access.predicates import may_bind_performer, may_draft_grant, may_edit_grant_draft, require
+from likeness.accounts import second_factor
 from likeness.audit.services import audit_record
 from likeness.common.uploads import save_to_field
 from likeness.consent.documents import validate_signed_document
@@ -174,6 +175,7 @@ def grant_approve(*, grant: ConsentGrant, by: AbstractBaseUser) -> ConsentGrant:
     if grant.drafted_by_id == by.pk:
         raise ValidationError({"approved_by": ["activation needs a second person: you drafted this grant"]})
     _require_manager(by, grant.performer, "approve consent")
+    second_factor.require(by, "approving consent")
     if not grant.document_sha256:
         raise ValidationError({"document": ["the signed contract must be uploaded before approval"]})
     now = timezone.now()
@@ -209,6 +211,7 @@ def grant_revoke(*, grant: ConsentGrant, by: AbstractBaseUser, reason: str) -> C
         raise ValidationError({"reason": ["say why consent is revoked"]})
     grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
     _require_manager(by, grant.performer, "revoke consent")
+    second_factor.require(by, "revoking consent")
     if grant.status != GrantStatus.ACTIVE:
         raise ValidationError({"status": [f"{grant.label} is {grant.status}; only an active grant can be revoked"]})
     now = timezone.now()

@@ -88,8 +88,10 @@ def run_demo_chain(say: Callable[[str], None], *, steps: int = 120) -> Job:
     say(f"5. Output {output.pk}: {aging.params['result']['frames_total']} frames, sha256 {output.sha256[:16]}..., "
         f"{output.get_status_display().lower()}")
 
+    from likeness.demo.authenticator import sign_in_second_factor
     from likeness.provenance.services import output_approve
 
+    sign_in_second_factor(users["counsel"])
     output_approve(output=output, by=users["counsel"], note="Reviewed with the performer: approved for release.")
     say("6. Approved by the performer's counsel")
     aging = jobs.job_release(job=aging, by=users["supervisor"])

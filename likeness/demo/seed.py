@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from likeness.consent.models import ConsentGrant
 from likeness.consent.services import grant_approve, grant_draft_create, grant_submit
+from likeness.demo.authenticator import demo_device_create, sign_in_second_factor
 from likeness.demo.pdf import contract_pdf
 from likeness.organisations.models import Organisation, OrganisationKind, Role
 from likeness.organisations.services import audit_engagement_grant, membership_create, organisation_create
@@ -41,6 +42,9 @@ ACCOUNTS = (
     DemoAccount("studio_admin", Role.ADMIN, STUDIO, "studio admin: manages the studio's members"),
 )
 
+# The accounts that approve or revoke consent and approve outputs: they get a demo authenticator.
+BINDING_ACCOUNTS = frozenset({"rep", "counsel"})
+
 
 @transaction.atomic
 def seed_demo() -> bool:
@@ -56,6 +60,8 @@ def seed_demo() -> bool:
     for account in ACCOUNTS:
         user = User.objects.create_user(account.username, f"{account.username}@example.test", DEMO_PASSWORD)
         membership_create(user=user, organisation=orgs[account.organisation], role=account.role, by=operator)
+        if account.username in BINDING_ACCOUNTS:
+            demo_device_create(user)
         users[account.username] = user
 
     performer = performer_create(by=users["rep"], representing=orgs[AGENCY], legal_name="Avery Quinn",
@@ -88,6 +94,7 @@ def seed_demo() -> bool:
         compensation_days_estimate=6,
     )
     grant_submit(grant=grant, document=io.BytesIO(contract_pdf("Avery Quinn consent v1")), by=users["rep"])
+    sign_in_second_factor(users["counsel"])
     grant_approve(grant=grant, by=users["counsel"])
     assert ConsentGrant.objects.get(pk=grant.pk).status == "active"
     # The studio registers its footage once an active consent ties the performer to its production.

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from likeness.access.predicates import may_approve_output, require
+from likeness.accounts import second_factor
 from likeness.audit.services import audit_record
 from likeness.common.hashing import sha256_stream
 from likeness.consent.models import ConsentGrant, GrantStatus
@@ -251,6 +252,7 @@ def output_approve(*, output: Output, by: AbstractBaseUser, note: str) -> Output
     note = _note(note, "note")
     output = Output.objects.select_for_update(no_key=True).get(pk=output.pk)
     _require_rep(by, output, "approve")
+    second_factor.require(by, "approving an output for release")
     if output.status != OutputStatus.AWAITING_APPROVAL:
         raise ValidationError({"status": [f"the output is {output.get_status_display().lower()}; only an output "
                                           "awaiting approval can be approved"]})

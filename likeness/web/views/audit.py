@@ -33,6 +33,7 @@ from likeness.access.scope import (
     performers_managed_by,
     performers_visible_to,
 )
+from likeness.accounts.second_factor import SecondFactorRequired
 from likeness.audit.models import AuditEvent
 from likeness.audit.selectors import audit_chain_verify, audit_events_for
 from likeness.consent.models import ConsentGrant
@@ -43,6 +44,7 @@ from likeness.provenance.bundle import bundle_build
 from likeness.provenance.models import Output, OutputStatus
 from likeness.provenance.selectors import outputs_by_sha256, registry_lookup_upload, verify_upload
 from likeness.provenance.services import output_approve, output_decline
+from likeness.web import second_factor
 from likeness.web.access import for_groups, read_only, refuse_auditors, request_reach
 from likeness.web.forms.audit import AuditLogFilterForm, ReviewForm, Sha256SearchForm, UploadForm, UsageForm
 
@@ -190,6 +192,7 @@ def _output_context(request: HttpRequest, output: Output, review_form: ReviewFor
         "history": audit_events_for(object_type="provenance.output", object_id=str(output.pk)),
         "can_review": can_review,
         "can_approve": can_review and output.status == OutputStatus.AWAITING_APPROVAL,
+        "second_factor": second_factor.state(request),
         "review_form": review_form or ReviewForm(),
         "can_bundle": output.status == OutputStatus.RELEASED and bool(output.manifest_label)
         and _may_take_bundle(request, output),
@@ -212,6 +215,9 @@ def output_review(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     refuse_auditors(request, "approve or decline outputs")
     record = get_object_or_404(outputs_visible_to(request.user), pk=pk)
     form = ReviewForm(request.POST)
+    problem = second_factor.prove(request)
+    if problem:
+        form.add_error(None, problem)
     if form.is_valid():
         approve = form.cleaned_data["verdict"] == "approve"
         service = output_approve if approve else output_decline
@@ -220,6 +226,8 @@ def output_review(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         except ValidationError as exc:
             for field, problems in exc.message_dict.items():
                 form.add_error("note" if field == "note" else None, problems)
+        except SecondFactorRequired as exc:
+            form.add_error(None, f"{exc}.")
         else:
             messages.success(request, "Output approved for release." if approve
                              else "Output declined: it will not be released.")

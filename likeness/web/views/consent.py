@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from likeness.access.predicates import manages_performer, may_see_confidential
 from likeness.access.scope import decisions_visible_to, grants_visible_to, outputs_visible_to, performers_visible_to
+from likeness.accounts.second_factor import SecondFactorRequired
 from likeness.consent import services as consent_services
 from likeness.consent.models import ConsentGrant, GrantStatus
 from likeness.consent.selectors import (
@@ -45,6 +46,7 @@ from likeness.policy.outcomes import Outcome
 from likeness.policy.regimes import RULE_PACK_VERSIONS
 from likeness.policy.rules import REGISTRY, Rule
 from likeness.provenance.models import Output, OutputStatus
+from likeness.web import second_factor
 from likeness.web.access import for_groups, in_groups, read_only, refuse_auditors
 from likeness.web.forms.consent import (
     FIELDSETS,
@@ -281,6 +283,7 @@ def _grant_page(request: HttpRequest, grant: ConsentGrant, *, submit_form: Submi
         "decisions": decisions_visible_to(request.user).filter(grants=grant).select_related("production")[:10],
         "may_edit": writer and grant.status == GrantStatus.DRAFT,
         "may_approve": writer and grant.status == GrantStatus.AWAITING_APPROVAL and manages,
+        "second_factor": second_factor.state(request),
         "drafted_it": grant.drafted_by_id == request.user.pk,
         "may_amend": writer and effective == GrantStatus.ACTIVE,
         "may_revoke": writer and grant.status == GrantStatus.ACTIVE and manages,
@@ -317,11 +320,17 @@ def grant_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @writes("approve consent")
 def grant_approve(request: HttpRequest, pk: int) -> HttpResponse:
     grant = _grant(request, pk)
+    problem = second_factor.prove(request)
+    if problem:
+        messages.error(request, "Not approved: " + problem)
+        return redirect("web:grant", pk=grant.pk)
     try:
         grant = consent_services.grant_approve(grant=grant, by=request.user)
     except ValidationError as exc:
         # The service's refusal, in its words (e.g. "activation needs a second person: you drafted this grant").
         messages.error(request, "Not approved: " + "; ".join(exc.messages))
+    except SecondFactorRequired as exc:
+        messages.error(request, f"Not approved: {exc}.")
     else:
         messages.success(request, f"{grant.label} approved: it is active now.")
     return redirect("web:grant", pk=grant.pk)
@@ -423,12 +432,17 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         refuse_auditors(request, "revoke consent")
+        problem = second_factor.prove(request)
+        if problem:
+            form.add_error(None, problem)
         if form.is_valid():
             try:
                 grant = consent_services.grant_revoke(grant=grant, by=request.user,
                                                       reason=form.cleaned_data["reason"])
             except ValidationError as exc:
                 add_service_errors(form, exc)
+            except SecondFactorRequired as exc:
+                form.add_error(None, f"{exc}.")
             else:
                 messages.success(request, f"{grant.label} revoked. Jobs and models under it were stopped and "
                                           "quarantined.")
@@ -437,7 +451,8 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
     return render(request, "web/consent/revoke.html",
                   {"grant": grant, "form": form, "impact": revocation_impact(grant),
-                   "manages": manages_performer(request.user, grant.performer)}, status=status)
+                   "manages": manages_performer(request.user, grant.performer),
+                   "second_factor": second_factor.state(request)}, status=status)
 
 
 # --- decisions and rules -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from likeness.accounts.services import api_token_create
 from likeness.audit.models import AuditEvent
 from likeness.consent import services as consent
 from likeness.jobs.models import Job, LikenessModel
@@ -27,13 +28,14 @@ ROLES = ("anon", "rep", "counsel", "other_rep", "studio_legal", "vfx", "supervis
 
 def everyone(status: int, **overrides: int) -> dict[str, int]:
     table = {role: status for role in ROLES}
-    table["anon"] = 403
+    table["anon"] = 401
     table.update(overrides)
     return table
 
 
 def only(status: int, roles: dict[str, int] | tuple[str, ...], default: int = 403) -> dict[str, int]:
     table = {role: default for role in ROLES}
+    table["anon"] = 401  # not signed in: "authenticate", whatever the route
     if isinstance(roles, dict):
         table.update(roles)
     else:
@@ -67,6 +69,11 @@ SEES_PERFORMER = everyone(200, **NOT_FOUND_OUTSIDE)
 # (name, method, path(w) -> str, body(w) -> dict | None, multipart, expected)
 Row = tuple[str, str, Callable[[Any], str], Callable[[Any], Any] | None, bool, dict[str, int]]
 MATRIX: list[Row] = [
+    # Tokens are one's own: everyone lists theirs; only the owner revokes one (others do not even find it).
+    ("api tokens list", "get", lambda w: "/api/v1/auth/tokens/", None, False, everyone(200)),
+    ("api token revoke", "delete",
+     lambda w: f"/api/v1/auth/tokens/{api_token_create(user=w.rep, name='script')[0].token_key}/", None, False,
+     only(204, {"rep": 204}, default=404)),
     ("organisations list", "get", lambda w: "/api/v1/organisations/", None, False, everyone(200)),
     ("organisation detail", "get", lambda w: f"/api/v1/organisations/{w.studio.pk}/", None, False,
      only(200, {"studio_legal": 200, "vfx": 200, "supervisor": 200, "studio_admin": 200, "auditor": 200,
@@ -77,7 +84,7 @@ MATRIX: list[Row] = [
     ("memberships list", "get", lambda w: "/api/v1/memberships/", None, False, everyone(200)),
     ("membership add", "post", lambda w: "/api/v1/memberships/",
      lambda w: {"user": w.vfx.pk, "organisation": w.studio.pk, "role": "vfx_supervisor"}, False,
-     everyone(400, studio_admin=201, anon=403, **READ_ONLY)),
+     everyone(400, studio_admin=201, anon=401, **READ_ONLY)),
     ("performers list", "get", lambda w: "/api/v1/performers/", None, False, everyone(200)),
     ("performer detail", "get", lambda w: f"/api/v1/performers/{w.performer.pk}/", None, False, SEES_PERFORMER),
     ("performer create", "post", lambda w: "/api/v1/performers/",
@@ -208,7 +215,7 @@ def test_matrix_covers_every_route(w):  # noqa: ANN001
     covered = {(resolve(path(w).split("?")[0]).url_name, method) for _n, method, path, *_ in MATRIX}
     covered_names = {name for name, _m in covered}
     routes = {p.name for p in urls.router.urls if p.name and p.name != "api-root"}
-    routes |= {"gate-what-if", "rules", "audit-verify"}
+    routes |= {"gate-what-if", "rules", "audit-verify", "api-tokens", "api-token-revoke"}
     assert routes <= covered_names, sorted(routes - covered_names)
 
 
@@ -251,7 +258,7 @@ def test_auditor_changes_nothing(w):  # noqa: ANN001
 def test_token_authentication(w):  # noqa: ANN001
     client = APIClient()
     response = client.post("/api/v1/auth/token/", {"username": "vfx", "password": "pw-vfx"}, format="json")
-    assert response.status_code == 200
+    assert response.status_code == 201
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     assert client.get("/api/v1/rules/").status_code == 200
     assert APIClient().post("/api/v1/auth/token/", {"username": "vfx", "password": "wrong"}).status_code == 400

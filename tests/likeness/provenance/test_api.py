@@ -46,17 +46,17 @@ def test_permission_matrix(released, registered, tmp_path):  # noqa: ANN001
     r.output.file.close()
     base = "/api/v1/provenance"
 
-    check(w, {"anon": 403, "rep": 403, "counsel": 403, "other_rep": 403, "studio_legal": 403, "vfx": 403,
+    check(w, {"anon": 401, "rep": 403, "counsel": 403, "other_rep": 403, "studio_legal": 403, "vfx": 403,
               "auditor": 200},
           lambda c, _: c.post(f"{base}/verify/", {"file": _file(signed, "x.png")}, format="multipart"))
-    check(w, {"anon": 403, **{role: 200 for role in ROLES if role != "anon"}},
+    check(w, {"anon": 401, **{role: 200 for role in ROLES if role != "anon"}},
           lambda c, _: c.get(f"{base}/outputs/"))
-    check(w, {"anon": 403, "rep": 200, "counsel": 200, "other_rep": 404, "studio_legal": 200, "vfx": 200,
+    check(w, {"anon": 401, "rep": 200, "counsel": 200, "other_rep": 404, "studio_legal": 200, "vfx": 200,
               "auditor": 200},
           lambda c, _: c.get(f"{base}/outputs/{r.output.pk}/"))
-    check(w, {"anon": 403, **{role: 200 for role in ROLES if role != "anon"}},
+    check(w, {"anon": 401, **{role: 200 for role in ROLES if role != "anon"}},
           lambda c, _: c.post(f"{base}/outputs/lookup/", {"file": _file(signed, "x.png")}, format="multipart"))
-    check(w, {"anon": 403, "rep": 200, "counsel": 200, "other_rep": 404, "studio_legal": 403, "vfx": 403,
+    check(w, {"anon": 401, "rep": 200, "counsel": 200, "other_rep": 404, "studio_legal": 403, "vfx": 403,
               "auditor": 200},
           lambda c, _: c.get(f"{base}/outputs/{r.output.pk}/bundle/"))
 
@@ -67,7 +67,7 @@ def test_permission_matrix(released, registered, tmp_path):  # noqa: ANN001
         return request
 
     for verb in ("approve", "decline"):
-        check(w, {"anon": 403, "rep": 200, "counsel": 200, "other_rep": 404, "studio_legal": 403, "vfx": 403,
+        check(w, {"anon": 401, "rep": 200, "counsel": 200, "other_rep": 404, "studio_legal": 403, "vfx": 403,
                   "auditor": 403}, note_action(verb))
 
 

@@ -25,6 +25,7 @@ from likeness.policy.services import decision_make
 from likeness.provenance import bundle_check
 from likeness.provenance.models import Output
 from likeness.provenance.services import output_approve, output_register, output_sign_and_release, pki_initialise
+from tests.factories import fresh_code
 
 
 def signed_in(user) -> Client:  # noqa: ANN001
@@ -229,7 +230,8 @@ def test_decline_without_a_note_is_refused_and_approve_with_one_works(outputs): 
     waiting.refresh_from_db()
     assert waiting.status == "awaiting_approval"
 
-    response = rep.post(f"/outputs/{waiting.pk}/review/", {"verdict": "approve", "note": "checked with the talent"},
+    response = rep.post(f"/outputs/{waiting.pk}/review/", {"verdict": "approve", "note": "checked with the talent",
+                                                           "otp_code": fresh_code(w.counsel)},
                         follow=True)
     assert response.redirect_chain[-1][0] == f"/outputs/{waiting.pk}/"
     assert "Output approved for release." in response.content.decode()
@@ -269,6 +271,7 @@ def test_evidence_bundle_download_verifies(outputs, tmp_path):  # noqa: ANN001
     w = outputs.world
     response = signed_in(w.auditor).get(f"/outputs/{outputs.released.pk}/bundle/")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert {"private", "no-store"} <= {d.strip() for d in response["Cache-Control"].split(",")}
     path = tmp_path / "bundle.zip"
     path.write_bytes(response.content)
     assert "record.json" in zipfile.ZipFile(path).namelist()

@@ -17,6 +17,7 @@ from likeness.jobs.services import job_release, job_submit_aging
 from likeness.provenance import bundle_check
 
 # ready_model and workers need these two, which the web conftest does not re-export.
+from tests.factories import fresh_code
 from tests.likeness.web.conftest import password_for
 
 pytestmark = pytest.mark.slow
@@ -56,6 +57,7 @@ def test_counsel_approves_then_the_auditor_verifies_and_exports_the_bundle(visit
     expect(page.get_by_label("Note for the record")).to_have_attribute("aria-invalid", "true")
     counsel.shot("approval without a note is refused")
     page.get_by_label("Note for the record").fill("Reviewed frame by frame with the performer: approved.")
+    page.get_by_label("Authenticator code").fill(fresh_code(w.counsel))
     page.get_by_role("button", name="Approve for release").click()
     expect(page.locator("#output-status")).to_have_text("Approved for release")
     expect(page.get_by_text("Output approved for release.")).to_be_visible()

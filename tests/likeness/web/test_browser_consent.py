@@ -12,7 +12,7 @@ from django.utils import timezone
 from likeness.consent.models import ConsentGrant, GrantStatus
 from likeness.jobs.models import Job, JobKind, JobState, ModelStatus
 from tests.conftest import build_world
-from tests.factories import SPECIFIC, pdf_bytes
+from tests.factories import SPECIFIC, fresh_code, pdf_bytes
 from tests.likeness.web.conftest import password_for
 
 pytestmark = pytest.mark.slow
@@ -79,6 +79,11 @@ def test_a_rep_drafts_and_submits_consent_and_counsel_approves_it(visit, committ
     page = counsel.goto("/approvals/")
     counsel.shot("approval queue")
     page.get_by_role("link", name=grant.label).click()
+    # Approval binds the performer: without the authenticator code it is refused and says why.
+    page.get_by_role("button", name="Approve and activate").click()
+    page.get_by_text("confirm it with the 6-digit code").wait_for()
+    counsel.shot("code needed")
+    page.get_by_label("Authenticator code").fill(fresh_code(w.counsel))
     page.get_by_role("button", name="Approve and activate").click()
     page.get_by_text("approved: it is active now").wait_for()
     counsel.shot("active")
@@ -104,6 +109,7 @@ def test_revocation_previews_its_impact_then_revokes(visit, live_world, ready_mo
     counsel.shot("revocation refused")
     page.get_by_label("Reason for revocation").fill("the performer withdrew consent")
     page.get_by_label("I understand").check()
+    page.get_by_label("Authenticator code").fill(fresh_code(live_world.counsel))
     page.get_by_role("button", name="Revoke consent").click()
     page.get_by_text("Jobs and models under it were stopped").wait_for()
     counsel.shot("revoked")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from likeness.consent.models import ConsentGrant, GrantStatus
 from likeness.policy.requests import gate_request_build
 from likeness.policy.services import decision_make
-from tests.factories import SPECIFIC, pdf_bytes
+from tests.factories import SPECIFIC, fresh_code, pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -217,7 +217,7 @@ def test_submit_then_a_second_person_approves(world, make_grant):  # noqa: ANN00
     # Counsel's queue lists it; counsel approves.
     counsel = signed_in(world.counsel)
     assert draft.label in counsel.get("/approvals/").content.decode()
-    approved = counsel.post(f"/grants/{draft.pk}/approve/", follow=True)
+    approved = counsel.post(f"/grants/{draft.pk}/approve/", {"otp_code": fresh_code(world.counsel)}, follow=True)
     assert "approved: it is active now" in approved.content.decode()
     draft.refresh_from_db()
     assert draft.status == GrantStatus.ACTIVE and draft.approved_by == world.counsel
@@ -266,7 +266,9 @@ def test_revocation_needs_a_reason_and_a_confirmation(world, make_grant):  # noq
     assert response.status_code == 400 and "tick to confirm the revocation" in html and "This field is required" in html
     grant.refresh_from_db()
     assert grant.status == GrantStatus.ACTIVE
-    done = client.post(f"/grants/{grant.pk}/revoke/", {"reason": "performer withdrew", "confirm": "on"}, follow=True)
+    done = client.post(f"/grants/{grant.pk}/revoke/", {"reason": "performer withdrew", "confirm": "on",
+                                                       "otp_code": fresh_code(world.counsel)},
+                       follow=True)
     assert "revoked" in done.content.decode()
     grant.refresh_from_db()
     assert grant.status == GrantStatus.REVOKED and grant.revocation_reason == "performer withdrew"

@@ -89,8 +89,11 @@ def demo_world(live_db, settings, tmp_path):  # noqa: ANN001, ANN201
     settings.ENGINE_WORK_DIR = tmp_path / "engine"
     settings.VAR_DIR = tmp_path / "var"
     pki_initialise()
+    # Demo data exists only in local runs (DEBUG on): the demo authenticators refuse to be made otherwise.
+    settings.DEBUG = True
     seed_demo()
     job = run_demo_chain(lambda _: None, steps=30)
+    settings.DEBUG = False
     assert job.state == "released", (job.state, job.state_reason)
     return job
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from likeness.demo.chain import run_demo_chain
 
@@ -12,4 +13,6 @@ class Command(BaseCommand):
         parser.add_argument("--steps", type=int, default=120, help="training steps for the demo's tiny model")
 
     def handle(self, *args, **options):  # noqa: ANN002, ANN003
+        if not settings.DEBUG:
+            raise CommandError("demo_chain acts as the demo accounts; it runs only in local runs (DJANGO_DEBUG=1)")
         run_demo_chain(self.stdout.write, steps=options["steps"])
