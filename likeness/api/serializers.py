@@ -212,6 +212,10 @@ class GateRequestSerializer(BoundToUser, serializers.Serializer):
                                                            allow_null=True)
     alteration_exception = AlterationExceptionSerializer(required=False, allow_null=True)
     use_description = serializers.CharField(required=False, allow_null=True)
+    performance_fixed_on = serializers.DateField(
+        required=False, allow_null=True,
+        help_text="Day the performance replicated or altered was fixed (default: the day of the use); California "
+                  "§ 927 and New York § 5-302 reach performances fixed from 1 Jan 2025")
 
     def validate_territories(self, value: list[str]) -> list[str]:
         bad = vocab.unknown_codes("territory", value)

@@ -170,6 +170,13 @@ class GateRequest:
     model: ModelFacts | None = None
     alteration_exception: AlterationException | None = None
     use_description: str | None = None
+    # The day the performance being replicated or altered was (or will be) fixed: California § 927 and New York
+    # § 5-302 reach performances fixed from 1 Jan 2025. None means the day of the request.
+    performance_fixed_on: dt.date | None = None
+
+    @property
+    def fixed_on(self) -> dt.date:
+        return self.performance_fixed_on or self.at.date()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ def gate_request_build(
     model: ModelFacts | None = None,
     alteration_exception: dict[str, Any] | None = None,
     use_description: str | None = None,
+    performance_fixed_on: dt.date | None = None,
 ) -> GateRequest:
     return GateRequest(
         performer_id=str(performer.pk),
@@ -43,4 +44,5 @@ def gate_request_build(
         model=model,
         alteration_exception=AlterationException(**alteration_exception) if alteration_exception else None,
         use_description=use_description,
+        performance_fixed_on=performance_fixed_on,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from likeness.policy import vocabulary as vocab
+from likeness.policy.facts import GrantFacts
 from likeness.policy.outcomes import Finding, Severity
 from likeness.policy.rules.base import RuleContext, description_is_specific, labels, rule
 
@@ -11,26 +12,54 @@ Use, RT = vocab.Use, vocab.ReplicaType
 IN_FORCE_2025 = dt.date(2025, 1, 1)
 
 
-def _replaces_work(ctx: RuleContext) -> bool:
-    return bool({RT.EBDR, RT.ICDR} & set(ctx.request.replica_types))
+def _statute_replica(ctx: RuleContext) -> str | None:
+    """Why the use is a "digital replica" as § 927(c) and § 5-302 define it, or None.
+
+    Both define it as "a computer-generated, highly realistic electronic representation that is readily
+    identifiable as the voice or visual likeness of an individual that is embodied in a sound recording, image,
+    audiovisual work, or transmission in which the actual individual either did not actually perform or appear,
+    or the actual individual did perform or appear, but the fundamental character of the performance or
+    appearance has been materially altered".
+    A replica in place of a performance (EBDR, ICDR) is the first limb. Changing the performer's age in their own
+    performance is the second: it alters the character of the appearance, never a cosmetic touch-up (RULES.md,
+    SAG23-ALTERATION: age changes are not cosmetic)."""
+    if {RT.EBDR, RT.ICDR} & set(ctx.request.replica_types):
+        return "a replica of the performer in work they did not perform"
+    if ctx.request.use == Use.DIGITAL_REPLICA or ctx.request.use == Use.SYNTHETIC_PERFORMER:
+        return "a replica of the performer in work they did not perform"
+    if ctx.request.use in vocab.AGE_CHANGE_USES:
+        return "a performance whose fundamental character is materially altered (the performer's age is changed)"
+    return None
+
+
+def _on_file(grant: GrantFacts) -> str:
+    held = [what for what, present in (("a reasonably specific description", description_is_specific(grant)),
+                                       ("counsel", grant.represented_by_counsel),
+                                       ("a union agreement covering replicas", grant.union_agreement_covers_replicas))
+            if present]
+    return f"{grant.label}: " + " and ".join(held)
 
 
 def _contract_check(ctx: RuleContext, statute: str) -> Finding | None:
-    if not _replaces_work(ctx):
+    why = _statute_replica(ctx)
+    # The statutes reach new performances fixed on or after 1 Jan 2025, whenever the contract was signed.
+    if why is None or ctx.request.fixed_on < IN_FORCE_2025:
         return None
-    relevant = [g for g in ctx.grants if g.signed_on is None or g.signed_on >= IN_FORCE_2025]
-    unenforceable = [g for g in relevant if not description_is_specific(g)
+    unenforceable = [g for g in ctx.grants if not description_is_specific(g)
                      and not (g.represented_by_counsel or g.union_agreement_covers_replicas)]
     if unenforceable:
-        return Finding(Severity.DENY, f"under {statute}, {labels(unenforceable)} is unenforceable: no reasonably "
-                                      "specific description, and the performer had neither counsel nor a union "
-                                      "agreement covering replicas")
-    return Finding(Severity.INFO, "specific description or representation on file")
+        return Finding(Severity.DENY, f"under {statute} the use is {why}, and the provision of "
+                                      f"{labels(unenforceable)} is unenforceable: no reasonably specific description "
+                                      "of the use, and the performer had neither counsel nor a union agreement "
+                                      "covering replicas")
+    return Finding(Severity.INFO, f"{statute} applies ({why}; performance fixed on {ctx.request.fixed_on}); on file: "
+                                  + "; ".join(_on_file(g) for g in ctx.grants))
 
 
 @rule(id="CA-LAB-927", title="Replica provisions need a description or representation",
       source="California Labor Code § 927 (AB 2602), from 1 Jan 2025", source_kind="primary", regimes={"CA"},
-      applies_when="a contract allows a replica in place of work the performer would have done",
+      applies_when="a digital replica of a performance fixed from 1 Jan 2025: a replica in work the performer did not "
+                   "perform, or their own performance materially altered (an age change always is)",
       requires="a reasonably specific description, or counsel, or a union agreement covering replicas",
       outcome="deny if the description and the representation are both missing")
 def ca_927(ctx: RuleContext) -> Finding | None:
@@ -39,7 +68,8 @@ def ca_927(ctx: RuleContext) -> Finding | None:
 
 @rule(id="NY-GOB-5-302", title="Replica provisions need a description or representation",
       source="New York General Obligations Law § 5-302, from 1 Jan 2025", source_kind="primary", regimes={"NY"},
-      applies_when="a contract allows a replica in place of work the performer would have done",
+      applies_when="a digital replica of a performance fixed from 1 Jan 2025: a replica in work the performer did not "
+                   "perform, or their own performance materially altered (an age change always is)",
       requires="a reasonably specific description, or counsel, or a union agreement covering replicas",
       outcome="deny if the description and the representation are both missing")
 def ny_5302(ctx: RuleContext) -> Finding | None:
