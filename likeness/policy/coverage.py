@@ -36,7 +36,7 @@ def effective_status(grant: HasTerm, day: dt.date) -> str:
 
 def grant_gaps(grant: GrantFacts, request: GateRequest, replica_types: tuple[str, ...],
                production_title: str = "") -> list[Gap]:
-    day = request.at.date()
+    day = request.day
     gaps: list[Gap] = []
     status = effective_status(grant, day)
     if status != "active":

@@ -73,6 +73,15 @@ class PerformerFacts:
         return self.date_of_death is not None and self.date_of_death <= day
 
 
+def anniversary(day: dt.date, years: int) -> dt.date:
+    """The same calendar day `years` later; 29 February falls on 28 February in a common year (a period ending
+    in a month without that day ends on the month's last day)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 @dataclass(frozen=True)
 class ProductionFacts:
     id: str
@@ -175,8 +184,14 @@ class GateRequest:
     performance_fixed_on: dt.date | None = None
 
     @property
+    def day(self) -> dt.date:
+        """The day of the use, in UTC whatever offset the caller wrote: every date the gate compares (terms,
+        ages, deaths, windows) is decided on this one calendar (settings.TIME_ZONE is UTC too)."""
+        return self.at.astimezone(dt.UTC).date()
+
+    @property
     def fixed_on(self) -> dt.date:
-        return self.performance_fixed_on or self.at.date()
+        return self.performance_fixed_on or self.day
 
 
 @dataclass(frozen=True)

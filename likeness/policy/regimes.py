@@ -45,8 +45,9 @@ def applicable_regimes(request: GateRequest, facts: GateFacts) -> frozenset[str]
     countries = {vocab.country_of(p) for p in places}
     if territories & vocab.EU_MEMBERS or vocab.WORLDWIDE in territories or countries & vocab.EU_MEMBERS:
         regimes.add("EU-AIA")
-    # GDPR protects persons in the EEA/UK and processing by establishments there.
-    if countries & vocab.GDPR_COUNTRIES:
+    # GDPR protects living persons in the EEA/UK and processing by establishments there. Recital 27: it "does
+    # not apply to the personal data of deceased persons"; estate rules (GATE-ESTATE, state law) take over.
+    if countries & vocab.GDPR_COUNTRIES and not facts.performer.is_deceased_on(request.day):
         regimes.add("GDPR")
     regimes |= (set(production.extra_rule_packs) | set(facts.extra_rule_packs)) & SELECTABLE_PACKS
     return frozenset(regimes)

@@ -26,7 +26,7 @@ class RuleContext:
 
     @property
     def day(self) -> dt.date:
-        return self.request.at.date()
+        return self.request.day
 
     @property
     def performer_age(self) -> int:

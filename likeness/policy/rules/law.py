@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from likeness.policy import vocabulary as vocab
-from likeness.policy.facts import GrantFacts
+from likeness.policy.facts import GrantFacts, anniversary
 from likeness.policy.outcomes import Finding, Severity
 from likeness.policy.rules.base import RuleContext, description_is_specific, labels, rule
 
@@ -89,12 +89,17 @@ def ca_3344_1(ctx: RuleContext) -> Finding | None:
         return None
     died = ctx.facts.performer.date_of_death
     assert died is not None
-    if (ctx.day - died).days > 70 * 365.25:
+    # "Within 70 years of death", counted by calendar: the window's last day is the 70th anniversary.
+    window_end = anniversary(died, 70)
+    if ctx.day > window_end:
         return None
     missing = ctx.failing(lambda g: g.estate_consent)
     if missing:
-        return Finding(Severity.DENY, f"{labels(missing)} has no consent of the estate for a deceased personality")
-    return Finding(Severity.INFO, "estate consent on file")
+        return Finding(Severity.DENY, f"the performer died on {died}, within 70 years (the window ends on "
+                                      f"{window_end}); {labels(missing)} has no consent of the estate for a deceased "
+                                      "personality")
+    return Finding(Severity.INFO, f"the performer died on {died}; the 70-year window ends on {window_end}; estate "
+                                  "consent on file")
 
 
 @rule(id="NY-CRL-50-F", title="Deceased performer's replica", source="New York Civil Rights Law § 50-f, "

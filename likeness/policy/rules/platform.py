@@ -52,24 +52,36 @@ def model_lineage(ctx: RuleContext) -> Finding | None:
 
 @rule(id="GATE-MINOR", title="Minors: guardian consent, no sexual depiction", source=SRC + "; RULES.md edge case 6",
       source_kind=P, regimes={"PLATFORM"},
-      applies_when="the performer is under 18 on the day of use, or the depicted age is under 18",
-      requires="guardian consent recorded in the grant; no nudity or sexual content involving a minor, "
+      applies_when="the performer is under 18 on the day of use or was when a grant was signed, or the depicted "
+                   "age is under 18",
+      requires="guardian consent recorded in the grant (capacity is judged at signing: a consent a minor signed "
+               "needs the guardian's, whatever their age at use); no nudity or sexual content involving a minor, "
                "including a minor aged up and an adult aged down",
       outcome="deny")
 def minor(ctx: RuleContext) -> Finding | None:
+    person = ctx.facts.performer
     is_minor = ctx.performer_age < 18
     depicts_minor = ctx.request.depicted_age is not None and ctx.request.depicted_age < 18
-    if not (is_minor or depicts_minor):
+    signed_as_minor = [g for g in ctx.grants if g.signed_on is not None and person.age_on(g.signed_on) < 18]
+    if not (is_minor or depicts_minor or signed_as_minor):
         return None
-    if set(ctx.request.content_tags) & vocab.SEXUAL_TAGS:
+    if set(ctx.request.content_tags) & vocab.SEXUAL_TAGS and (is_minor or depicts_minor):
         who = "the performer is a minor" if is_minor else f"the depicted age {ctx.request.depicted_age} is a minor's"
         return Finding(Severity.DENY, f"{who}; nudity or sexual content is never allowed")
+    unratified = [g for g in signed_as_minor if not g.guardian_consent]
+    if unratified:
+        return Finding(Severity.DENY, "; ".join(
+            f"{g.label} was signed on {g.signed_on}, when the performer was {person.age_on(g.signed_on)}, "
+            "without the guardian's consent" for g in unratified) + ": a minor's consent needs the guardian's")
     if is_minor:
         missing = ctx.failing(lambda g: g.guardian_consent)
         if missing:
             return Finding(Severity.DENY, f"the performer is {ctx.performer_age}; {labels(missing)} has no guardian "
                                           "consent")
         return Finding(Severity.INFO, f"the performer is {ctx.performer_age}; guardian consent on file")
+    if signed_as_minor:
+        return Finding(Severity.INFO, f"{labels(signed_as_minor)} signed while the performer was a minor; guardian "
+                                      "consent on file")
     return Finding(Severity.INFO, "a minor is depicted; no sexual content requested")
 
 
