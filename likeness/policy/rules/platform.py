@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from likeness.policy import vocabulary as vocab
 from likeness.policy.coverage import effective_status
+from likeness.policy.facts import GrantFacts
 from likeness.policy.outcomes import Finding, Severity
 from likeness.policy.rules.base import RuleContext, labels, rule, structural_rule
 
@@ -29,8 +30,8 @@ SPLIT = structural_rule(
 @rule(id="GATE-MODEL-LINEAGE", title="A model is used only while its training grant holds",
       source=SRC + "; RULES.md edge case 1", source_kind=P, regimes={"PLATFORM"},
       applies_when="a request runs a trained likeness model",
-      requires="the model is ready, of the same performer, and the grant it was trained under is still active "
-               "and allows training",
+      requires="the model is ready, of the same performer, and the consent it was trained under (the grant's "
+               "family: its current version, after any amendment) is still active and still allows training",
       outcome="deny")
 def model_lineage(ctx: RuleContext) -> Finding | None:
     model = ctx.request.model
@@ -43,11 +44,50 @@ def model_lineage(ctx: RuleContext) -> Finding | None:
     training = next((g for g in ctx.facts.grants if g.id == model.training_grant_id), None)
     if training is None:
         return Finding(Severity.DENY, f"model {model.id} was trained under a grant that is not on file")
-    status = effective_status(training, ctx.day)
-    if status != "active" or vocab.Use.TRAINING not in training.uses:
+    current = _current_version(ctx, training)
+    if current is None:
+        status = effective_status(training, ctx.day)
         return Finding(Severity.DENY, f"model {model.id} was trained under {training.label}, which is {status} "
-                                      "now; the model may not be used")
+                                      "now, and no later version of that consent is in force; the model may not be "
+                                      "used")
+    if vocab.Use.TRAINING not in current.uses:
+        return Finding(Severity.DENY, f"model {model.id} was trained under {training.label}; the consent's current "
+                                      f"version ({current.label}) no longer allows training; the model may not be "
+                                      "used")
+    if current.id != training.id:
+        return Finding(Severity.INFO, f"model {model.id} was trained under {training.label}; the consent's current "
+                                      f"version ({current.label}) still allows training")
     return Finding(Severity.INFO, f"model {model.id} was trained under {training.label}, still active")
+
+
+def _current_version(ctx: RuleContext, training: GrantFacts) -> GrantFacts | None:
+    """The version of the training grant's consent in force today: the grant itself while active, or, after an
+    amendment, the newest active version of its family. None when the consent was revoked or has expired."""
+    if effective_status(training, ctx.day) == "active":
+        return training
+    if training.status != "superseded" or not training.family:
+        return None
+    family = [g for g in ctx.facts.grants if g.family == training.family and g.performer_id == training.performer_id
+              and effective_status(g, ctx.day) == "active"]
+    return max(family, key=lambda g: g.version, default=None)
+
+
+@rule(id="GATE-LABOUR-ACTION", title="Union members during a labour action, on any production",
+      source=SRC + "; SAG-AFTRA TV/Theatrical 2026 (strike terms)", source_kind=P, regimes={"PLATFORM"},
+      applies_when="the production is flagged under a labour action, has no union agreement, and the performer "
+                   "is a union member",
+      requires="legal review: a member's replica must not stand in for struck work, whatever the production's "
+               "agreement", outcome="needs review")
+def labour_action_non_union(ctx: RuleContext) -> Finding | None:
+    production, performer = ctx.facts.production, ctx.facts.performer
+    if not production.labour_action or not performer.union_memberships:
+        return None
+    if production.agreement != vocab.Agreement.NONE:
+        return None  # the agreement's own strike rule (SAG26-STRIKE) decides
+    unions = ", ".join(performer.union_memberships)
+    return Finding(Severity.REVIEW, f"'{production.title}' is flagged under a labour action and the performer is a "
+                                    f"member of {unions}; a member's likeness on a non-union production during a "
+                                    "labour action needs legal review")
 
 
 @rule(id="GATE-MINOR", title="Minors: guardian consent, no sexual depiction", source=SRC + "; RULES.md edge case 6",
