@@ -1,6 +1,10 @@
-"""Which rule packs apply: from the production's agreement, the performer's domicile, the production's
-jurisdictions and its release territories (EU AI Act, GDPR)."""
+"""Which rule packs apply: from the agreement in force on the day of the use (the production's, or its
+successor once its term has ended), the performer's domicile, the production's jurisdictions and its release
+territories (EU AI Act, GDPR)."""
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from likeness.policy import vocabulary as vocab
 from likeness.policy.facts import GateFacts, GateRequest
@@ -32,12 +36,50 @@ RULE_PACK_VERSIONS: dict[str, str] = {
 }
 SELECTABLE_PACKS = frozenset({"US-NOFAKES"})
 
+
+@dataclass(frozen=True)
+class AgreementTerm:
+    name: str
+    starts: dt.date
+    ends: dt.date
+    successor: str | None = None
+
+
+# Terms of the agreements whose dates RULES.md and the unions publish. Work done after an agreement's term falls
+# under its successor (whose packs carry the earlier AI terms forward, so nothing the production relied on is
+# dropped). Agreements without a term here are applied as coded.
+AGREEMENT_TERMS: dict[str, AgreementTerm] = {
+    vocab.Agreement.SAG_AFTRA_TV_THEATRICAL_2023: AgreementTerm(
+        "SAG-AFTRA TV/Theatrical 2023", dt.date(2023, 11, 9), dt.date(2026, 6, 30),
+        successor=vocab.Agreement.SAG_AFTRA_TV_THEATRICAL_2026),
+    vocab.Agreement.SAG_AFTRA_TV_THEATRICAL_2026: AgreementTerm(
+        "SAG-AFTRA TV/Theatrical 2026", dt.date(2026, 7, 1), dt.date(2030, 6, 30)),
+}
+
+
+def agreement_in_force(coded: str, day: dt.date) -> tuple[str, str]:
+    """The agreement that governs work on `day` for a production coded under `coded`, and why ('' when it is the
+    coded one in its term)."""
+    term = AGREEMENT_TERMS.get(coded)
+    if term is None or day <= term.ends:
+        return coded, ""
+    current, current_term = coded, term
+    while current_term.successor and day > current_term.ends:
+        current = current_term.successor
+        current_term = AGREEMENT_TERMS[current]
+    if current == coded:
+        return coded, f"{term.name}'s term ended on {term.ends} and no successor is on file: its terms apply as coded"
+    return current, (f"the production is coded under {term.name}, whose term ended on {term.ends}; work on {day} "
+                     f"falls under {current_term.name} ({current_term.starts} to {current_term.ends}), whose rules "
+                     "apply")
+
 STATE_REGIMES = {"US-CA": "CA", "US-NY": "NY", "US-TN": "TN"}
 
 
 def applicable_regimes(request: GateRequest, facts: GateFacts) -> frozenset[str]:
     production = facts.production
-    regimes = {"PLATFORM"} | set(AGREEMENT_REGIMES.get(production.agreement, frozenset()))
+    agreement, _why = agreement_in_force(production.agreement, request.day)
+    regimes = {"PLATFORM"} | set(AGREEMENT_REGIMES.get(agreement, frozenset()))
     places = {facts.performer.domicile, *production.jurisdictions}
     regimes |= {STATE_REGIMES[p] for p in places if p in STATE_REGIMES}
     # The EU AI Act's transparency duties follow publication in the EU.

@@ -138,3 +138,15 @@ def estate(ctx: RuleContext) -> Finding | None:
         return Finding(Severity.DENY, f"the performer died on {ctx.facts.performer.date_of_death}; "
                                       f"{labels(missing)} does not continue after death and has no estate consent")
     return Finding(Severity.INFO, "the performer has died; consent continues or the estate consented")
+
+
+@rule(id="GATE-AGREEMENT-TERM", title="The agreement in force on the day of the work",
+      source=SRC + "; SAG-AFTRA TV/Theatrical 2026 (1 Jul 2026 - 30 Jun 2030)", source_kind=P, regimes={"PLATFORM"},
+      applies_when="the production's agreement has a term, and the work falls after it",
+      requires="the successor agreement's rules, on top of those the production was coded under",
+      outcome="info: names the agreement applied and why")
+def agreement_term(ctx: RuleContext) -> Finding | None:
+    from likeness.policy.regimes import agreement_in_force
+
+    _agreement, why = agreement_in_force(ctx.facts.production.agreement, ctx.day)
+    return Finding(Severity.INFO, why) if why else None
