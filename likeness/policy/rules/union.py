@@ -35,7 +35,11 @@ def notice(ctx: RuleContext) -> Finding | None:
     r = ctx.request
     if r.use != Use.TRAINING or RT.EBDR not in r.replica_types:
         return None
-    session = r.session_at or r.at
+    if r.session_at is None:
+        # Without the session's date the 48 h cannot be counted: never an allow on a guess.
+        return Finding(Severity.REVIEW, "the request gives no session date (session_at): whether notice came "
+                                        f"{NOTICE_HOURS} h before the scan or training session cannot be checked")
+    session = r.session_at
     due = session - dt.timedelta(hours=NOTICE_HOURS)
 
     def ok(g):  # noqa: ANN001, ANN202
@@ -217,13 +221,18 @@ def commercial(ctx: RuleContext) -> Finding | None:
     late = ctx.failing(lambda g: g.description_given_at is not None and g.description_given_at <= cutoff)
     if late:
         return Finding(Severity.DENY, f"{labels(late)}: the use description was not given {NOTICE_HOURS} h ahead")
-    if r.use_description is not None:
-        drifted = ctx.failing(lambda g: " ".join(g.use_description.split()).lower()
-                              == " ".join(r.use_description.split()).lower())
-        if drifted:
-            return Finding(Severity.DENY, f"the planned use differs from the description in {labels(drifted)}; "
-                                          "a new consent is needed")
-    return Finding(Severity.INFO, "description given in time and followed")
+    if r.use_description is None:
+        # The agreement forbids use outside the description given: without the planned use, drift is unknown.
+        return Finding(Severity.REVIEW, "the request does not describe the planned use (use_description): legal "
+                                        f"must compare it with the description in {labels(list(ctx.grants))}, since "
+                                        "any use outside it needs new consent")
+    drifted = ctx.failing(lambda g: " ".join(g.use_description.split()).lower()
+                          == " ".join(r.use_description.split()).lower())
+    if drifted:
+        return Finding(Severity.DENY, f"the planned use differs from the description in {labels(drifted)}; "
+                                      "a new consent is needed")
+    return Finding(Severity.INFO, f"description given {NOTICE_HOURS} h ahead in {labels(list(ctx.grants))}, and "
+                                  "the planned use matches it")
 
 
 @rule(id="EQUITY-TIME-LIMIT", title="Personal, non-exclusive, time-limited licence",

@@ -13,7 +13,7 @@ from likeness.policy.facts import AlterationException, ModelFacts
 from likeness.policy.gate import evaluate
 from likeness.policy.outcomes import Outcome
 from likeness.policy.rules import REGISTRY
-from tests.factories import NOW, facts, grant, performer, production, request
+from tests.factories import NOW, SPECIFIC, facts, grant, performer, production, request
 
 AGE_UP_MINOR = dict(use="aging_up", depicted_age=30)
 
@@ -55,6 +55,9 @@ CASES = [
      {"use": "training", "replica_types": ("ebdr",), "depicted_age": None, "media": (), "territories": (),
       "session_at": NOW + dt.timedelta(days=1)},
      {"grants": [grant(notice_given_at=NOW, engaged_at=NOW)]}, Outcome.ALLOW, "info"),
+    ("SAG23-NOTICE", "no session date: the 48 h cannot be counted",
+     {"use": "training", "replica_types": ("ebdr",), "depicted_age": None, "media": (), "territories": ()},
+     {}, Outcome.NEEDS_REVIEW, "review"),
     ("SAG23-CONSENT", "separately signed", {}, {}, Outcome.ALLOW, "info"),
     ("SAG23-CONSENT", "buried in standard terms", {}, {"grants": [grant(separately_signed=False)]},
      Outcome.DENY, "deny"),
@@ -101,8 +104,12 @@ CASES = [
     ("IMA25-REALTIME", "suspended during a strike", {"use": "realtime_preview", "media": ("on_set_monitor",)},
      {"production": production(agreement="sag_aftra_interactive_2025", labour_action=True),
       "grants": [grant(realtime_consent_separate=True, realtime_pay_multiple=Decimal("8"))]}, Outcome.DENY, "deny"),
-    ("COM25-DESCRIPTION", "description 10 days ahead", {"media": ("advertising",)},
+    ("COM25-DESCRIPTION", "description 10 days ahead, planned use matches", {"media": ("advertising",),
+                                                                             "use_description": SPECIFIC},
      {"production": production(agreement="sag_aftra_commercials_2025")}, Outcome.ALLOW, "info"),
+    # Missing information is never an allow: without the planned use, drift from the description is unknown.
+    ("COM25-DESCRIPTION", "no planned-use description in the request", {"media": ("advertising",)},
+     {"production": production(agreement="sag_aftra_commercials_2025")}, Outcome.NEEDS_REVIEW, "review"),
     ("COM25-DESCRIPTION", "description given the day before", {"media": ("advertising",)},
      {"production": production(agreement="sag_aftra_commercials_2025"),
       "grants": [grant(description_given_at=NOW - dt.timedelta(days=1))]}, Outcome.DENY, "deny"),
