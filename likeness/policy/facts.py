@@ -314,3 +314,67 @@ def validate_request(request: GateRequest, path: str = "request") -> dict[str, s
     if request.at.tzinfo is None:
         errors[f"{path}.at"] = "needs a time zone"
     return errors
+
+
+def _codes(errors: dict[str, str], path: str, kind: str, codes: Any) -> None:
+    bad = vocab.unknown_codes(kind, list(codes))
+    if bad:
+        listed = "" if kind in ("place", "territory") else f" (known: {', '.join(sorted(vocab.VALUES[kind]))})"
+        errors[path] = f"unknown code(s): {', '.join(map(str, bad))}{listed}"
+
+
+def _age(errors: dict[str, str], path: str, value: int | None) -> None:
+    if value is not None and not 0 <= value <= 120:
+        errors[path] = "must be between 0 and 120"
+
+
+def validate_facts(facts: GateFacts, path: str = "facts") -> dict[str, str]:
+    """Every bad field of the facts, by path. The gate refuses to decide on facts that contradict themselves or
+    use codes it does not know (an agreement in capitals, a domicile written "California"): a silent mismatch
+    would drop whole rule packs. The codes are the vocabulary the models' validators check against."""
+    errors: dict[str, str] = {}
+    person, p = facts.performer, f"{path}.performer"
+    if not vocab.is_place(person.domicile):
+        errors[f"{p}.domicile"] = (f"unknown place {person.domicile!r}: an ISO 3166 country (FR) or subdivision "
+                                   "(US-CA), in capitals")
+    _codes(errors, f"{p}.union_memberships", "union", person.union_memberships)
+    if person.date_of_death is not None and person.date_of_death < person.date_of_birth:
+        errors[f"{p}.date_of_death"] = f"{person.date_of_death} is before the date of birth {person.date_of_birth}"
+    production, q = facts.production, f"{path}.production"
+    _codes(errors, f"{q}.agreement", "agreement", [production.agreement])
+    _codes(errors, f"{q}.jurisdictions", "place", production.jurisdictions)
+    _codes(errors, f"{q}.release_territories", "territory", production.release_territories)
+    _codes(errors, f"{q}.release_media", "medium", production.release_media)
+    for i, g in enumerate(facts.grants):
+        _validate_grant(errors, f"{path}.grants[{i}]", g, person)
+    return errors
+
+
+def _validate_grant(errors: dict[str, str], path: str, g: GrantFacts, person: PerformerFacts) -> None:
+    if g.status not in GRANT_STATUSES:
+        errors[f"{path}.status"] = f"unknown status {g.status!r} (known: {', '.join(GRANT_STATUSES)})"
+    _codes(errors, f"{path}.uses", "use", g.uses)
+    _codes(errors, f"{path}.media", "medium", g.media)
+    _codes(errors, f"{path}.territories", "territory", g.territories)
+    _codes(errors, f"{path}.replica_types", "replica_type", g.replica_types)
+    _codes(errors, f"{path}.prohibited_content", "content_tag", g.prohibited_content)
+    _codes(errors, f"{path}.posthumous_terms", "posthumous_terms", [g.posthumous_terms])
+    _age(errors, f"{path}.depicted_age_min", g.depicted_age_min)
+    _age(errors, f"{path}.depicted_age_max", g.depicted_age_max)
+    if g.depicted_age_min is not None and g.depicted_age_max is not None and g.depicted_age_min > g.depicted_age_max:
+        errors[f"{path}.depicted_age_max"] = (f"the depicted-age range is inverted ({g.depicted_age_min} > "
+                                              f"{g.depicted_age_max})")
+    if g.term_start is not None and g.term_end is not None and g.term_end < g.term_start:
+        errors[f"{path}.term_end"] = f"the term ends ({g.term_end}) before it starts ({g.term_start})"
+    if g.status == "active" and g.revoked_at is not None:
+        errors[f"{path}.revoked_at"] = "an active grant cannot carry a revocation date: it is revoked, or not"
+    if g.status == "revoked" and g.revoked_at is None:
+        errors[f"{path}.revoked_at"] = "a revoked grant needs the date it was revoked"
+    if g.signed_on is not None and g.signed_on < person.date_of_birth:
+        errors[f"{path}.signed_on"] = f"{g.signed_on} is before the performer's birth ({person.date_of_birth})"
+    for name in ("compensation_days_estimate", "realtime_pay_multiple"):
+        value = getattr(g, name)
+        if value is not None and value < 0:
+            errors[f"{path}.{name}"] = "must not be negative"
+    if g.version < 1:
+        errors[f"{path}.version"] = "versions start at 1"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from likeness.common.hashing import sha256_json
 from likeness.policy.coverage import covering_grants, explain_gaps, nearest_grant
-from likeness.policy.facts import FactsError, GateFacts, GateRequest, GrantFacts, plain, validate_request
+from likeness.policy.facts import FactsError, GateFacts, GateRequest, GrantFacts, plain, validate_facts, validate_request
 from likeness.policy.outcomes import (
     SEVERITY_OUTCOME,
     Finding,
@@ -81,8 +81,9 @@ def inputs_digest(request: GateRequest, facts: GateFacts, versions: dict[str, st
 
 
 def evaluate(request: GateRequest, facts: GateFacts) -> GateDecision:
-    """Decide one request. Raises FactsError when the request cannot be decided (unknown codes...)."""
-    errors = validate_request(request)
+    """Decide one request. Raises FactsError, naming every bad field, when the request or the facts cannot be
+    decided (unknown codes, contradictions): invalid facts are refused, never decided."""
+    errors = validate_request(request) | validate_facts(facts)
     if request.performer_id != facts.performer.id:
         errors["request.performer_id"] = "does not match the performer in the facts"
     if request.production_id != facts.production.id:

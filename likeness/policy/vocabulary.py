@@ -98,14 +98,15 @@ VALUES: dict[str, frozenset[str]] = {
 
 
 def is_country(code: str) -> bool:
-    return len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
+    # Codes are case-sensitive, as ISO 3166 writes them: "us" is not a country (pycountry alone would accept it).
+    return len(code) == 2 and code.isupper() and pycountry.countries.get(alpha_2=code) is not None
 
 
 def is_place(code: str) -> bool:
     """A country (FR) or a first-level subdivision (US-CA), ISO 3166."""
     if is_country(code):
         return True
-    return "-" in code and pycountry.subdivisions.get(code=code) is not None
+    return "-" in code and code == code.upper() and pycountry.subdivisions.get(code=code) is not None
 
 
 def is_territory(code: str) -> bool:

@@ -79,3 +79,27 @@ def test_rules_doc_check_fails_on_a_stale_file(tmp_path):  # noqa: ANN001
         call_command("rules_doc", "--check", "--output", str(stale))
     call_command("rules_doc", "--output", str(stale))
     call_command("rules_doc", "--check", "--output", str(stale))
+
+
+def test_malformed_facts_are_refused_with_every_bad_field_named(tmp_path):  # noqa: ANN001
+    """Each contradiction the gate used to decide: an active grant with a revocation date, a death before the
+    birth, an inverted age range, a term ending before it starts, an unknown medium or status, an agreement code
+    in capitals (which silently dropped the union rules), a domicile written out (which dropped California's)."""
+    document = json.loads(EXAMPLE.read_text())
+    facts = document["facts"]
+    facts["performer"].update(domicile="California", date_of_death="1950-01-01")
+    facts["production"]["agreement"] = facts["production"].get("agreement", "none").upper() or "NONE"
+    first = facts["grants"][0]
+    first.update(status="active", revoked_at="2026-10-01T00:00:00Z", depicted_age_min=45, depicted_age_max=25,
+                 term_start="2026-06-01", term_end="2026-01-01", media=["theatrical", "hologram"])
+    facts["grants"].append({**first, "id": "other", "version": 9, "status": "pending", "revoked_at": None,
+                            "depicted_age_min": 25, "depicted_age_max": 45, "term_start": "2026-01-01",
+                            "term_end": "2027-01-01", "media": ["theatrical"]})
+    result = run_gate_check(document, tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert "Traceback" not in result.stderr
+    for field in ("facts.performer.domicile", "facts.performer.date_of_death", "facts.production.agreement",
+                  "facts.grants[0].revoked_at", "facts.grants[0].depicted_age_max", "facts.grants[0].term_end",
+                  "facts.grants[0].media", "facts.grants[1].status"):
+        assert field in result.stderr, (field, result.stderr)
+    assert result.stdout == ""  # no Decision at all

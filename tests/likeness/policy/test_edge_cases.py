@@ -2,6 +2,8 @@
 changes over time (revocation), and through the pure gate otherwise."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -12,7 +14,7 @@ from likeness.policy.models import Decision
 from likeness.policy.outcomes import Outcome
 from likeness.policy.requests import gate_request_build
 from likeness.policy.services import decision_make
-from tests.factories import facts, grant, performer, production, request
+from tests.factories import NOW, facts, grant, performer, production, request
 
 
 def test_1_training_and_use_need_separate_grants():
@@ -26,7 +28,7 @@ def test_1_training_and_use_need_separate_grants():
     # Using the model needs the use grant AND the training grant still active.
     assert evaluate(request(model=model), facts(training_only, use_only)).allowed
     assert evaluate(request(model=model), facts(training_only)).outcome == Outcome.DENY
-    revoked_training = grant(id="gt", uses=("training",), status="revoked")
+    revoked_training = grant(id="gt", uses=("training",), status="revoked", revoked_at=NOW - dt.timedelta(days=1))
     assert evaluate(request(model=model), facts(revoked_training, use_only)).outcome == Outcome.DENY
 
 

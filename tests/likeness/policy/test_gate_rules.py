@@ -217,7 +217,7 @@ def test_every_rule_has_an_allowed_and_a_refused_case():
 def test_model_lineage_requires_a_live_training_grant():
     model = ModelFacts(id="m1", performer_id="p1", training_grant_id="g1")
     assert decide(request(model=model)).allowed
-    revoked = grant(status="revoked")
+    revoked = grant(status="revoked", revoked_at=NOW - dt.timedelta(days=1))
     use_grant = grant(id="g2", version=2, uses=("de_aging",))
     decision = decide(request(model=model), revoked, use_grant)
     assert decision.outcome == Outcome.DENY
