@@ -56,18 +56,45 @@ def _outcome(lines: list[Line]) -> Outcome:
     return outcome
 
 
+UNION_REGIMES = frozenset({"SAG23", "SAG26", "IMA25", "COM25", "EQUITY"})
+GROUP_ORDER = ("coverage", "union", "law", "platform")
+
+
+def _group(rule_id: str) -> str:
+    if rule_id in (COVERAGE.id, SPLIT.id):
+        return "coverage"
+    regimes = REGISTRY[rule_id].regimes
+    if regimes & UNION_REGIMES:
+        return "union"
+    return "platform" if regimes <= {"PLATFORM"} else "law"
+
+
+def _listed(lines: list[Line], severity: str) -> str:
+    """Every line of one severity, grouped (coverage, union, law, platform), each with its rule id."""
+    parts = []
+    for group in GROUP_ORDER:
+        found = [f"[{ln.rule_id}] {ln.message}." for ln in lines if ln.severity == severity and _group(ln.rule_id)
+                 == group]
+        if found:
+            parts.append(f"{group}: " + " ".join(found))
+    return " ".join(parts)
+
+
 def _explain(outcome: Outcome, lines: list[Line], grants: tuple[GrantFacts, ...]) -> str:
     if outcome == Outcome.DENY:
-        return "Denied: " + " ".join(f"[{ln.rule_id}] {ln.message}." for ln in lines if ln.severity == "deny")
-    if outcome == Outcome.NEEDS_REVIEW:
-        return "Needs legal review: " + " ".join(f"[{ln.rule_id}] {ln.message}." for ln in lines
-                                                  if ln.severity == "review")
-    used = ", ".join(g.label for g in grants)
-    obligations = [ln for ln in lines if ln.severity == "obligation"]
-    if obligations:
-        return f"Allowed under {used}, with obligations: " + " ".join(
-            f"[{ln.rule_id}] {ln.message}." for ln in obligations)
-    return f"Allowed under {used}."
+        text = "Denied: " + _listed(lines, "deny")
+        if any(ln.severity == "review" for ln in lines):
+            text += " Also for legal review: " + _listed(lines, "review")
+    elif outcome == Outcome.NEEDS_REVIEW:
+        text = "Needs legal review: " + _listed(lines, "review")
+    else:
+        used = ", ".join(g.label for g in grants)
+        obligations = [ln for ln in lines if ln.severity == "obligation"]
+        text = f"Allowed under {used}" + (", with obligations: " + " ".join(
+            f"[{ln.rule_id}] {ln.message}." for ln in obligations) if obligations else ".")
+    if any(ln.severity == "warn" for ln in lines):
+        text += " Warnings: " + _listed(lines, "warn")
+    return text
 
 
 def inputs_digest(request: GateRequest, facts: GateFacts, versions: dict[str, str]) -> str:
@@ -123,6 +150,10 @@ def evaluate(request: GateRequest, facts: GateFacts) -> GateDecision:
             if grant.status == "revoked" and "GDPR" in regimes:
                 lines.append(_line("GDPR-7", Finding(Severity.DENY, f"consent ({grant.label}) was withdrawn; no "
                                                                     "new processing from then on")))
+            # Everything else the closest grant would still fail, so a draft lacking three things shows three.
+            reported = {ln.rule_id for ln in lines}
+            lines += [ln for ln in _evaluate_rules(request, facts, (grant,), regimes)[0]
+                      if ln.severity in ("deny", "review", "warn") and ln.rule_id not in reported]
         outcome = _outcome(lines)
         near = None
         if nearest is not None:
