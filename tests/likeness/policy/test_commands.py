@@ -103,3 +103,36 @@ def test_malformed_facts_are_refused_with_every_bad_field_named(tmp_path):  # no
                   "facts.grants[0].media", "facts.grants[1].status"):
         assert field in result.stderr, (field, result.stderr)
     assert result.stdout == ""  # no Decision at all
+
+
+SUITE = Path(settings.BASE_DIR) / "docs" / "examples" / "suite"
+
+
+def run_suite(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", "gate_check", "--suite", str(folder)],
+                          cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120)
+
+
+def test_the_documented_suite_passes() -> None:
+    result = run_suite(SUITE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed, 0 failed, 3 scenarios" in result.stdout
+    assert result.stdout.count("pass ") == 3
+
+
+def test_a_scenario_that_decides_otherwise_fails_the_suite(tmp_path):  # noqa: ANN001
+    for source in SUITE.glob("*.json"):
+        (tmp_path / source.name).write_text(source.read_text())
+    changed = json.loads((tmp_path / "02-flashback-at-30-allowed.json").read_text())
+    changed["facts"]["grants"][0]["depicted_age_max"] = 29  # the template was narrowed: the scenario now fails
+    (tmp_path / "02-flashback-at-30-allowed.json").write_text(json.dumps(changed))
+    (tmp_path / "04-broken.json").write_text(json.dumps({"request": {}, "facts": {}, "expect": {"outcome": "maybe"}}))
+    result = run_suite(tmp_path)
+    assert result.returncode == 1
+    rows = {line.split()[1]: line.split()[0] for line in result.stdout.splitlines() if line.endswith(".json")
+            or ".json " in line}
+    assert rows == {"01-flashback-at-19-outside-the-consent.json": "pass", "02-flashback-at-30-allowed.json": "FAIL",
+                    "03-non-union-vague-unrepresented.json": "pass", "04-broken.json": "ERROR"}, result.stdout
+    assert "outcome deny, expected allow_with_obligations" in result.stdout
+    assert "expect.outcome 'maybe'" in result.stdout
+    assert "2 passed, 2 failed, 4 scenarios" in result.stdout
