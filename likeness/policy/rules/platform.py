@@ -131,6 +131,11 @@ def minor(ctx: RuleContext) -> Finding | None:
       requires="posthumous terms that let consent continue, or the estate's consent recorded in the grant",
       outcome="deny")
 def estate(ctx: RuleContext) -> Finding | None:
+    return estate_finding(ctx)
+
+
+def estate_finding(ctx: RuleContext) -> Finding | None:
+    """Shared with SAG23-POSTHUMOUS, which states the same condition for union productions."""
     if not ctx.deceased:
         return None
     missing = ctx.failing(lambda g: g.estate_consent or g.posthumous_terms == vocab.PosthumousTerms.CONTINUES)

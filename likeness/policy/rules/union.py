@@ -245,3 +245,16 @@ def equity(ctx: RuleContext) -> Finding | None:
     if problems:
         return Finding(Severity.WARN, "; ".join(problems) + " (Equity guidance)")
     return Finding(Severity.INFO, "non-exclusive and time-limited")
+
+
+@rule(id="SAG23-POSTHUMOUS", title="Deceased performers: consent in life continues unless limited",
+      source=SAG23 + "; secondary summaries", source_kind="secondary", regimes={"SAG23"},
+      applies_when="the performer is deceased",
+      requires="consent given in life that was not limited to the performer's lifetime, or the consent of the "
+               "authorised representative (estate), or the union if none can be found",
+      outcome="deny")
+def posthumous(ctx: RuleContext) -> Finding | None:
+    # The union's condition is the platform's estate rule (GATE-ESTATE); this line cites the agreement.
+    from likeness.policy.rules.platform import estate_finding
+
+    return estate_finding(ctx)

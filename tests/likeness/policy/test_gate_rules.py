@@ -45,6 +45,13 @@ CASES = [
      {"performer": performer(date_of_death=dt.date(2025, 1, 1), domicile="GB"),
       "production": production(jurisdictions=("GB",)), "grants": [grant(posthumous_terms="limited")]},
      Outcome.DENY, "deny"),
+    ("SAG23-POSTHUMOUS", "consent in life continues", {},
+     {"performer": performer(date_of_death=dt.date(2025, 1, 1), domicile="GB"),
+      "production": production(jurisdictions=("GB",))}, Outcome.ALLOW, "info"),
+    ("SAG23-POSTHUMOUS", "consent limited to the performer's lifetime, no estate", {},
+     {"performer": performer(date_of_death=dt.date(2025, 1, 1), domicile="GB"),
+      "production": production(jurisdictions=("GB",)), "grants": [grant(posthumous_terms="limited")]},
+     Outcome.DENY, "deny"),
     ("SAG23-NOTICE", "notice 10 days ahead", {"use": "training", "replica_types": ("ebdr",), "depicted_age": None,
                                                "media": (), "territories": (), "session_at": NOW + dt.timedelta(days=1)},
      {}, Outcome.ALLOW, "info"),
@@ -261,3 +268,17 @@ def test_inputs_hash_changes_with_any_fact():
     assert a.inputs_sha256 != b.inputs_sha256
     assert a.inputs_sha256 == decide(request()).inputs_sha256
     assert a.rule_pack_versions["SAG23"]
+
+
+# Every rule id of ../shared/RULES.md (November 2026), so decisions, tests and the catalogue keep the ids legal
+# teams cite. Written out here: the suite must not read files outside the repository.
+RULES_MD_IDS = (
+    "SAG23-NOTICE", "SAG23-CONSENT", "SAG23-EBDR-SAME", "SAG23-EBDR-OTHER", "SAG23-ICDR", "SAG23-ALTERATION",
+    "SAG23-POSTHUMOUS", "SAG23-SYNTHETIC", "SAG26-STRIKE", "SAG26-MINOR", "SAG26-THIRDPARTY-TRAINING",
+    "IMA25-REALTIME", "COM25-DESCRIPTION", "EQUITY-TIME-LIMIT", "CA-LAB-927", "NY-GOB-5-302", "CA-CIV-3344.1",
+    "NY-CRL-50-F", "NY-GBL-396-B", "TN-ELVIS", "EU-AIA-50-2", "EU-AIA-50-4", "GDPR-9", "GDPR-7", "US-NOFAKES",
+)
+
+
+def test_the_catalogue_keeps_every_rules_md_id():
+    assert [rule_id for rule_id in RULES_MD_IDS if rule_id not in REGISTRY] == []
