@@ -20,18 +20,23 @@ AGREEMENT_REGIMES: dict[str, frozenset[str]] = {
 }
 
 # Every regime's pack carries a version; a Decision records the versions it was made under.
+# A pack's version changes whenever its rules decide differently; `manage.py rules_impact --pack OLD` re-decides
+# Decisions made under an older version with the installed rules and lists what changes.
+# 2026.12.1: PLATFORM (facts validated, explanations grouped, model lineage by family, labour actions, agreement
+# terms, capacity at signing, UTC days), SAG23 (session date needed, posthumous rule), COM25 (planned use needed),
+# CA and NY (§ 927 / § 5-302 scope as written; 70-year window by anniversary), GDPR (living persons only).
 RULE_PACK_VERSIONS: dict[str, str] = {
-    "PLATFORM": "2026.11.1",
-    "SAG23": "2026.11.1",
+    "PLATFORM": "2026.12.1",
+    "SAG23": "2026.12.1",
     "SAG26": "2026.11.1",
     "IMA25": "2026.11.1",
-    "COM25": "2026.11.1",
+    "COM25": "2026.12.1",
     "EQUITY": "2026.11.1",
-    "CA": "2026.11.1",
-    "NY": "2026.11.1",
+    "CA": "2026.12.1",
+    "NY": "2026.12.1",
     "TN": "2026.11.1",
     "EU-AIA": "2026.11.1",
-    "GDPR": "2026.11.1",
+    "GDPR": "2026.12.1",
     "US-NOFAKES": "2026.11.1",
 }
 SELECTABLE_PACKS = frozenset({"US-NOFAKES"})
