@@ -1,7 +1,8 @@
 """The one settings module. Every value comes from the environment, with a safe local default.
 
-Local default: SQLite under ./var and media under ./var/media, so `make run` needs no server.
-Production: set DATABASE_URL (PostgreSQL), DJANGO_SECRET_KEY, DJANGO_DEBUG=0, DJANGO_ALLOWED_HOSTS.
+Local default: SQLite under ./var and media under ./var/media, so `make run` needs no server; `make run` turns
+DEBUG on. Without DJANGO_DEBUG=1 the settings are production's (HTTPS only, no fallback secret key): set
+DATABASE_URL (PostgreSQL), DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS (platform/env.example, docs/security.md).
 """
 from __future__ import annotations
 
