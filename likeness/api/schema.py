@@ -1,7 +1,8 @@
 """What the OpenAPI schema says about failures. Every operation documents the errors the API answers with, in
 the shapes likeness.api.errors produces, so clients (and the schema-driven fuzz tests) can rely on them:
 400 field errors, 401 not signed in, 403 refused (with `code: second_factor_required` on binding acts), 404 not
-visible to you, 409 a record whose state forbids the change, 413 body too large, 429 throttled or locked out."""
+visible to you, 409 a record whose state forbids the change, 413 body too large, 415 a body of a media type the
+route does not take, 429 throttled or locked out."""
 from __future__ import annotations
 
 from typing import Any
@@ -24,6 +25,7 @@ ANSWERS = {
     "404": ("No such record that you may see.", "Error"),
     "409": ("The record's state forbids this change (e.g. an immutable record).", "Error"),
     "413": ("The request body is larger than this route accepts.", "Error"),
+    "415": ("The request body's media type is not one this route accepts (see its request body).", "Error"),
     "429": ("Too many requests, or sign-in locked out: see Retry-After.", "Error"),
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -42,6 +44,8 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
                 if status == "401" and path.endswith("/auth/token/"):  # the one route that signs people in
                     continue
                 if status == "404" and "{" not in path:  # no record named in the path
+                    continue
+                if status in ("413", "415") and method == "get":  # no body to refuse
                     continue
                 responses.setdefault(status, {
                     "description": description,
