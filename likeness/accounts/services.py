@@ -52,12 +52,6 @@ def api_token_revoke(*, token: ApiToken, by: Any) -> None:
     token.delete()
 
 
-def expired_tokens_delete() -> int:
-    """Periodic clean-up: expired tokens no longer authenticate; this removes their rows."""
-    deleted, _ = ApiToken.objects.filter(expiry__lt=timezone.now()).delete()
-    return deleted
-
-
 @transaction.atomic
 def authenticator_begin(*, user: Any) -> TOTPDevice:
     """Start setting up an authenticator: a new secret, unconfirmed until the person types a code from it.

@@ -5,6 +5,7 @@ from likeness.policy import vocabulary as vocab
 from likeness.policy.coverage import effective_status
 from likeness.policy.facts import GrantFacts
 from likeness.policy.outcomes import Finding, Severity
+from likeness.policy.regimes import agreement_in_force
 from likeness.policy.rules.base import RuleContext, labels, rule, structural_rule
 
 P = "platform"
@@ -151,7 +152,5 @@ def estate_finding(ctx: RuleContext) -> Finding | None:
       requires="the successor agreement's rules, on top of those the production was coded under",
       outcome="info: names the agreement applied and why")
 def agreement_term(ctx: RuleContext) -> Finding | None:
-    from likeness.policy.regimes import agreement_in_force
-
     _agreement, why = agreement_in_force(ctx.facts.production.agreement, ctx.day)
     return Finding(Severity.INFO, why) if why else None

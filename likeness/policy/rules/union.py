@@ -13,6 +13,7 @@ from likeness.policy.rules.base import (
     labels,
     rule,
 )
+from likeness.policy.rules.platform import estate_finding
 
 Use, RT = vocab.Use, vocab.ReplicaType
 SAG23 = "SAG-AFTRA TV/Theatrical 2023, AI provisions (union summary)"
@@ -255,6 +256,4 @@ def equity(ctx: RuleContext) -> Finding | None:
       outcome="deny")
 def posthumous(ctx: RuleContext) -> Finding | None:
     # The union's condition is the platform's estate rule (GATE-ESTATE); this line cites the agreement.
-    from likeness.policy.rules.platform import estate_finding
-
     return estate_finding(ctx)
