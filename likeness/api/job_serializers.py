@@ -73,6 +73,10 @@ class AgingJobRequestSerializer(BoundToUser, serializers.Serializer):
     target_age = serializers.FloatField(min_value=0, max_value=120)
     frame_start = serializers.IntegerField(min_value=0, default=0)
     frame_end = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    use_description = serializers.CharField(
+        required=False, allow_blank=True, max_length=4000, default="",
+        help_text="The planned use of the shot, as the performer was told it (needed under the Commercials "
+                  "agreement, where any use outside the description given needs new consent)")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         end = attrs.get("frame_end")

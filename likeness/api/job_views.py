@@ -62,7 +62,8 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         job = services.job_submit_aging(performer=data["performer"], production=data["production"],
                                         likeness_model=data["likeness_model"], plate=plate, plate_name=plate.name,
                                         target_age=data["target_age"], by=request.user,
-                                        frame_start=data["frame_start"], frame_end=data.get("frame_end"))
+                                        frame_start=data["frame_start"], frame_end=data.get("frame_end"),
+                                        use_description=data["use_description"])
         return _submitted(job, self.get_serializer_context())
 
     @extend_schema(request=js.JobCancelSerializer, responses=js.JobSerializer)

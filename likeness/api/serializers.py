@@ -14,6 +14,7 @@ from likeness.api.binding import BoundToUser
 from likeness.audit.models import AuditEvent
 from likeness.consent.models import ConsentGrant
 from likeness.consent.selectors import CONFIDENTIAL_FIELDS, grant_effective_status
+from likeness.jobs.models import LikenessModel
 from likeness.organisations.models import CONSENT_ROLES, Membership, Organisation, Role
 from likeness.people.models import Performer, ReferenceMaterial, Representation
 from likeness.policy import vocabulary as vocab
@@ -197,7 +198,8 @@ def _choice_list(kind: str, values: Any) -> serializers.ListField:
 
 
 class GateRequestSerializer(BoundToUser, serializers.Serializer):
-    bound_fields = {"performer": scope.performers_usable_by, "production": scope.productions_for_gate}
+    bound_fields = {"performer": scope.performers_usable_by, "production": scope.productions_for_gate,
+                    "likeness_model": scope.models_visible_to}
     performer = serializers.PrimaryKeyRelatedField(queryset=Performer.objects.all())
     production = serializers.PrimaryKeyRelatedField(queryset=Production.objects.all())
     use = serializers.ChoiceField(choices=sorted(vocab.Use))
@@ -216,6 +218,10 @@ class GateRequestSerializer(BoundToUser, serializers.Serializer):
         required=False, allow_null=True,
         help_text="Day the performance replicated or altered was fixed (default: the day of the use); California "
                   "§ 927 and New York § 5-302 reach performances fixed from 1 Jan 2025")
+    likeness_model = serializers.PrimaryKeyRelatedField(
+        queryset=LikenessModel.objects.all(), required=False, allow_null=True,
+        help_text="The likeness model the use would run (an aging job's or a preview's): the gate checks that the "
+                  "consent it was trained under still allows it")
 
     def validate_territories(self, value: list[str]) -> list[str]:
         bad = vocab.unknown_codes("territory", value)

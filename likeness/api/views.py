@@ -32,6 +32,7 @@ from likeness.audit.selectors import audit_chain_verify
 from likeness.consent import services as consent_services
 from likeness.consent.models import ConsentGrant
 from likeness.consent.selectors import grant_diff, grant_family
+from likeness.jobs.gating import model_facts
 from likeness.organisations.models import Membership, Organisation
 from likeness.organisations.services import membership_create, membership_delete
 from likeness.people.models import Performer, ReferenceMaterial, Representation
@@ -296,7 +297,9 @@ class GateWhatIfView(APIView):
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         performer, production = data.pop("performer"), data.pop("production")
-        gate_request = gate_request_build(performer=performer, production=production, **data)
+        likeness_model = data.pop("likeness_model", None)
+        gate_request = gate_request_build(performer=performer, production=production, **data,
+                                          model=model_facts(likeness_model) if likeness_model else None)
         decision = decision_what_if(request=gate_request, performer=performer, production=production,
                                     by=request.user)
         return Response(s.DecisionSerializer(decision, context={"request": request}).data,

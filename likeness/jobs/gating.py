@@ -44,6 +44,7 @@ def job_gate_request(job: Job, *, at: dt.datetime | None = None) -> GateRequest:
         depicted_age=int(round(job.params["target_age"])), media=list(production.release_media),
         territories=list(production.release_territories), replica_types=AGING_REPLICA_TYPES,
         model=model_facts(job.likeness_model) if job.likeness_model_id else None,
+        use_description=job.params.get("use_description"),
     )
 
 

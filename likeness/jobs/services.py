@@ -147,8 +147,11 @@ def _probe_plate(path: Path) -> Any:
 @transaction.atomic
 def job_submit_aging(*, performer: Performer, production: Production, likeness_model: LikenessModel,
                      plate: BinaryIO, plate_name: str, target_age: float, by: AbstractBaseUser,
-                     frame_start: int = 0, frame_end: int | None = None) -> Job:
-    """Validate everything that can be known now (400 on bad input), store the plate, then ask the gate."""
+                     frame_start: int = 0, frame_end: int | None = None, use_description: str = "") -> Job:
+    """Validate everything that can be known now (400 on bad input), store the plate, then ask the gate.
+
+    `use_description` is the planned use of the shot (the spot an advertisement will run as): the Commercials
+    agreement forbids any use outside the description the performer was given, so the gate compares the two."""
     _require_studio_vfx(by, production)
     _require_usable(by, performer=performer, likeness_model=likeness_model)
     errors: dict[str, list[str]] = {}
@@ -194,7 +197,8 @@ def job_submit_aging(*, performer: Performer, production: Production, likeness_m
                   likeness_model=likeness_model,
                   params={"target_age": float(target_age), "frame_start": frame_start, "frame_end": stop,
                           "frames": stop - frame_start, "fps": float(info.fps), "width": info.width,
-                          "height": info.height})
+                          "height": info.height,
+                          **({"use_description": use_description.strip()} if use_description.strip() else {})})
         with open(tmp.name, "rb") as handle:
             job.plate_sha256 = sha256_stream(handle)
             uploads.save_to_field(job.plate, f"{job.pk}{suffix}", File(handle, name=f"{job.pk}{suffix}"),

@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import operator
 import types
 import typing
 from dataclasses import dataclass, field
@@ -25,11 +26,8 @@ def _field_names(cls: type) -> tuple[str, ...] | None:
     return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
 
 
-def _json_value(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float):
-        return value
-    if isinstance(value, tuple | list):
-        return [_json_value(v) for v in value]
+def _json_default(value: Any) -> Any:
+    """The JSON form of the values json cannot write itself (the grant digest's encoding)."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, dt.date):
@@ -143,8 +141,18 @@ class GrantFacts:
 
         The fields are encoded as one JSON list in declaration order: as canonical as sorted keys for a fixed
         class, and twice as fast, which matters when a performer has hundreds of versions."""
-        values = [_json_value(getattr(self, name)) for name in _field_names(GrantFacts)]
-        return hashlib.sha256(json.dumps(values, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+        values = _grant_values(self)
+        return hashlib.sha256(json.dumps(values, separators=(",", ":"), ensure_ascii=False,
+                                         default=_json_default).encode()).hexdigest()
+
+    @cached_property
+    def problems(self) -> tuple[tuple[str, str], ...]:
+        """(field, what is wrong) for everything wrong with this grant on its own, computed once per facts
+        object: the gate validates every version a performer has on each decision."""
+        return tuple(_grant_problems(self).items())
+
+
+_grant_values = operator.attrgetter(*(f.name for f in dataclasses.fields(GrantFacts)))
 
 
 @dataclass(frozen=True)
@@ -317,6 +325,8 @@ def validate_request(request: GateRequest, path: str = "request") -> dict[str, s
 
 
 def _codes(errors: dict[str, str], path: str, kind: str, codes: Any) -> None:
+    if kind in vocab.VALUES and vocab.VALUES[kind].issuperset(codes):
+        return  # the common case, without building a list per field
     bad = vocab.unknown_codes(kind, list(codes))
     if bad:
         listed = "" if kind in ("place", "territory") else f" (known: {', '.join(sorted(vocab.VALUES[kind]))})"
@@ -346,35 +356,39 @@ def validate_facts(facts: GateFacts, path: str = "facts") -> dict[str, str]:
     _codes(errors, f"{q}.release_territories", "territory", production.release_territories)
     _codes(errors, f"{q}.release_media", "medium", production.release_media)
     for i, g in enumerate(facts.grants):
-        _validate_grant(errors, f"{path}.grants[{i}]", g, person)
+        for name, problem in g.problems:
+            errors[f"{path}.grants[{i}].{name}"] = problem
+        if g.signed_on is not None and g.signed_on < person.date_of_birth:
+            errors[f"{path}.grants[{i}].signed_on"] = (f"{g.signed_on} is before the performer's birth "
+                                                       f"({person.date_of_birth})")
     return errors
 
 
-def _validate_grant(errors: dict[str, str], path: str, g: GrantFacts, person: PerformerFacts) -> None:
+def _grant_problems(g: GrantFacts) -> dict[str, str]:
+    """What is wrong with one grant on its own, by field name (the performer's dates are checked by the caller)."""
+    errors: dict[str, str] = {}
     if g.status not in GRANT_STATUSES:
-        errors[f"{path}.status"] = f"unknown status {g.status!r} (known: {', '.join(GRANT_STATUSES)})"
-    _codes(errors, f"{path}.uses", "use", g.uses)
-    _codes(errors, f"{path}.media", "medium", g.media)
-    _codes(errors, f"{path}.territories", "territory", g.territories)
-    _codes(errors, f"{path}.replica_types", "replica_type", g.replica_types)
-    _codes(errors, f"{path}.prohibited_content", "content_tag", g.prohibited_content)
-    _codes(errors, f"{path}.posthumous_terms", "posthumous_terms", [g.posthumous_terms])
-    _age(errors, f"{path}.depicted_age_min", g.depicted_age_min)
-    _age(errors, f"{path}.depicted_age_max", g.depicted_age_max)
+        errors["status"] = f"unknown status {g.status!r} (known: {', '.join(GRANT_STATUSES)})"
+    _codes(errors, "uses", "use", g.uses)
+    _codes(errors, "media", "medium", g.media)
+    _codes(errors, "territories", "territory", g.territories)
+    _codes(errors, "replica_types", "replica_type", g.replica_types)
+    _codes(errors, "prohibited_content", "content_tag", g.prohibited_content)
+    _codes(errors, "posthumous_terms", "posthumous_terms", [g.posthumous_terms])
+    _age(errors, "depicted_age_min", g.depicted_age_min)
+    _age(errors, "depicted_age_max", g.depicted_age_max)
     if g.depicted_age_min is not None and g.depicted_age_max is not None and g.depicted_age_min > g.depicted_age_max:
-        errors[f"{path}.depicted_age_max"] = (f"the depicted-age range is inverted ({g.depicted_age_min} > "
-                                              f"{g.depicted_age_max})")
+        errors["depicted_age_max"] = f"the depicted-age range is inverted ({g.depicted_age_min} > {g.depicted_age_max})"
     if g.term_start is not None and g.term_end is not None and g.term_end < g.term_start:
-        errors[f"{path}.term_end"] = f"the term ends ({g.term_end}) before it starts ({g.term_start})"
+        errors["term_end"] = f"the term ends ({g.term_end}) before it starts ({g.term_start})"
     if g.status == "active" and g.revoked_at is not None:
-        errors[f"{path}.revoked_at"] = "an active grant cannot carry a revocation date: it is revoked, or not"
+        errors["revoked_at"] = "an active grant cannot carry a revocation date: it is revoked, or not"
     if g.status == "revoked" and g.revoked_at is None:
-        errors[f"{path}.revoked_at"] = "a revoked grant needs the date it was revoked"
-    if g.signed_on is not None and g.signed_on < person.date_of_birth:
-        errors[f"{path}.signed_on"] = f"{g.signed_on} is before the performer's birth ({person.date_of_birth})"
+        errors["revoked_at"] = "a revoked grant needs the date it was revoked"
     for name in ("compensation_days_estimate", "realtime_pay_multiple"):
         value = getattr(g, name)
         if value is not None and value < 0:
-            errors[f"{path}.{name}"] = "must not be negative"
+            errors[name] = "must not be negative"
     if g.version < 1:
-        errors[f"{path}.version"] = "versions start at 1"
+        errors["version"] = "versions start at 1"
+    return errors

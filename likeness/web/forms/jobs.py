@@ -124,6 +124,9 @@ class AgingJobForm(JobRequestForm):
                                    help_text="Leave empty to age to the end of the plate.")
     target_age = forms.FloatField(min_value=0, max_value=120, label="Target age",
                                   help_text="The age the performer should appear on screen.")
+    use_description = forms.CharField(required=False, max_length=4000, label="Planned use", widget=forms.Textarea(
+        attrs={"rows": 2}), help_text="What the shot will be used as, in the words the performer was given (needed "
+                                      "for advertising under the Commercials agreement).")
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

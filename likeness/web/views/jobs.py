@@ -134,7 +134,8 @@ def _job_request(request: HttpRequest, kind: str) -> HttpResponse:
             job = services.job_submit_aging(performer=data["performer"], production=data["production"],
                                             likeness_model=data["likeness_model"], plate=plate, plate_name=plate.name,
                                             target_age=data["target_age"], frame_start=data["frame_start"],
-                                            frame_end=data.get("frame_end"), by=request.user)
+                                            frame_end=data.get("frame_end"),
+                                            use_description=data.get("use_description") or "", by=request.user)
     except ValidationError as exc:
         form.add_service_errors(exc)
         return _form_page(request, kind, form, status=400)
@@ -182,6 +183,8 @@ def preflight_outcome(form: JobRequestForm, kind: str) -> dict[str, Any]:
     else:
         job.likeness_model = data["likeness_model"]
         job.params = {"target_age": float(data["target_age"])}
+        if (data.get("use_description") or "").strip():
+            job.params["use_description"] = data["use_description"].strip()
     try:
         result = evaluate(job_gate_request(job), gate_facts(performer=job.performer, production=job.production))
     except FactsError as exc:

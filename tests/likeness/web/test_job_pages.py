@@ -167,6 +167,16 @@ def test_an_allowed_aging_request_is_queued(studio, footage):  # noqa: ANN001
     assert job.params["frames"] == 8 and job.params["target_age"] == 30
 
 
+def test_the_planned_use_travels_to_the_gate(studio, footage):  # noqa: ANN001
+    """The Commercials agreement compares the planned use with the description the performer was given: the
+    form's "Planned use" reaches the job and every gate check of it."""
+    signed_in(studio.vfx).post("/jobs/new/aging/", aging_post(studio, footage.plate,
+                                                              use_description="  a spot for the trailer  "))
+    job = Job.objects.get()
+    assert job.params["use_description"] == "a spot for the trailer"
+    assert job.submit_decision.request["use_description"] == "a spot for the trailer"
+
+
 # ----- pre-flight ---------------------------------------------------------------------------------------------
 
 def preflight(w, **extra) -> str:  # noqa: ANN001, ANN003
