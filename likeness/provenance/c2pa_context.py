@@ -15,12 +15,15 @@ import c2pa
 
 from likeness.provenance import pki
 
-# Labels of the platform's own assertions, counted as "created" (made by this claim) rather than gathered.
+# Labels of the platform's own assertions, written as "created" assertions of the claim: the specification
+# attributes created assertions to the signer and gathered ones to no one, and the AI marking (the actions
+# assertion's digitalSourceType, which the EU AI Act's machine-readable marking rests on) must be ours.
+ACTIONS_LABEL = "c2pa.actions"
 CONSENT_LABEL = "org.likeness-platform.consent"
 MODEL_LABEL = "org.likeness-platform.model"
 BUNDLE_LABEL = "org.likeness-platform.bundle"
 TRAINING_MINING_LABEL = "cawg.training-mining"
-CREATED_LABELS = [CONSENT_LABEL, MODEL_LABEL, BUNDLE_LABEL, TRAINING_MINING_LABEL]
+CREATED_LABELS = [ACTIONS_LABEL, CONSENT_LABEL, MODEL_LABEL, BUNDLE_LABEL, TRAINING_MINING_LABEL]
 # Above this size the SDK spills the signed asset to a temporary file instead of holding it in memory: it keeps
 # peak memory while signing near 1x the file instead of 2x (see bench/provenance.py).
 BACKING_STORE_THRESHOLD_MB = 8

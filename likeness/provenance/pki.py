@@ -147,8 +147,10 @@ def make_ca(*, common_name: str, org: str, days: int, issuer_key: ec.EllipticCur
 
 def make_signing_cert(*, common_name: str, org: str, days: int, issuer_key: ec.EllipticCurvePrivateKey,
                       issuer_cert: x509.Certificate, not_before: dt.datetime | None = None,
-                      not_after: dt.datetime | None = None) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    """An end-entity certificate with the profile c2pa-rs accepts for signing manifests."""
+                      not_after: dt.datetime | None = None,
+                      serial_number: int | None = None) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """An end-entity certificate with the profile c2pa-rs accepts for signing manifests (a random serial unless
+    one is given: the tests give one to forge a certificate that copies the platform's)."""
     key = ec.generate_private_key(ec.SECP256R1())
     start = not_before or (_now() - BACKDATE)
     end = not_after or (start + dt.timedelta(days=days))
@@ -157,7 +159,7 @@ def make_signing_cert(*, common_name: str, org: str, days: int, issuer_key: ec.E
         .subject_name(_name(common_name, org))
         .issuer_name(issuer_cert.subject)
         .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
+        .serial_number(serial_number or x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

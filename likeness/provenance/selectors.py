@@ -52,15 +52,15 @@ def outputs_by_fingerprint(fingerprint: str, qs: QuerySet[Output] | None = None,
     return [FingerprintMatch(rows[pk], d) for d, pk in matches[:limit] if pk in rows]
 
 
-def certificate_for_serial(serial: str | None) -> SigningCertificate | None:
-    """c2pa-rs reports the signer's serial in decimal; the registry stores hex."""
-    if not serial:
+def platform_certificate(report: VerificationReport) -> SigningCertificate | None:
+    """The platform's own certificate that signed the file, or None.
+
+    A file is the platform's only when it validates Trusted against the platform's anchors AND its signing
+    certificate is, byte for byte, one the platform issued (same SHA-256 of the DER). Names and serial numbers
+    are public in every signed file, so a CA made elsewhere can copy them; it cannot copy the fingerprint."""
+    if report.state != "Trusted" or not report.signer_certificate_sha256:
         return None
-    try:
-        hex_serial = format(int(str(serial)), "x")
-    except ValueError:
-        hex_serial = str(serial).lower()
-    return SigningCertificate.objects.filter(serial=hex_serial).first()
+    return SigningCertificate.objects.filter(fingerprint_sha256=report.signer_certificate_sha256).first()
 
 
 def _decision_summary(decision: Decision) -> dict[str, Any]:
@@ -94,17 +94,15 @@ def output_summary(output: Output) -> dict[str, Any]:
 
 
 def linked_records(report: VerificationReport, user: Any = None) -> dict[str, Any] | None:
-    """The platform's records a manifest points to, only when a certificate the platform issued signed it, and
-    (given a user) only the records that user may see."""
-    cert = certificate_for_serial((report.signer or {}).get("cert_serial_number"))
+    """The platform's records a manifest points to, only for a file the platform signed (platform_certificate),
+    and (given a user) only the records that user may see. A file that fails validation, or that another CA
+    signed, names no record: what it claims is not evidence."""
+    cert = platform_certificate(report)
     if cert is None:
         return None
     claim = report.consent or {}
     links: dict[str, Any] = {"certificate": {"serial": cert.serial, "fingerprint": cert.fingerprint_sha256,
                                              "not_after": cert.not_after, "active": cert.active}}
-    if report.state not in ("Trusted", "Valid"):
-        links["caution"] = ("the manifest names these records but fails validation: the file or its manifest "
-                            "changed after signing")
     decisions = Decision.objects.all() if user is None else decisions_visible_to(user)
     grants = ConsentGrant.objects.all() if user is None else grants_visible_to(user)
     outputs = Output.objects.all() if user is None else outputs_visible_to(user)

@@ -97,7 +97,7 @@ def pki_rotate(*, by: AbstractBaseUser | None = None, base: Path | None = None,
 
 
 def _certificate_for(signed: SignedFile) -> SigningCertificate:
-    cert = SigningCertificate.objects.filter(serial=signed.certificate_serial).first()
+    cert = SigningCertificate.objects.filter(fingerprint_sha256=signed.certificate_fingerprint).first()
     if cert is None:  # issued on disk by another process (pki_rotate on another host) and not yet recorded
         cert = signing_certificate_register(identity=pki.signing_identity(serial=signed.certificate_serial),
                                             by=None, activate=False)

@@ -2,6 +2,7 @@
 platform's records (decision, grant, output) to a report for files the platform signed."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ import c2pa
 from likeness.common import uploads
 from likeness.provenance.c2pa_context import CONSENT_LABEL, MODEL_LABEL, TRAINING_MINING_LABEL, reading_context
 from likeness.provenance.codes import NO_MANIFEST, STATE_EXPLANATIONS, explain
+from likeness.provenance.jumbf import StoreUnreadable, signing_chain
 
 CHUNK = 4 * 1024 * 1024
 _HASH_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify-sha256")
@@ -43,6 +45,10 @@ class VerificationReport:
     consent: dict[str, Any] | None = None
     model: dict[str, Any] | None = None
     signer: dict[str, Any] | None = None
+    # SHA-256 of the DER signing certificate, read from the file's own signature (jumbf): what decides
+    # whether the platform signed it. Names and serial numbers in `signer` are public and can be copied.
+    signer_certificate_sha256: str | None = None
+    signing_chain_pem: list[str] = field(default_factory=list)
     manifest_store: dict[str, Any] | None = None  # the raw JSON the SDK returned
 
     @property
@@ -198,7 +204,24 @@ def verify_stream(stream: IO[bytes], *, anchors_pem: str | None, name: str = "",
         stream.seek(0)
     if hashing is not None:
         sha256, size = hashing.result()
-    return report_from_store(store, mime=mime, sha256=sha256, size=size)
+    report = report_from_store(store, mime=mime, sha256=sha256, size=size)
+    if report.active_manifest:
+        try:
+            chain = signing_chain(stream, mime, report.active_manifest)
+        except StoreUnreadable:
+            chain = []
+        finally:
+            stream.seek(0)
+        if chain:
+            report.signer_certificate_sha256 = hashlib.sha256(chain[0]).hexdigest()
+            report.signing_chain_pem = [_pem(der) for der in chain]
+    return report
+
+
+def _pem(der: bytes) -> str:
+    body = base64.b64encode(der).decode()
+    lines = "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n"
 
 
 def verify_path(path: Any, *, anchors_pem: str | None, mime: str | None = None) -> VerificationReport:

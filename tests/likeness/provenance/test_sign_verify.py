@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from likeness.provenance import pki
+from likeness.provenance import jumbf, pki
 from likeness.provenance.signing import AI_SOURCE_TYPE, SigningError, sign_output
 from likeness.provenance.verification import verify_path
 from tests.likeness.provenance.conftest import MIMES, make_claim, reencode
@@ -52,6 +52,25 @@ def test_signed_output_reads_trusted_with_the_full_manifest(pki_base, anchors, m
     # No thumbnails (they would leak a picture of the performer and add size).
     assert not any("thumbnail" in (label or "") for label in active["assertion_labels"])
     assert "Avery" not in signed.read_bytes().decode("latin-1")
+
+
+@pytest.mark.parametrize("ext", EXTS)
+def test_every_assertion_the_platform_makes_is_a_created_assertion(pki_base, media, tmp_path, ext):  # noqa: ANN001
+    """C2PA 2.x: created assertions are attributed to the signer, gathered ones to no one. The claim is read from
+    the file's own CBOR (not through the SDK): the actions assertion, which carries the AI source type, and
+    the platform's own assertions are all listed as created; only the SDK's ingredient may be gathered."""
+    signed = _sign(media, tmp_path, ext)
+    with open(signed, "rb") as fh:
+        claim = jumbf.claim(fh, MIMES[ext])
+
+    def labels(key: str) -> set[str]:
+        return {ref["url"].rsplit("/", 1)[-1] for ref in claim.get(key) or []}
+
+    created, gathered = labels("created_assertions"), labels("gathered_assertions")
+    assert {"c2pa.actions.v2", "cawg.training-mining", "org.likeness-platform.consent",
+            "org.likeness-platform.model"} <= created
+    assert not {"c2pa.actions.v2", "c2pa.actions"} & gathered
+    assert gathered <= {label for label in gathered if label.startswith("c2pa.ingredient")}
 
 
 def _pixel_offset(path: Path) -> int:
