@@ -35,6 +35,7 @@ from likeness.provenance import bundle_check, pki
 from likeness.provenance.c2pa_context import BUNDLE_LABEL, platform_anchors, signer_for, signing_context
 from likeness.provenance.models import Output, OutputStatus
 from likeness.provenance.selectors import grant_summary, output_summary
+from likeness.provenance.tsa import timestamp_url
 from likeness.provenance.verification import verify_path
 
 # Larger signed files are left out (the bundle would be unwieldy to mail or archive); their hash is recorded.
@@ -67,10 +68,8 @@ def _seal(files: dict[str, str], output: Output) -> bytes:
     ident = pki.signing_identity()
     builder = c2pa.Builder.from_json(json.dumps(definition), signing_context(platform_anchors()))
     try:
-        from django.conf import settings
-
         source, dest = io.BytesIO(_png_1px()), io.BytesIO()
-        builder.sign(signer_for(ident, settings.TSA_URL), "image/png", source, dest)
+        builder.sign(signer_for(ident, timestamp_url()), "image/png", source, dest)
     finally:
         builder.close()
     return dest.getvalue()

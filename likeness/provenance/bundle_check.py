@@ -92,6 +92,18 @@ def _failures(store: dict[str, Any]) -> list[str]:
     return [f.get("code", "?") for f in results.get("failure") or []]
 
 
+def _timestamp_problems(store: dict[str, Any]) -> list[str]:
+    """Timestamp codes that mean the seal's timestamp is broken. A timestamp is an unsigned attribute of the
+    signature, so readers drop a bad one and still read the seal as intact; the seal would then turn Invalid
+    the day its certificate expires. Every platform seal is timestamped, so a missing or broken one is a change."""
+    results = (store.get("validation_results") or {}).get("activeManifest") or {}
+    codes = [f.get("code", "?") for kind in ("failure", "informational") for f in results.get(kind) or []]
+    bad = [c for c in codes if c.startswith("timeStamp.") and c not in ("timeStamp.validated", "timeStamp.trusted")]
+    if not bad and not any(f.get("code") == "timeStamp.validated" for f in results.get("success") or []):
+        bad = ["no timestamp"]
+    return bad
+
+
 def _assertion(store: dict[str, Any], label: str) -> Any:
     manifest = (store.get("manifests") or {}).get(store.get("active_manifest") or "", {})
     for assertion in manifest.get("assertions") or []:
@@ -127,6 +139,9 @@ def check(path: Path, anchors_path: Path | None = None) -> tuple[list[str], list
     broken = [c for c in seal_failures if c not in ("signingCredential.untrusted", "signingCredential.expired")]
     if seal_state == "Invalid" and broken:
         return [f"{SEAL}: its Content Credentials are invalid ({', '.join(broken)}): the seal was changed"], notes
+    stamp = _timestamp_problems(seal)
+    if stamp:
+        problems.append(f"{SEAL}: its timestamp is missing or was changed ({', '.join(stamp)}): the seal was changed")
     if "signingCredential.expired" in seal_failures:
         problems.append(f"{SEAL}: the certificate that sealed the bundle has expired and the seal has no trusted "
                         "timestamp; export a fresh bundle from the platform")

@@ -78,8 +78,12 @@ def signing_context(anchors_pem: str) -> c2pa.Context:
 
 
 def signer_for(ident: pki.SigningIdentity, tsa_url: str) -> c2pa.Signer:
+    """A signer whose every signature carries an RFC 3161 timestamp from `tsa_url` (tsa.timestamp_url)."""
+    if not tsa_url:
+        raise ValueError("signing needs a timestamp authority URL")
+
     def build() -> c2pa.Signer:
-        info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, ident.chain_pem(), ident.key_pem(), tsa_url or None)
+        info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, ident.chain_pem(), ident.key_pem(), tsa_url)
         return c2pa.Signer.from_info(info)
 
     return _per_process(("signer", str(ident.chain_path), tsa_url), build)

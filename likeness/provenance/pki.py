@@ -5,6 +5,7 @@ Layout under settings.PKI_DIR (directory 0700, every key 0600):
     root.key.pem  root.cert.pem                      the trust anchor (keep the key offline after pki_init)
     intermediate.key.pem  intermediate.cert.pem      issues signing certificates (pki_rotate uses it)
     signing/<serial>.key.pem  .cert.pem  .chain.pem  one set per signing certificate, never deleted
+    tsa.key.pem  tsa.cert.pem  tsa.chain.pem          the platform's own timestamp authority (tsa.py)
     active                                           serial (hex) of the signing certificate in use
     anchors.pem                                      root (+ intermediate): what auditors trust
 
@@ -31,12 +32,10 @@ DOCUMENT_SIGNING_EKU = ObjectIdentifier("1.3.6.1.4.1.311.10.3.12")  # Microsoft 
 
 ROOT_DAYS = 25 * 365
 INTERMEDIATE_DAYS = 20 * 365
-# Without a timestamp authority a signed file turns Invalid (signingCredential.expired) the day its signing
-# certificate expires, so the certificate must outlive the files' useful life: ten years. With a TSA the
-# timestamp proves the signature was made while the certificate was valid, so a short life (one year,
-# rotated) limits what a stolen key can sign. docs/provenance.md explains the trade-off.
-SIGNING_DAYS_WITHOUT_TSA = 10 * 365
-SIGNING_DAYS_WITH_TSA = 365
+# Every signature carries an RFC 3161 timestamp (tsa.py), which proves it was made while the certificate was
+# valid: files stay Trusted after the certificate expires, so a short life (one year, rotated) limits what a
+# stolen key can sign. docs/provenance.md explains it.
+SIGNING_DAYS = 365
 # Certificates start a little in the past so clocks that lag slightly still accept them.
 BACKDATE = dt.timedelta(minutes=5)
 
@@ -70,14 +69,6 @@ def pki_dir(base: Path | None = None) -> Path:
     from django.conf import settings
 
     return Path(settings.PKI_DIR)
-
-
-def default_signing_days(tsa_url: str | None = None) -> int:
-    if tsa_url is None:
-        from django.conf import settings
-
-        tsa_url = settings.TSA_URL
-    return SIGNING_DAYS_WITH_TSA if tsa_url else SIGNING_DAYS_WITHOUT_TSA
 
 
 def _now() -> dt.datetime:
@@ -176,6 +167,35 @@ def make_signing_cert(*, common_name: str, org: str, days: int, issuer_key: ec.E
     return key, cert
 
 
+TSA_DAYS = 10 * 365  # timestamps must stay checkable for as long as the files they date
+
+
+def make_tsa_cert(*, common_name: str, org: str, days: int, issuer_key: ec.EllipticCurvePrivateKey,
+                  issuer_cert: x509.Certificate) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A timestamp authority's certificate: RFC 3161 § 2.3 wants extended key usage timeStamping only, critical."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    start = _now() - BACKDATE
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name, org))
+        .issuer_name(issuer_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+                       critical=False)
+        .sign(issuer_key, hashes.SHA256())
+    )
+    return key, cert
+
+
 # --- the platform's CA on disk -------------------------------------------------------------------------------
 
 ORG = "Likeness Platform"
@@ -203,6 +223,7 @@ def pki_create(*, base: Path | None = None, org: str = ORG, signing_days: int | 
     _write_private(d / "intermediate.key.pem", key_pem(int_key))
     _write_public(d / "intermediate.cert.pem", cert_pem(inter))
     _write_public(d / "anchors.pem", cert_pem(root) + cert_pem(inter))
+    pki_issue_tsa(base=d, org=org)
     return pki_issue_signing(base=d, org=org, days=signing_days)
 
 
@@ -230,7 +251,7 @@ def pki_issue_signing(*, base: Path | None = None, org: str = ORG, days: int | N
     int_key = _load_key(d / "intermediate.key.pem")
     inter = load_cert(d / "intermediate.cert.pem")
     key, cert = make_signing_cert(common_name=f"{org} Output Signing", org=org,
-                                  days=days or default_signing_days(), issuer_key=int_key, issuer_cert=inter,
+                                  days=days or SIGNING_DAYS, issuer_key=int_key, issuer_cert=inter,
                                   not_before=not_before, not_after=not_after)
     serial = format(cert.serial_number, "x")
     sd = d / "signing"
@@ -268,3 +289,28 @@ def trust_anchors_pem(base: Path | None = None) -> bytes:
     if not path.exists():
         raise PkiError(f"no trust anchors in {d}: run `python manage.py pki_init`")
     return path.read_bytes()
+
+
+def pki_issue_tsa(*, base: Path | None = None, org: str = ORG) -> SigningIdentity:
+    """Issue the platform's timestamp-authority certificate from the intermediate (replacing an earlier one:
+    timestamps it made carry their own certificate and still chain to the same anchors)."""
+    d = pki_dir(base)
+    if not (d / "intermediate.key.pem").exists():
+        raise PkiError(f"no CA in {d}: run `python manage.py pki_init` first")
+    int_key = _load_key(d / "intermediate.key.pem")
+    inter = load_cert(d / "intermediate.cert.pem")
+    key, cert = make_tsa_cert(common_name=f"{org} Timestamp Authority", org=org, days=TSA_DAYS, issuer_key=int_key,
+                              issuer_cert=inter)
+    _write_private(d / "tsa.key.pem", key_pem(key))
+    _write_public(d / "tsa.cert.pem", cert_pem(cert))
+    _write_public(d / "tsa.chain.pem", cert_pem(cert) + cert_pem(inter))
+    return tsa_identity(base=d)
+
+
+def tsa_identity(*, base: Path | None = None) -> SigningIdentity:
+    """The timestamp authority's key and certificate, issued on first use for a CA made before it existed."""
+    d = pki_dir(base)
+    if not (d / "tsa.key.pem").exists():
+        return pki_issue_tsa(base=d)
+    return SigningIdentity(serial=format(load_cert(d / "tsa.cert.pem").serial_number, "x"),
+                           key_path=d / "tsa.key.pem", cert_path=d / "tsa.cert.pem", chain_path=d / "tsa.chain.pem")

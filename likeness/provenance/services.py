@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
 import os
 import shutil
 import tempfile
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -430,9 +428,3 @@ def outputs_mark_consent_withdrawn(*, grant: ConsentGrant, by: AbstractBaseUser 
                      data={"grant": grant.pk, "reason": reason, "status": output.status})
         count += 1
     return count
-
-
-def expiry_note(cert: SigningCertificate) -> str:
-    days = (cert.not_after - timezone.now()) / dt.timedelta(days=1)
-    tsa = "with" if settings.TSA_URL else "without"
-    return f"signing certificate {cert.serial[:12]} expires in {days:.0f} days ({tsa} a timestamp authority)"

@@ -25,6 +25,7 @@ from likeness.provenance.c2pa_context import (
     signing_context,
 )
 from likeness.provenance.png import PNGError, png_merge_idat
+from likeness.provenance.tsa import timestamp_url
 
 AI_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
 SUPPORTED_MIMES = frozenset({"video/mp4", "image/png", "image/jpeg"})
@@ -162,10 +163,8 @@ def sign_output(*, src: Path, dst: Path, mime: str, claim: OutputClaim, pki_base
         raise SigningError(f"{dst} already exists; signing never overwrites a file")
     if not claim.source_plate.exists():
         raise SigningError(f"source plate {claim.source_plate} not found")
-    if tsa_url is None:
-        from django.conf import settings
-
-        tsa_url = settings.TSA_URL
+    # Every signature is timestamped: by the authority given, the configured one, else the platform's own.
+    tsa_url = tsa_url or timestamp_url(pki_base)
     ident = identity or pki.signing_identity(base=pki_base)
     anchors = pki.trust_anchors_pem(pki_base).decode()
     cert = ident.certificate()

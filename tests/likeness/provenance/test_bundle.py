@@ -8,10 +8,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from asn1crypto import core
 from django.core.management import CommandError, call_command
 
 from likeness.provenance import bundle_check
 from likeness.provenance.bundle import bundle_build
+from likeness.provenance.tsa import POLICY
 
 
 def _rewrite(src: bytes, name: str, change) -> bytes:  # noqa: ANN001
@@ -26,6 +28,16 @@ def _rewrite(src: bytes, name: str, change) -> bytes:  # noqa: ANN001
 def _flip_middle(data: bytes) -> bytes:
     buf = bytearray(data)
     buf[len(buf) // 2] ^= 0x01
+    return bytes(buf)
+
+
+def _flip_seal_stamp(data: bytes) -> bytes:
+    """The seal's middle is the padding C2PA reserves in the signature box (by design covered by nothing, and
+    meaning nothing); a change that matters there is one to the timestamp token, which readers otherwise drop
+    silently: flip a byte inside its TSTInfo (found by the authority's policy OID)."""
+    buf = bytearray(data)
+    at = data.index(core.ObjectIdentifier(POLICY).dump())
+    buf[at + 5] ^= 0x01
     return bytes(buf)
 
 
@@ -64,7 +76,7 @@ def test_any_single_changed_file_fails_naming_it(bundle, tmp_path):  # noqa: ANN
         names = zf.namelist()
     for name in names:
         tampered = tmp_path / f"tampered-{name}.zip"
-        tampered.write_bytes(_rewrite(original, name, _flip_middle))
+        tampered.write_bytes(_rewrite(original, name, _flip_middle if name != "seal.png" else _flip_seal_stamp))
         problems, _ = bundle_check.check(tampered)
         assert problems, f"changing {name} went unnoticed"
         assert any(p.startswith(name) for p in problems), (name, problems)

@@ -49,8 +49,8 @@ def test_signing_certificate_has_the_profile_c2pa_accepts(pki_base):  # noqa: AN
     chain = x509.load_pem_x509_certificates(ident.chain_pem())
     assert chain[0] == cert  # end-entity first
     assert chain[1].subject == cert.issuer
-    # Without a timestamp authority the certificate must outlive the files it signs: ten years.
-    assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days >= 3649
+    # Every signature is timestamped, so files outlive the certificate: one year, rotated.
+    assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days == pki.SIGNING_DAYS == 365
 
 
 def test_rotation_keeps_earlier_files_trusted(db, settings, tmp_path, media, capsys):  # noqa: ANN001

@@ -3,12 +3,15 @@ unknown signers, and files signed by others."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from pathlib import Path
 
+import c2pa
 import pytest
 
 from likeness.provenance import jumbf, pki
+from likeness.provenance.c2pa_context import signing_context
 from likeness.provenance.signing import AI_SOURCE_TYPE, SigningError, sign_output
 from likeness.provenance.verification import verify_path
 from tests.likeness.provenance.conftest import MIMES, make_claim, reencode
@@ -119,17 +122,34 @@ def test_a_stripped_manifest_reads_as_no_manifest(pki_base, anchors, media, tmp_
     assert "stripped" in report.failures[0].explanation
 
 
-def test_an_expired_signing_certificate_makes_the_file_invalid(pki_base, anchors, media, tmp_path):  # noqa: ANN001
+def test_a_timestamped_output_stays_trusted_after_its_certificate_expires(pki_base, anchors, media, tmp_path):  # noqa: ANN001
+    """The signing certificate expires during the test. The RFC 3161 timestamp (the platform's own authority by
+    default) proves the signature was made while it was valid: the file stays Trusted and says when it was
+    signed. The same signature without a timestamp (made here with the SDK directly, as the platform never
+    does) turns Invalid and is explained as expiry, not as someone else's signature."""
     now = dt.datetime.now(dt.UTC)
     short = pki.pki_issue_signing(base=pki_base, not_before=now - dt.timedelta(days=1),
                                   not_after=now + dt.timedelta(seconds=3), activate=False)
     signed = _sign(media, tmp_path, "png", identity=short)
-    assert verify_path(signed, anchors_pem=anchors).state == "Trusted"
+    bare = tmp_path / "untimestamped.png"
+    builder = c2pa.Builder.from_json(json.dumps({"title": "bare", "format": "image/png", "assertions": [
+        {"label": "c2pa.actions", "data": {"actions": [{"action": "c2pa.created", "digitalSourceType": AI_SOURCE_TYPE}]}}]}),
+                                     signing_context(anchors))
+    with open(media("png", 9), "rb") as src, open(bare, "x+b") as dst:
+        info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, short.chain_pem(), short.key_pem(), None)
+        builder.sign(c2pa.Signer.from_info(info), "image/png", src, dst)
+    builder.close()
+    before = verify_path(signed, anchors_pem=anchors)
+    assert before.state == "Trusted" and {"timeStamp.validated", "timeStamp.trusted"} <= before.codes
+    assert before.signer["time"]
     time.sleep(max(0.0, (short.certificate().not_valid_after_utc - dt.datetime.now(dt.UTC)).total_seconds()) + 1.2)
-    report = verify_path(signed, anchors_pem=anchors)
-    assert report.state == "Invalid"
-    assert "signingCredential.expired" in report.failure_codes
-    assert "timestamp" in next(f for f in report.failures if f.code == "signingCredential.expired").explanation
+    after = verify_path(signed, anchors_pem=anchors)
+    assert after.state == "Trusted", after.failures
+    assert dt.datetime.fromisoformat(after.signer["time"]) < short.certificate().not_valid_after_utc
+    untimestamped = verify_path(bare, anchors_pem=anchors)
+    assert untimestamped.state == "Invalid" and "signingCredential.expired" in untimestamped.failure_codes
+    explanation = next(f for f in untimestamped.failures if f.code == "signingCredential.expired").explanation
+    assert "expired" in explanation and "someone else" not in explanation
 
 
 def test_a_file_signed_by_an_unrelated_ca_is_valid_but_untrusted(pki_base, anchors, media, tmp_path):  # noqa: ANN001
