@@ -6,6 +6,8 @@ not in the table is still shown, with the SDK's own explanation and a note that 
 from __future__ import annotations
 
 NO_MANIFEST = "ManifestNotFound"
+# The platform's own code (not the specification's): revoked later than a trusted timestamp shows the file was signed.
+REVOKED_AFTER_SIGNING = "likeness.signingCredential.revokedAfterSigning"
 
 EXPLANATIONS: dict[str, str] = {
     # Outcomes of the whole check.
@@ -23,7 +25,11 @@ EXPLANATIONS: dict[str, str] = {
     "signingCredential.expired": "The signing certificate had expired when this check ran and the file carries "
                                  "no trusted timestamp proving it was signed while the certificate was valid; "
                                  "the signature can no longer be relied on.",
-    "signingCredential.revoked": "The signing certificate was revoked by its issuer: do not rely on the file.",
+    "signingCredential.revoked": "The signing certificate was revoked by its issuer (its key was compromised or "
+                                 "retired) before this file was signed, or no trusted timestamp proves the file "
+                                 "was signed before the revocation: do not rely on the file.",
+    REVOKED_AFTER_SIGNING: "The signing certificate was revoked after this file was signed; a trusted timestamp "
+                           "proves the signature came first, so the file still stands.",
     "signingCredential.invalid": "The signing certificate is malformed or not allowed to sign manifests.",
     "signingCredential.ocsp.skipped": "The certificate's revocation status (OCSP) was not fetched online; this "
                                       "verifier works offline.",
@@ -116,6 +122,8 @@ STATE_EXPLANATIONS = {
     "Trusted": "Content Credentials are intact and the signer is trusted (chains to the anchors in use).",
     "Valid": "Content Credentials are intact, but the signer is not trusted by this verifier: the file says "
              "what was done, but we cannot confirm who signed it.",
+    "Revoked": "Content Credentials are intact, but the certificate that signed them had been revoked when the file "
+               "was signed (see the date below): someone may have used a compromised or retired key.",
     "Invalid": "Content Credentials are present but broken: the file or its manifest changed after signing, or "
                "the signing credential is not acceptable. See the failure codes.",
     "NoManifest": EXPLANATIONS[NO_MANIFEST],

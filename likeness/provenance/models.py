@@ -21,6 +21,11 @@ class SigningCertificate(models.Model):
     active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)
+    # On the CA's CRL from this moment (which may precede the day it was recorded: a key compromised since then).
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.CharField(max_length=20, blank=True,
+                                         choices=[("compromised", "Key compromised"), ("superseded", "Superseded"),
+                                                  ("retired", "Retired")])
 
     class Meta:
         ordering = ["-created_at"]

@@ -314,3 +314,101 @@ def tsa_identity(*, base: Path | None = None) -> SigningIdentity:
         return pki_issue_tsa(base=d)
     return SigningIdentity(serial=format(load_cert(d / "tsa.cert.pem").serial_number, "x"),
                            key_path=d / "tsa.key.pem", cert_path=d / "tsa.cert.pem", chain_path=d / "tsa.chain.pem")
+
+
+# --- revocation: the intermediate's certificate revocation list ----------------------------------------------
+
+CRL_DAYS = 7  # a CRL says when the next one is due; `pki_crl` (daily, from cron or Celery beat) renews it
+REASONS = {"compromised": x509.ReasonFlags.key_compromise, "superseded": x509.ReasonFlags.superseded,
+           "retired": x509.ReasonFlags.cessation_of_operation}
+
+
+@dataclass(frozen=True)
+class Revocation:
+    serial: str  # hex
+    revoked_at: dt.datetime
+    reason: str  # a REASONS key
+
+
+def crl_path(base: Path | None = None) -> Path:
+    return pki_dir(base) / "crl.pem"
+
+
+def revocations(base: Path | None = None) -> list[Revocation]:
+    """Every revocation the CRL on disk lists."""
+    path = crl_path(base)
+    if not path.exists():
+        return []
+    names = {flag: name for name, flag in REASONS.items()}
+    found = []
+    for entry in x509.load_pem_x509_crl(path.read_bytes()):
+        try:
+            flag = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
+        except x509.ExtensionNotFound:
+            flag = x509.ReasonFlags.unspecified
+        found.append(Revocation(format(entry.serial_number, "x"), entry.revocation_date_utc,
+                                names.get(flag, "retired")))
+    return found
+
+
+def _write_crl(d: Path, entries: list[Revocation]) -> bytes:
+    int_key = _load_key(d / "intermediate.key.pem")
+    inter = load_cert(d / "intermediate.cert.pem")
+    previous = crl_path(d)
+    number = 1
+    if previous.exists():
+        old = x509.load_pem_x509_crl(previous.read_bytes())
+        try:
+            number = old.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number + 1
+        except x509.ExtensionNotFound:
+            pass
+    now = _now()
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(inter.subject).last_update(now)
+               .next_update(now + dt.timedelta(days=CRL_DAYS))
+               .add_extension(x509.CRLNumber(number), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(int_key.public_key()),
+                              critical=False))
+    for entry in sorted(entries, key=lambda e: e.revoked_at):
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(int(entry.serial, 16)).revocation_date(entry.revoked_at)
+            .add_extension(x509.CRLReason(REASONS[entry.reason]), critical=False).build())
+    pem = builder.sign(int_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+    _write_public(previous, pem)
+    return pem
+
+
+def pki_revoke(*, serial: str, reason: str, revoked_at: dt.datetime | None = None,
+               base: Path | None = None) -> Revocation:
+    """Add a signing certificate to the CRL. `revoked_at` may lie in the past (a key compromised since then):
+    files signed from that moment on read "revoked". Revoking again keeps the earlier date, and "compromised"
+    over any other reason."""
+    if reason not in REASONS:
+        raise PkiError(f"unknown reason {reason!r} (known: {', '.join(REASONS)})")
+    d = pki_dir(base)
+    cert_path = d / "signing" / f"{serial}.cert.pem"
+    if not cert_path.exists():
+        raise PkiError(f"no signing certificate {serial} was issued by the CA in {d}")
+    when = (revoked_at or _now()).astimezone(dt.UTC)
+    entries = {e.serial: e for e in revocations(d)}
+    earlier = entries.get(serial)
+    if earlier is not None:
+        when = min(when, earlier.revoked_at)
+        reason = "compromised" if "compromised" in (reason, earlier.reason) else earlier.reason
+    entries[serial] = Revocation(serial, when, reason)
+    _write_crl(d, list(entries.values()))
+    return entries[serial]
+
+
+def crl_pem(base: Path | None = None, *, refresh: bool = False) -> bytes:
+    """The current CRL (issued empty on first use; renewed when asked, or when its next update has passed)."""
+    d = pki_dir(base)
+    path = crl_path(d)
+    if path.exists() and not refresh:
+        crl = x509.load_pem_x509_crl(path.read_bytes())
+        if crl.next_update_utc is not None and crl.next_update_utc > _now():
+            return path.read_bytes()
+    if not (d / "intermediate.key.pem").exists():
+        if path.exists():
+            return path.read_bytes()  # a verifying host without the CA key: the CA host renews it (pki_crl)
+        raise PkiError(f"no CA in {d}: run `python manage.py pki_init` first")
+    return _write_crl(d, revocations(d))

@@ -120,13 +120,15 @@ def linked_records(report: VerificationReport, user: Any = None) -> dict[str, An
 def verify_upload(stream: IO[bytes], *, user: Any, name: str = "", anchors_pem: str | None = None) -> dict[str, Any]:
     """Verify an uploaded file against the platform's anchors and add what the registry knows about it that
     `user` may see (records outside their reach read as unknown)."""
+    crl = None
     if anchors_pem is None:
         try:
             anchors_pem = pki.trust_anchors_pem().decode()
+            crl = pki.crl_pem()
         except pki.PkiError:
             anchors_pem = None  # no CA yet: nothing can be Trusted, files still read Valid or Invalid
     path = stream.temporary_file_path() if hasattr(stream, "temporary_file_path") else None
-    report = verify_stream(stream, anchors_pem=anchors_pem, name=name, path=path)
+    report = verify_stream(stream, anchors_pem=anchors_pem, name=name, path=path, crl_pem=crl)
     result = report.as_dict()
     result["checked_at"] = timezone.now()
     result["platform"] = linked_records(report, user)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -86,12 +87,46 @@ def pki_initialise(*, by: AbstractBaseUser | None = None, base: Path | None = No
 
 def pki_rotate(*, by: AbstractBaseUser | None = None, base: Path | None = None,
                days: int | None = None) -> SigningCertificate:
-    """Issue a new signing certificate and make it active. Earlier ones keep verifying: same anchors."""
+    """Issue a new signing certificate and make it active, and revoke the one it replaces (reason superseded,
+    from now): files signed before keep verifying (timestamped, same anchors); anything its key signs from now
+    on reads revoked."""
+    previous = list(SigningCertificate.objects.filter(active=True))
     try:
         identity = pki.pki_issue_signing(base=base, days=days)
     except pki.PkiError as exc:
         raise ValidationError({"pki": [str(exc)]}) from exc
-    return signing_certificate_register(identity=identity, by=by)
+    cert = signing_certificate_register(identity=identity, by=by)
+    for old in previous:
+        signing_certificate_revoke(certificate=old, reason="superseded", by=by, base=base)
+    return cert
+
+
+@transaction.atomic
+def signing_certificate_revoke(*, certificate: SigningCertificate, reason: str, by: AbstractBaseUser | None,
+                               since: dt.datetime | None = None, base: Path | None = None) -> SigningCertificate:
+    """Put a signing certificate on the CA's CRL from `since` (default now; earlier for a key compromised since
+    then). Revoking the active certificate first issues a new one, so signing goes on with an unrevoked key."""
+    if reason not in pki.REASONS:
+        raise ValidationError({"reason": [f"unknown reason {reason!r} (known: {', '.join(pki.REASONS)})"]})
+    when = since or timezone.now()
+    if when > timezone.now():
+        raise ValidationError({"since": ["a revocation cannot start in the future"]})
+    cert = SigningCertificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
+    if cert.active:
+        pki_rotate(by=by, base=base)  # revokes `cert` (superseded) on the way; the reason given wins below
+        cert.refresh_from_db()
+    try:
+        entry = pki.pki_revoke(serial=cert.serial, reason=reason, revoked_at=when, base=base)
+    except pki.PkiError as exc:
+        raise ValidationError({"pki": [str(exc)]}) from exc
+    cert.revoked_at, cert.revocation_reason = entry.revoked_at, entry.reason  # as the CRL now says
+    cert.active = False
+    cert.retired_at = cert.retired_at or timezone.now()
+    cert.save(update_fields=["revoked_at", "revocation_reason", "active", "retired_at"])
+    audit_record(actor=by, action="pki.signing_certificate_revoked", obj=cert,
+                 data={"serial": cert.serial, "fingerprint": cert.fingerprint_sha256, "reason": reason,
+                       "revoked_at": cert.revoked_at})
+    return cert
 
 
 def _certificate_for(signed: SignedFile) -> SigningCertificate:

@@ -3,6 +3,7 @@ platform's records (decision, grant, output) to a report for files the platform 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -10,13 +11,18 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
 import c2pa
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from likeness.common import uploads
 from likeness.provenance.c2pa_context import CONSENT_LABEL, MODEL_LABEL, TRAINING_MINING_LABEL, reading_context
-from likeness.provenance.codes import NO_MANIFEST, STATE_EXPLANATIONS, explain
+from likeness.provenance.codes import NO_MANIFEST, REVOKED_AFTER_SIGNING, STATE_EXPLANATIONS, explain
 from likeness.provenance.jumbf import StoreUnreadable, signing_chain
 
 CHUNK = 4 * 1024 * 1024
+# Readers report the signing time in whole seconds and the platform's authority answers to within a second: a
+# file counts as signed before a revocation only when it was, whatever that rounding.
+TIME_UNCERTAINTY = dt.timedelta(seconds=2)
 _HASH_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify-sha256")
 
 
@@ -32,7 +38,7 @@ class CodeLine:
 
 @dataclass
 class VerificationReport:
-    state: str  # Trusted | Valid | Invalid | NoManifest | Unreadable
+    state: str  # Trusted | Valid | Revoked | Invalid | NoManifest | Unreadable
     state_explanation: str
     mime: str
     sha256: str
@@ -167,9 +173,72 @@ def _hash_path(path: str) -> tuple[str, int]:
         return hash_stream(fh)
 
 
+def _revocation(chain: list[bytes], crl_pem: bytes) -> tuple[dt.datetime, str] | None:
+    """(date, reason) when the CRL, signed by the signing certificate's own issuer, lists the certificate."""
+    try:
+        crl = x509.load_pem_x509_crl(crl_pem)
+        leaf = x509.load_der_x509_certificate(chain[0])
+        issuers = [x509.load_der_x509_certificate(der) for der in chain[1:]]
+    except ValueError:
+        return None
+    issuer = next((c for c in issuers if c.subject == leaf.issuer == crl.issuer), None)
+    public_key = issuer.public_key() if issuer is not None else None
+    if not isinstance(public_key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey) or not crl.is_signature_valid(
+            public_key):
+        return None  # a CRL from another issuer (or forged) says nothing about this certificate
+    entry = crl.get_revoked_certificate_by_serial_number(leaf.serial_number)
+    if entry is None:
+        return None
+    try:
+        reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason.name
+    except x509.ExtensionNotFound:
+        reason = "unspecified"
+    return entry.revocation_date_utc, reason
+
+
+def _signed_at(report: VerificationReport) -> dt.datetime | None:
+    """The signing time, only when a trusted RFC 3161 timestamp proves it (the claim's own time can be anything)."""
+    stamped = {"timeStamp.validated", "timeStamp.trusted"} <= {line.code for line in report.successes}
+    when = (report.signer or {}).get("time")
+    if not stamped or not when:
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(when))
+    except ValueError:
+        return None
+
+
+def apply_revocation(report: VerificationReport, chain: list[bytes], crl_pem: bytes) -> None:
+    """A file signed with a revoked certificate after its revocation date (or with no trusted time to prove it
+    was before) reads Revoked; one signed before keeps its state, with a note."""
+    if report.state not in ("Trusted", "Valid"):
+        return
+    revoked = _revocation(chain, crl_pem)
+    if revoked is None:
+        return
+    when, reason = revoked
+    signed_at = _signed_at(report)
+    on = f"{when:%Y-%m-%d %H:%M:%S} UTC ({reason.replace('_', ' ')})"
+    if signed_at is not None and signed_at + TIME_UNCERTAINTY <= when:
+        report.informational.append(CodeLine(
+            code=REVOKED_AFTER_SIGNING, kind="informational", explanation=explain(REVOKED_AFTER_SIGNING),
+            detail=f"revoked on {on}; a trusted timestamp shows this file was signed on "
+                   f"{signed_at:%Y-%m-%d %H:%M:%S} UTC, before that"))
+        return
+    report.state = "Revoked"
+    report.state_explanation = STATE_EXPLANATIONS["Revoked"]
+    signed = f"on {signed_at:%Y-%m-%d %H:%M:%S} UTC, after that" if signed_at else \
+        "at a time no trusted timestamp proves was before that"
+    report.failures.append(CodeLine(code="signingCredential.revoked", kind="failure",
+                                    explanation=explain("signingCredential.revoked"),
+                                    detail=f"the signing certificate was revoked on {on}; this file was signed "
+                                           f"{signed}"))
+
+
 def verify_stream(stream: IO[bytes], *, anchors_pem: str | None, name: str = "", mime: str | None = None,
-                  path: str | None = None) -> VerificationReport:
-    """Validate one file's Content Credentials against `anchors_pem` (None: trust nothing).
+                  path: str | None = None, crl_pem: bytes | None = None) -> VerificationReport:
+    """Validate one file's Content Credentials against `anchors_pem` (None: trust nothing) and, given the
+    issuer's CRL, against revocation.
 
     With `path` (the same file on disk) the SHA-256 for the registry is computed in a second thread while the SDK
     validates: both release the GIL, so on two cores the hash costs no extra wall time.
@@ -215,6 +284,8 @@ def verify_stream(stream: IO[bytes], *, anchors_pem: str | None, name: str = "",
         if chain:
             report.signer_certificate_sha256 = hashlib.sha256(chain[0]).hexdigest()
             report.signing_chain_pem = [_pem(der) for der in chain]
+            if crl_pem:
+                apply_revocation(report, chain, crl_pem)
     return report
 
 
@@ -224,7 +295,9 @@ def _pem(der: bytes) -> str:
     return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n"
 
 
-def verify_path(path: Any, *, anchors_pem: str | None, mime: str | None = None) -> VerificationReport:
+def verify_path(path: Any, *, anchors_pem: str | None, mime: str | None = None,
+                crl_pem: bytes | None = None) -> VerificationReport:
     # A 1 MiB buffer: the SDK reads through Python callbacks, and PNG parsing issues many small reads.
     with open(path, "rb", buffering=1 << 20) as fh:
-        return verify_stream(fh, anchors_pem=anchors_pem, name=str(path), mime=mime, path=str(path))
+        return verify_stream(fh, anchors_pem=anchors_pem, name=str(path), mime=mime, path=str(path),
+                             crl_pem=crl_pem)

@@ -1,7 +1,8 @@
 """Page routes, all under the `web` namespace. Each views module lists its own routes beside its views."""
 from __future__ import annotations
 
-from likeness.web.views import account, audit, consent, home, jobs, models
+from likeness.web.views import account, audit, consent, home, jobs, models, trust
 
 app_name = "web"
-urlpatterns = [*home.routes, *account.routes, *consent.routes, *jobs.routes, *models.routes, *audit.routes]
+urlpatterns = [*home.routes, *account.routes, *consent.routes, *jobs.routes, *models.routes, *audit.routes,
+               *trust.routes]
