@@ -26,7 +26,8 @@ app.conf.update(
     task_routes={"likeness.jobs.tasks.run_job": {"queue": GPU_QUEUE},
                  "likeness.jobs.tasks.run_preview_session": {"queue": GPU_QUEUE},
                  "likeness.jobs.tasks.requeue_stale_jobs": {"queue": SWEEPS_QUEUE},
-                 "likeness.jobs.tasks.expire_grants": {"queue": SWEEPS_QUEUE}},
+                 "likeness.jobs.tasks.expire_grants": {"queue": SWEEPS_QUEUE},
+                 "likeness.audit.tasks.write_audit_checkpoint": {"queue": SWEEPS_QUEUE}},
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
     # Each sweep message expires after one period: if its worker is down for a while, the next one does the
@@ -40,4 +41,18 @@ app.conf.update(
                           "options": {"queue": SWEEPS_QUEUE, "expires": 600.0}},
     },
 )
+
+
+@app.on_after_configure.connect
+def _audit_checkpoints(sender: Celery, **_kwargs: object) -> None:
+    """The audit chain's state, signed and timestamped outside the database (likeness/audit/checkpoints.py),
+    every settings.AUDIT_CHECKPOINT_SECONDS (settings are read here, not when this module is imported)."""
+    from django.conf import settings
+
+    every = settings.AUDIT_CHECKPOINT_SECONDS
+    sender.conf.beat_schedule["audit-checkpoint"] = {
+        "task": "likeness.audit.tasks.write_audit_checkpoint", "schedule": every,
+        "options": {"queue": SWEEPS_QUEUE, "expires": every}}
+
+
 app.autodiscover_tasks()

@@ -247,8 +247,12 @@ PLATE_MAX_TOTAL_PIXELS = int(os.environ.get("LIKENESS_PLATE_MAX_TOTAL_PIXELS", s
 
 # Provenance: the platform's signing CA. Keys live outside the repository (mode 0600).
 PKI_DIR = Path(os.environ.get("LIKENESS_PKI_DIR", Path.home() / ".local" / "share" / "likeness" / "pki"))
-# RFC 3161 timestamp authority; empty means no timestamp (see docs/provenance.md for what that implies).
+# An external RFC 3161 timestamp authority; empty means the platform's own (docs/provenance.md).
 TSA_URL = os.environ.get("LIKENESS_TSA_URL", "")
+# Signed, timestamped checkpoints of the audit chain, outside the database: a folder an operator can make
+# write-once (a WORM mount, or a bucket with object lock synced from it). Written every interval and on demand.
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("LIKENESS_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints"))
+AUDIT_CHECKPOINT_SECONDS = float(os.environ.get("LIKENESS_AUDIT_CHECKPOINT_SECONDS", "300"))
 OUTPUT_UPLOAD_MAX_BYTES = int(os.environ.get("LIKENESS_VERIFY_UPLOAD_MAX_BYTES", str(2 * 1024 * 1024 * 1024)))
 
 # Files: the local filesystem by default; S3-compatible object storage when a bucket is configured.

@@ -26,6 +26,8 @@ from tests.factories import SPECIFIC, give_authenticator, pdf_file
 def _media_root(settings, tmp_path):  # noqa: ANN001, ANN202
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PREVIEW_DIR = tmp_path / "preview"
+    # Each test's audit chain is checked against its own checkpoints, never against a local run's.
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
     # Password hashing is deliberately slow; tests create many accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # API throttles count in the cache: each test starts with none counted.

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db.models import QuerySet
 
+from likeness.audit import merkle
 from likeness.audit.chain import event_hash
+from likeness.audit.checkpoints import CheckpointError, checkpoints_check
 from likeness.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 
 
@@ -17,6 +20,8 @@ class ChainReport:
     first_bad_seq: int | None = None
     first_bad_id: int | None = None
     problem: str = ""
+    # The latest checkpoint outside the database the chain was checked against (None: there is none yet).
+    checkpoint: dict[str, object] | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -25,6 +30,7 @@ class ChainReport:
             "first_bad_seq": self.first_bad_seq,
             "first_bad_id": self.first_bad_id,
             "problem": self.problem,
+            "checkpoint": self.checkpoint,
         }
 
 
@@ -33,11 +39,13 @@ def _events_in_order() -> Iterator[AuditEvent]:
     return AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
 
 
-def audit_chain_verify() -> ChainReport:
-    """Walk the whole chain and name the first event that does not fit."""
+def audit_chain_verify(checkpoint_base: Path | None = None) -> ChainReport:
+    """Walk the whole chain and name the first event that does not fit, then check it against the signed
+    checkpoints outside the database (which catch a chain rewritten whole, or truncated with its head row)."""
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
+    leaves: list[bytes] = []
     for event in _events_in_order():
         if event.seq != expected_seq:
             kind = "missing (deleted)" if event.seq > expected_seq else "out of order or inserted"
@@ -60,6 +68,7 @@ def audit_chain_verify() -> ChainReport:
         prev_hash = event.hash
         expected_seq += 1
         checked += 1
+        leaves.append(merkle.leaf_hash(event.hash, event.actor_id))
     head = AuditChainHead.objects.filter(id=1).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     if head_seq != checked or head_hash != prev_hash:
@@ -67,7 +76,13 @@ def audit_chain_verify() -> ChainReport:
                            f"the chain head records {head_seq} events ending in {head_hash[:12]}..., "
                            f"the table holds {checked} ending in {prev_hash[:12]}...: events at the end "
                            "were deleted or appended outside the platform")
-    return ChainReport(True, checked)
+    try:
+        checkpoint, problem = checkpoints_check(leaves, checkpoint_base)
+    except CheckpointError as exc:
+        checkpoint, problem = None, str(exc)
+    if problem:
+        return ChainReport(False, checked, None, None, f"checked against the checkpoints: {problem}", checkpoint)
+    return ChainReport(True, checked, checkpoint=checkpoint)
 
 
 def audit_events_for(*, object_type: str, object_id: str) -> QuerySet[AuditEvent]:

@@ -19,9 +19,12 @@ import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -165,3 +168,56 @@ def timestamp_url(base: Path | None = None) -> str:
     from django.conf import settings
 
     return settings.TSA_URL or local_tsa_url(base)
+
+
+def timestamp_request(data: bytes, url: str | None = None, *, timeout: float = 30) -> bytes:
+    """Ask a timestamp authority (default: timestamp_url()) to timestamp `data`; the DER TimeStampResp. Raises
+    TsaError unless the answer is granted, for these bytes, with the nonce sent."""
+    import urllib.request
+
+    nonce = secrets.randbits(63)
+    query = tsp.TimeStampReq({"version": "v1", "nonce": nonce, "cert_req": True, "message_imprint": {
+        "hash_algorithm": {"algorithm": "sha256"}, "hashed_message": hashlib.sha256(data).digest()}}).dump()
+    request = urllib.request.Request(url or timestamp_url(), data=query,
+                                     headers={"Content-Type": "application/timestamp-query"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the configured TSA
+            reply = response.read()
+    except OSError as exc:
+        raise TsaError(f"the timestamp authority did not answer: {exc}") from exc
+    info = token_info(reply)
+    if info["nonce"] != nonce or info["imprint"] != hashlib.sha256(data).digest():
+        raise TsaError("the timestamp authority answered for other data")
+    return reply
+
+
+def token_info(reply: bytes) -> dict[str, Any]:
+    """What a granted TimeStampResp says, after checking its signature with the certificate it carries:
+    `time`, `imprint` (the SHA-256 it dates), `nonce`, `tsa` (the signer's subject) and `certificate` (DER)."""
+    try:
+        outer = core.Sequence.load(reply)
+        status = tsp.PKIStatusInfo.load(outer[0].dump())
+        if status["status"].native not in ("granted", "granted_with_mods") or len(outer) < 2:
+            raise TsaError(f"the timestamp was refused: {status['status_string'].native}")
+        token = cms.ContentInfo.load(outer[1].dump())
+        signed = token["content"]
+        content = signed["encap_content_info"]["content"].parsed
+        signer = signed["signer_infos"][0]
+        certificate = signed["certificates"][0].chosen
+        attrs = {a["type"].native: a["values"][0] for a in signer["signed_attrs"]}
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise TsaError(f"the timestamp cannot be read: {exc}") from exc
+    if attrs["message_digest"].native != hashlib.sha256(signed["encap_content_info"]["content"].contents).digest():
+        raise TsaError("the timestamp token's content does not match its signed digest")
+    public_key = x509.load_der_x509_certificate(certificate.dump()).public_key()
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        raise TsaError("only EC timestamp authorities are read here; check others with `openssl ts -verify`")
+    try:
+        # The signature covers the attributes as a SET OF (tag 0x31), not as the [0] they are stored under.
+        signed_bytes = b"\x31" + signer["signed_attrs"].dump()[1:]
+        public_key.verify(signer["signature"].native, signed_bytes, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature as exc:
+        raise TsaError("the timestamp token's signature does not verify") from exc
+    return {"time": content["gen_time"].native, "imprint": content["message_imprint"]["hashed_message"].native,
+            "nonce": content["nonce"].native, "tsa": certificate.subject.human_friendly,
+            "certificate": certificate.dump()}

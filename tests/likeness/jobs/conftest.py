@@ -200,6 +200,7 @@ def workers(live_world, broker, settings, tmp_path) -> Iterator[Workers]:  # noq
         "LIKENESS_ENGINE_WORK_DIR": str(settings.ENGINE_WORK_DIR),
         "LIKENESS_PREVIEW_DIR": str(settings.PREVIEW_DIR),
         "LIKENESS_PKI_DIR": str(settings.PKI_DIR),
+        "LIKENESS_AUDIT_CHECKPOINT_DIR": str(settings.AUDIT_CHECKPOINT_DIR),
         "LIKENESS_JOB_HEARTBEAT_SECONDS": "0.5",
         "LIKENESS_JOB_STALE_SECONDS": "3",
         "LIKENESS_JOB_CHUNK_FRAMES": "4",

@@ -21,3 +21,10 @@ class Command(BaseCommand):
             raise CommandError(f"audit chain BROKEN after {report.events_checked} good events: {report.problem}")
         if not options["json"]:
             self.stdout.write(self.style.SUCCESS(f"audit chain intact: {report.events_checked} events"))
+            c = report.checkpoint
+            if c is None:
+                self.stdout.write("no checkpoint outside the database yet (python manage.py audit_checkpoint): "
+                                  "the chain was checked against itself only")
+            else:
+                self.stdout.write(f"matches checkpoint {c['file']} ({c['tree_size']} events, timestamped "
+                                  f"{c['timestamp']} by {c['timestamp_authority']})")
