@@ -1,14 +1,21 @@
-"""Evidence bundles: one zip per released output that an auditor can check offline with c2pa-python alone.
+"""Evidence bundles: one zip per released output that an auditor checks offline, with the platform's published
+checker (`python -m likeness.provenance.bundle_check`, or `manage.py verify_bundle`) or with public tools
+alone (`sha256sum`, `openssl`, `jq`: docs/provenance.md). The bundle carries no checker of its own: a checker
+taken from inside what it checks proves nothing.
 
 Contents (all sealed, see bundle_check.py for the checks):
     output.<ext>         the signed file (or only its hash in record.json when larger than EMBED_MAX_BYTES)
     manifest.json        the output's C2PA manifest store as read at export
     validation.json      the verification report at export (state, codes with explanations, chain summary)
     record.json          the output record, the release and render decisions, the grant snapshot (no
-                         compensation terms), the signing certificate
-    audit_events.json    audit events about the output, its decisions and its grant, with their chain hashes
-    trust_anchors.pem    the platform's root and intermediate certificates
-    verify_bundle.py     the offline checker
+                         compensation terms), the signing certificate, the source plate's SHA-256
+    audit_events.json    audit events about the output, its decisions and its grant, each with its chain hash
+                         and an inclusion proof against the checkpoint below
+    checkpoint/          the signed, timestamped audit checkpoint the proofs lead to (.json .sig .pem .tsr)
+    trust_anchors.pem    the platform's root and intermediate certificates (confirm the root's fingerprint!)
+    signing_chain.pem    the certificates that signed the output, as its signature carries them
+    crl.pem              the CA's revocation list at export
+    README.txt           what to run, and what the root fingerprint must be confirmed against
     SHA256SUMS           sha256sum-style list of the files above
     seal.png             a tiny PNG whose Content Credentials (signed by the platform) list every file's SHA-256
 """
@@ -28,6 +35,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from likeness.audit import merkle
+from likeness.audit.checkpoints import Checkpoint, checkpoint_write, checkpoints
 from likeness.audit.models import AuditEvent
 from likeness.common.hashing import to_jsonable
 from likeness.policy.models import Decision
@@ -75,10 +84,39 @@ def _seal(files: dict[str, str], output: Output) -> bytes:
     return dest.getvalue()
 
 
-def _event_row(event: AuditEvent) -> dict[str, Any]:
-    return {"seq": event.seq, "at": to_jsonable(event.at), "actor": event.actor_label, "action": event.action,
-            "object_type": event.object_type, "object_id": event.object_id, "data": event.data,
-            "prev_hash": event.prev_hash, "hash": event.hash}
+def _event_row(event: AuditEvent, proof: dict[str, Any] | None) -> dict[str, Any]:
+    return {"seq": event.seq, "at": to_jsonable(event.at), "actor": event.actor_label, "actor_id": event.actor_id,
+            "action": event.action, "object_type": event.object_type, "object_id": event.object_id,
+            "data": event.data, "prev_hash": event.prev_hash, "hash": event.hash, "inclusion": proof}
+
+
+def _proofs(events: list[AuditEvent]) -> tuple[Checkpoint, dict[int, dict[str, Any]]]:
+    """A checkpoint of the chain now, and each event's inclusion proof against it."""
+    checkpoint = checkpoint_write() or checkpoints()[-1]
+    size = checkpoint.tree_size
+    leaves = [merkle.leaf_hash(h, a) for h, a in AuditEvent.objects.filter(seq__lte=size).order_by("seq")
+              .values_list("hash", "actor_id").iterator(chunk_size=5000)]
+    if len(leaves) != size or merkle.root(leaves) != checkpoint.root:
+        raise ValidationError({"audit": ["the audit chain does not match its latest checkpoint: run audit_verify"]})
+    proofs = {e.seq: {"leaf_index": e.seq - 1, "tree_size": size, "checkpoint": checkpoint.path.name,
+                      "proof": [h.hex() for h in merkle.inclusion_proof(leaves, e.seq - 1)]}
+              for e in events if e.seq <= size}
+    return checkpoint, proofs
+
+
+README = """Evidence bundle for output {output}
+
+Check it with the platform's published checker, never with a copy found in a bundle:
+
+    python -m likeness.provenance.bundle_check THIS.zip --root-sha256 {root}
+
+but first confirm that {root}
+is the SHA-256 of the platform's root certificate from a source you trust (its /trust/anchors.pem page,
+or `openssl x509 -in trust_anchors.pem -noout -fingerprint -sha256` against what the platform published).
+Without that confirmation the bundle only proves it agrees with itself.
+
+Public tools alone (sha256sum, openssl, jq): docs/provenance.md, "Checking a bundle with outside tools".
+"""
 
 
 def _decision_snapshot(decision: Decision | None) -> dict[str, Any] | None:
@@ -120,7 +158,7 @@ def bundle_build(*, output: Output) -> bytes:
         embed = local.stat().st_size <= EMBED_MAX_BYTES
         cert = output.signed_by_certificate
         record = {
-            "bundle_format": 1,
+            "bundle_format": 2,
             "exported_at": timezone.now(),
             "output": {**output_summary(output), "mime": output.mime, "size": output.size},
             "output_file": f"output{ext}" if embed else None,
@@ -133,15 +171,24 @@ def bundle_build(*, output: Output) -> bytes:
             "approval": {"by": output.approved_by.get_username() if output.approved_by else None,
                          "note": output.approval_note, "at": output.approved_at},
         }
+        events = bundle_events(output)
+        checkpoint, proofs = _proofs(events)
+        ingredients = (report.manifests[0]["ingredients"] if report.manifests else []) or [{}]
+        record["source_plate_sha256"] = ingredients[0].get("sha256")
+        root_sha256 = bundle_check.root_fingerprint(anchors.encode())
         files: dict[str, bytes] = {
             "manifest.json": json.dumps(report.manifest_store, indent=1, sort_keys=True).encode(),
             "validation.json": json.dumps(to_jsonable(report.as_dict()), indent=1, sort_keys=True).encode(),
             "record.json": json.dumps(to_jsonable(record), indent=1, sort_keys=True).encode(),
-            "audit_events.json": json.dumps([_event_row(e) for e in bundle_events(output)], indent=1,
+            "audit_events.json": json.dumps([_event_row(e, proofs.get(e.seq)) for e in events], indent=1,
                                             ensure_ascii=False).encode("utf-8"),
             "trust_anchors.pem": anchors.encode(),
-            "verify_bundle.py": Path(bundle_check.__file__).read_bytes(),
+            "signing_chain.pem": "".join(report.signing_chain_pem).encode(),
+            "crl.pem": pki.crl_pem(),
+            "README.txt": README.format(output=output.pk, root=root_sha256).encode(),
         }
+        for suffix in (".json", ".sig", ".pem", ".tsr"):
+            files[f"checkpoint/{checkpoint.sibling(suffix).name}"] = checkpoint.sibling(suffix).read_bytes()
         digests = {name: bundle_check._sha256(data) for name, data in files.items()}
         if embed:
             digests[f"output{ext}"] = _sha256_path(local)

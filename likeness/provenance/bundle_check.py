@@ -1,23 +1,25 @@
-#!/usr/bin/env python3
-"""Check a likeness-platform evidence bundle offline.
+"""Check a likeness-platform evidence bundle offline: the platform's published checker.
 
-    python verify_bundle.py BUNDLE.zip [--anchors ANCHORS.pem]
-    python verify_bundle.py DIRECTORY   (the bundle unpacked)
+    python -m likeness.provenance.bundle_check BUNDLE.zip --root-sha256 HEX   (or --anchors ANCHORS.pem)
+    python manage.py verify_bundle BUNDLE.zip --root-sha256 HEX
 
-Needs Python 3.10+ and c2pa-python (pip install c2pa-python); nothing else, no network, no platform.
+Needs the platform's source (for this module, likeness.audit.merkle and likeness.provenance.tsa), c2pa-python,
+cryptography and asn1crypto; no database, no network. Bundles carry no checker: a checker taken from inside
+the bundle it checks proves nothing, so run this one from the platform's published source.
 
 What it checks:
   1. seal.png carries Content Credentials signed by the platform; its `org.likeness-platform.bundle` assertion
      lists the SHA-256 of every other file in the bundle. Every file must match; no file may be missing or added.
   2. SHA256SUMS agrees with that sealed list.
-  3. The signed output (when included) reads Trusted against the trust anchors, and its manifest, hash and
-     consent record agree with manifest.json and record.json.
-  4. Each audit event's hash recomputes from its content (the platform's hash-chain definition).
-Use --anchors with the platform's anchors obtained independently (e.g. its website or `pki_export_anchors`):
-the anchors inside the bundle only prove the bundle is consistent with itself.
-
-This file is part of the platform (likeness/provenance/bundle_check.py) and is copied into every bundle;
-`python manage.py verify_bundle` runs the same code.
+  3. The signed output (when included) reads Trusted against the trust anchors, and its manifest, hash, signing
+     certificate, source plate and consent record agree with manifest.json, signing_chain.pem and record.json;
+     the CA's revocation list (crl.pem) does not revoke that certificate before the output was signed.
+  4. Each audit event's hash recomputes from its content (the platform's hash-chain definition), and its
+     inclusion proof leads to the root of the signed, timestamped checkpoint in checkpoint/; the output's whole
+     lifecycle (registered, approved, released, each decision made) is among them.
+Trust: the anchors inside the bundle prove only that the bundle agrees with itself. Give the platform's
+anchors obtained independently (--anchors), or the root certificate's SHA-256 confirmed against what the
+platform publishes (--root-sha256). Without either the answer is UNCONFIRMED (exit status 3), never INTACT.
 """
 from __future__ import annotations
 
@@ -35,6 +37,22 @@ SEAL = "seal.png"
 SUMS = "SHA256SUMS"
 BUNDLE_LABEL = "org.likeness-platform.bundle"
 ANCHORS = "trust_anchors.pem"
+CHAIN = "signing_chain.pem"
+CRL = "crl.pem"
+PLATE_SHA256_KEY = "org.likeness-platform.sha256"
+LIFECYCLE = ("output.registered", "output.approved", "output.released")
+UNCONFIRMED = 3
+
+
+def root_fingerprint(anchors_pem: bytes) -> str:
+    """SHA-256 of the self-signed root among the anchors (what an auditor confirms out of band)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    roots = [c for c in x509.load_pem_x509_certificates(anchors_pem) if c.subject == c.issuer]
+    if len(roots) != 1:
+        raise ValueError(f"the anchors hold {len(roots)} root certificates, not one")
+    return roots[0].fingerprint(hashes.SHA256()).hex()
 
 
 class Bundle:
@@ -112,8 +130,10 @@ def _assertion(store: dict[str, Any], label: str) -> Any:
     return None
 
 
-def check(path: Path, anchors_path: Path | None = None) -> tuple[list[str], list[str]]:
-    """Return (problems, notes). No problems: the bundle is intact and consistent."""
+def check(path: Path, anchors_path: Path | None = None,
+          root_sha256: str | None = None) -> tuple[list[str], list[str]]:
+    """Return (problems, notes). No problems: the bundle is intact and consistent (and, with `anchors_path` or
+    a confirmed `root_sha256`, sealed by the platform whose anchors those are)."""
     problems: list[str] = []
     notes: list[str] = []
     bundle = Bundle(path)
@@ -123,6 +143,15 @@ def check(path: Path, anchors_path: Path | None = None) -> tuple[list[str], list
     anchors = anchors_path.read_text() if anchors_path else None
     if anchors is None and ANCHORS in names:
         anchors = bundle.read(ANCHORS).decode("utf-8", "replace")
+        if root_sha256 is not None:
+            try:
+                found = root_fingerprint(anchors.encode())
+            except ValueError as exc:
+                return [f"{ANCHORS}: {exc}"], notes
+            if found != root_sha256.strip().lower().replace(":", ""):
+                return [f"{ANCHORS}: its root certificate's SHA-256 is {found}, not the {root_sha256} you "
+                        "confirmed: these are not the platform's anchors"], notes
+            notes.append(f"{ANCHORS}: the root is the one confirmed ({found})")
     seal_bytes = bundle.read(SEAL)
     try:
         try:
@@ -212,24 +241,144 @@ def check(path: Path, anchors_path: Path | None = None) -> tuple[list[str], list
         problems.append("audit_events.json: no release event for this output's SHA-256")
     if not problems:
         notes.append(f"{len(events)} audit events recompute to their chain hashes")
+    if record.get("bundle_format", 1) >= 2:
+        _check_format_2(bundle, record, manifest, events, anchors or "", problems, notes)
+    else:
+        notes.append("a format 1 bundle: no signing chain, revocation list or audit inclusion proofs to check")
     return problems, notes
+
+
+def _check_format_2(bundle: Bundle, record: dict[str, Any], manifest: dict[str, Any], events: list[dict[str, Any]],
+                    anchors: str, problems: list[str], notes: list[str]) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    # The signing certificate, as the output's own signature carries it.
+    chain = x509.load_pem_x509_certificates(bundle.read(CHAIN)) if bundle.read(CHAIN).strip() else []
+    leaf_sha256 = chain[0].fingerprint(hashes.SHA256()).hex() if chain else None
+    validation = json.loads(bundle.read("validation.json"))
+    named = (record.get("signing_certificate") or {}).get("fingerprint_sha256")
+    if not chain or leaf_sha256 != named or leaf_sha256 != validation.get("signer_certificate_sha256"):
+        problems.append(f"{CHAIN}: its signing certificate is not the one record.json and validation.json name")
+    anchor_certs = x509.load_pem_x509_certificates(anchors.encode()) if anchors else []
+    intermediate = next((c for c in anchor_certs if chain and c.subject == chain[0].issuer), None)
+    # The revocation list, from the certificate's own issuer.
+    crl = x509.load_pem_x509_crl(bundle.read(CRL))
+    if intermediate is None or crl.issuer != intermediate.subject or not crl.is_signature_valid(
+            intermediate.public_key()):  # type: ignore[arg-type]
+        problems.append(f"{CRL}: not signed by the CA that issued the signing certificate")
+    elif chain:
+        entry = crl.get_revoked_certificate_by_serial_number(chain[0].serial_number)
+        signed_at = (validation.get("signer") or {}).get("time")
+        if entry is not None and (not signed_at or dt.datetime.fromisoformat(signed_at) + dt.timedelta(seconds=2)
+                                  > entry.revocation_date_utc):
+            problems.append(f"{CRL}: the signing certificate was revoked on {entry.revocation_date_utc:%Y-%m-%d} "
+                            "and the output was not signed before that")
+        else:
+            notes.append(f"{CRL}: the signing certificate is not revoked as of {crl.last_update_utc:%Y-%m-%d}")
+    # The source plate: the bundle and the signed manifest name the same footage.
+    active = (manifest.get("manifests") or {}).get(manifest.get("active_manifest") or "", {})
+    plate = next((i.get("metadata", {}).get(PLATE_SHA256_KEY) for i in active.get("ingredients") or []
+                  if i.get("relationship") == "parentOf"), None)
+    if not plate or plate != record.get("source_plate_sha256"):
+        problems.append("record.json: the source plate's SHA-256 is not the one the signed manifest names")
+    # The audit events: each proven to be in the checkpointed log, and the whole lifecycle there.
+    checkpoint = _checkpoint(bundle, intermediate, problems)
+    if checkpoint is not None:
+        from likeness.audit import merkle
+
+        root = bytes.fromhex(checkpoint["root_hash"])
+        for event in events:
+            proof = event.get("inclusion")
+            if not proof:
+                problems.append(f"audit_events.json: event #{event['seq']} has no inclusion proof")
+                continue
+            leaf = merkle.leaf_hash(event_hash(event), event.get("actor_id"))
+            try:
+                found = merkle.root_from_proof(leaf, proof["leaf_index"], proof["tree_size"],
+                                               [bytes.fromhex(h) for h in proof["proof"]])
+            except (ValueError, KeyError) as exc:
+                found = b""
+                problems.append(f"audit_events.json: event #{event['seq']}: its proof is malformed ({exc})")
+            if found != root or proof["tree_size"] != checkpoint["tree_size"] or proof["leaf_index"] != event["seq"] - 1:
+                problems.append(f"audit_events.json: event #{event['seq']} is not in the checkpointed audit log")
+        notes.append(f"{len(events)} audit events are in the audit log of checkpoint {checkpoint['tree_size']}, "
+                     f"timestamped {checkpoint['timestamp']}")
+    actions = {e["action"] for e in events}
+    decisions = {str(e["object_id"]) for e in events if e["action"] == "decision.made"}
+    wanted = {str((record.get(k) or {}).get("id")) for k in ("release_decision", "render_decision") if record.get(k)}
+    missing = [a for a in LIFECYCLE if a not in actions] + [f"decision.made for {d}" for d in sorted(wanted - decisions)]
+    if missing:
+        problems.append(f"audit_events.json: the output's lifecycle is incomplete: no {', '.join(missing)}")
+
+
+def _checkpoint(bundle: Bundle, intermediate: Any, problems: list[str]) -> dict[str, Any] | None:
+    """The checkpoint in the bundle, after checking its signature (by a certificate the platform's intermediate
+    issued) and its RFC 3161 timestamp (for exactly its bytes)."""
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from likeness.provenance.tsa import TsaError, token_info
+
+    jsons = [n for n in bundle.names() if n.startswith("checkpoint/") and n.endswith(".json")]
+    if len(jsons) != 1:
+        problems.append("checkpoint/: the bundle must hold exactly one audit checkpoint")
+        return None
+    name = jsons[0]
+    raw = bundle.read(name)
+    stem = name[:-len(".json")]
+    try:
+        signer = x509.load_pem_x509_certificates(bundle.read(stem + ".pem"))[0]
+        if intermediate is None:
+            raise ValueError("no issuer among the anchors")
+        signer.verify_directly_issued_by(intermediate)
+        key = signer.public_key()
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            raise ValueError("not an EC key")
+        key.verify(bundle.read(stem + ".sig"), raw, ec.ECDSA(hashes.SHA256()))
+        stamp = token_info(bundle.read(stem + ".tsr"))
+    except (KeyError, ValueError, TypeError, InvalidSignature, TsaError) as exc:
+        problems.append(f"{name}: its signature or timestamp does not hold ({exc or type(exc).__name__})")
+        return None
+    if stamp["imprint"] != hashlib.sha256(raw).digest():
+        problems.append(f"{name}: its timestamp dates other content")
+        return None
+    body = json.loads(raw)
+    body["timestamp"] = stamp["time"].isoformat()
+    return body
 
 
 def main(argv: list[str] | None = None, out: Any = None) -> int:
     out = out or sys.stdout
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("bundle", nargs="?", default=str(Path(__file__).resolve().parent),
-                        help="the bundle zip, or its unpacked directory (default: this script's directory)")
-    parser.add_argument("--anchors", type=Path, default=None, help="trust anchors PEM obtained from the platform")
+    parser.add_argument("bundle", help="the bundle zip, or its unpacked directory")
+    trust = parser.add_mutually_exclusive_group()
+    trust.add_argument("--anchors", type=Path, default=None, help="trust anchors PEM obtained from the platform")
+    trust.add_argument("--root-sha256", default=None,
+                       help="the platform's root certificate SHA-256, confirmed against what the platform publishes")
     args = parser.parse_args(argv)
-    problems, notes = check(Path(args.bundle), args.anchors)
+    problems, notes = check(Path(args.bundle), args.anchors, args.root_sha256)
     for note in notes:
         print(f"ok: {note}", file=out)
     for problem in problems:
         print(f"FAIL: {problem}", file=out)
-    print(f"checked at {dt.datetime.now(dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}: "  # noqa: UP017 - runs on 3.10
-          f"{'INTACT' if not problems else 'NOT INTACT'}", file=out)
-    return 1 if problems else 0
+    when = f"checked at {dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%SZ}"
+    if problems:
+        print(f"{when}: NOT INTACT", file=out)
+        return 1
+    if args.anchors is None and args.root_sha256 is None:
+        try:
+            root = root_fingerprint(Bundle(Path(args.bundle)).read(ANCHORS))
+        except (KeyError, ValueError):
+            root = "?"
+        print(f"{when}: UNCONFIRMED: the bundle agrees with itself, but nothing says its anchors are the "
+              f"platform's. Confirm that the platform publishes root SHA-256 {root}, then run again with "
+              f"--root-sha256 {root}", file=out)
+        return UNCONFIRMED
+    print(f"{when}: INTACT", file=out)
+    return 0
 
 
 if __name__ == "__main__":

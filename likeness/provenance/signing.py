@@ -141,6 +141,9 @@ def manifest_definition(*, claim: OutputClaim, mime: str, title: str) -> dict[st
     }
 
 
+PLATE_SHA256_KEY = "org.likeness-platform.sha256"
+
+
 def sha256_file(path: Path, chunk: int = 4 * 1024 * 1024) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -174,7 +177,10 @@ def sign_output(*, src: Path, dst: Path, mime: str, claim: OutputClaim, pki_base
         builder = c2pa.Builder.from_json(json.dumps(definition), signing_context(anchors))
         try:
             builder.set_intent(c2pa.C2paBuilderIntent.EDIT)
-            parent = {"title": claim.source_plate.name, "relationship": "parentOf"}
+            # The plate's SHA-256 travels in the (signed) ingredient assertion: the output names the exact
+            # footage it was made from, which an auditor can hash and compare.
+            parent = {"title": claim.source_plate.name, "relationship": "parentOf",
+                      "metadata": {PLATE_SHA256_KEY: sha256_file(claim.source_plate)}}
             with open(claim.source_plate, "rb") as plate:
                 builder.add_ingredient(json.dumps(parent), claim.source_plate_mime, plate)
             # PNG: sign a copy whose image data is one IDAT chunk (lossless; see png.py) so that signing and

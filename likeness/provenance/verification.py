@@ -120,7 +120,8 @@ def summarise_manifest(label: str, manifest: dict[str, Any]) -> dict[str, Any]:
                      "description": a.get("description")}
                     for a in actions.get("actions") or []],
         "ingredients": [{"title": i.get("title"), "format": i.get("format"), "relationship": i.get("relationship"),
-                         "active_manifest": i.get("active_manifest")}
+                         "active_manifest": i.get("active_manifest"),
+                         "sha256": (i.get("metadata") or {}).get("org.likeness-platform.sha256")}
                         for i in manifest.get("ingredients") or []],
         "training_mining": _assertion(manifest, TRAINING_MINING_LABEL),
         "assertion_labels": [a.get("label") for a in manifest.get("assertions") or []],

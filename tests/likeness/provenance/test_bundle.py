@@ -1,7 +1,10 @@
-"""Evidence bundles verify offline with the script inside them; any single changed file is named."""
+"""Evidence bundles verify offline with the platform's published checker (never one from inside a bundle); any
+single changed file is named; the anchors are trusted only once their root is confirmed; each audit event is
+proven to be in the signed, timestamped checkpoint."""
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 import zipfile
@@ -9,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import core
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from likeness.provenance import bundle_check
@@ -49,25 +53,82 @@ def bundle(released, tmp_path) -> Path:  # noqa: ANN001
     return path
 
 
-def test_bundle_verifies_offline_with_its_own_script(bundle, tmp_path):  # noqa: ANN001
+def _root(bundle: Path) -> str:
+    with zipfile.ZipFile(bundle) as zf:
+        return bundle_check.root_fingerprint(zf.read("trust_anchors.pem"))
+
+
+def _published_checker(*args: str) -> subprocess.CompletedProcess:
+    """The published checker as an auditor runs it: its own interpreter, no Django settings, no database."""
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(settings.BASE_DIR)}
+    return subprocess.run([sys.executable, "-m", "likeness.provenance.bundle_check", *args], capture_output=True,
+                          text=True, env=env, timeout=120, cwd="/")
+
+
+def test_a_bundle_verifies_offline_with_the_published_checker(bundle, tmp_path):  # noqa: ANN001
     with zipfile.ZipFile(bundle) as zf:
         names = set(zf.namelist())
         assert {"output.png", "manifest.json", "validation.json", "record.json", "audit_events.json",
-                "trust_anchors.pem", "verify_bundle.py", "SHA256SUMS", "seal.png"} <= names
+                "trust_anchors.pem", "signing_chain.pem", "crl.pem", "README.txt", "SHA256SUMS",
+                "seal.png"} <= names
+        assert "verify_bundle.py" not in names  # no checker inside what it checks
+        assert sum(n.startswith("checkpoint/") for n in names) == 4
         record = zf.read("record.json").decode()
         assert "compensation" not in record and "Avery" not in record
-        unpacked = tmp_path / "unpacked"
-        zf.extractall(unpacked)
-    # The script runs outside the platform: its own interpreter, no Django settings, only c2pa-python.
-    env = {"PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-I", str(unpacked / "verify_bundle.py"), str(bundle)],
-                          capture_output=True, text=True, env=env, timeout=60)
+        assert _root(bundle) in zf.read("README.txt").decode()
+    done = _published_checker(str(bundle), "--root-sha256", _root(bundle))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "INTACT" in done.stdout and "audit events recompute" in done.stdout
-    # Run from inside the unpacked bundle, with no argument, it checks its own directory.
-    done = subprocess.run([sys.executable, "-I", "verify_bundle.py"], cwd=unpacked, capture_output=True, text=True,
-                          env=env, timeout=60)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert "are in the audit log of checkpoint" in done.stdout and "not revoked" in done.stdout
+
+
+def test_without_a_confirmed_root_the_answer_is_unconfirmed(bundle):  # noqa: ANN001
+    """The checker never silently trusts the anchors the bundle brings: it prints the root to confirm."""
+    done = _published_checker(str(bundle))
+    assert done.returncode == bundle_check.UNCONFIRMED, done.stdout + done.stderr
+    assert "UNCONFIRMED" in done.stdout and f"--root-sha256 {_root(bundle)}" in done.stdout
+    assert "INTACT" not in done.stdout.replace("NOT INTACT", "")
+    wrong = _published_checker(str(bundle), "--root-sha256", "0" * 64)
+    assert wrong.returncode == 1 and "not the platform's anchors" in wrong.stdout
+
+
+def test_an_edited_checker_inside_a_bundle_changes_nothing(bundle, tmp_path):  # noqa: ANN001
+    """A bundle that brings its own 'checker' (one that always prints INTACT) is judged by the published one,
+    which never runs it and names it as a file slipped in."""
+    forged = tmp_path / "forged.zip"
+    forged.write_bytes(bundle.read_bytes())
+    with zipfile.ZipFile(forged, "a") as zf:
+        zf.writestr("verify_bundle.py", "print('INTACT')\n")
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(_rewrite(forged.read_bytes(), "record.json", _flip_middle))
+    done = _published_checker(str(broken), "--root-sha256", _root(bundle))
+    assert done.returncode == 1 and "verify_bundle.py: not in the sealed list" in done.stdout
+    assert "record.json: changed" in done.stdout
+
+
+def test_every_event_is_proven_in_the_checkpoint(bundle, tmp_path):  # noqa: ANN001
+    def drop_proof(data: bytes) -> bytes:
+        events = json.loads(data)
+        events[0]["inclusion"]["proof"][0] = "00" * 32
+        return json.dumps(events).encode()
+
+    with zipfile.ZipFile(bundle) as zf:
+        events = json.loads(zf.read("audit_events.json"))
+    assert events and all(e["inclusion"] for e in events)
+    assert {"output.registered", "output.approved", "output.released", "decision.made"} <= {e["action"] for e in events}
+    # A proof changed (and the seal bypassed: the checks below the seal run on their own).
+    problems: list[str] = []
+    record = json.loads(zipfile.ZipFile(bundle).read("record.json"))
+    manifest = json.loads(zipfile.ZipFile(bundle).read("manifest.json"))
+    anchors = zipfile.ZipFile(bundle).read("trust_anchors.pem").decode()
+    bad = json.loads(drop_proof(zipfile.ZipFile(bundle).read("audit_events.json")))
+    bundle_check._check_format_2(bundle_check.Bundle(bundle), record, manifest, bad, anchors, problems, [])
+    assert any("is not in the checkpointed audit log" in p for p in problems), problems
+    # An event left out: the lifecycle is incomplete.
+    problems = []
+    missing = [e for e in events if e["action"] != "output.approved"]
+    bundle_check._check_format_2(bundle_check.Bundle(bundle), record, manifest, missing, anchors, problems, [])
+    assert any("lifecycle is incomplete: no output.approved" in p for p in problems), problems
 
 
 def test_any_single_changed_file_fails_naming_it(bundle, tmp_path):  # noqa: ANN001
@@ -75,16 +136,13 @@ def test_any_single_changed_file_fails_naming_it(bundle, tmp_path):  # noqa: ANN
     with zipfile.ZipFile(bundle) as zf:
         names = zf.namelist()
     for name in names:
-        tampered = tmp_path / f"tampered-{name}.zip"
+        tampered = tmp_path / f"tampered-{name.replace('/', '_')}.zip"
         tampered.write_bytes(_rewrite(original, name, _flip_middle if name != "seal.png" else _flip_seal_stamp))
         problems, _ = bundle_check.check(tampered)
         assert problems, f"changing {name} went unnoticed"
         assert any(p.startswith(name) for p in problems), (name, problems)
-    # One through the embedded script in a subprocess, as an auditor would run it.
-    with zipfile.ZipFile(bundle) as zf:
-        (tmp_path / "verify_bundle.py").write_bytes(zf.read("verify_bundle.py"))
-    done = subprocess.run([sys.executable, "-I", str(tmp_path / "verify_bundle.py"),
-                           str(tmp_path / "tampered-record.json.zip")], capture_output=True, text=True, timeout=60)
+    # One through the published checker in a subprocess, as an auditor would run it.
+    done = _published_checker(str(tmp_path / "tampered-record.json.zip"), "--root-sha256", _root(bundle))
     assert done.returncode == 1 and "FAIL: record.json: changed" in done.stdout
     # A file added, and a file removed.
     added = tmp_path / "added.zip"
@@ -95,12 +153,14 @@ def test_any_single_changed_file_fails_naming_it(bundle, tmp_path):  # noqa: ANN
 
 
 def test_manage_py_verify_bundle(bundle, tmp_path, capsys):  # noqa: ANN001
-    call_command("verify_bundle", str(bundle))
+    call_command("verify_bundle", str(bundle), "--own-anchors")
     assert "INTACT" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="UNCONFIRMED"):
+        call_command("verify_bundle", str(bundle))
     broken = tmp_path / "broken.zip"
     broken.write_bytes(_rewrite(bundle.read_bytes(), "audit_events.json", _flip_middle))
-    with pytest.raises(CommandError):
-        call_command("verify_bundle", str(broken))
+    with pytest.raises(CommandError, match="NOT intact"):
+        call_command("verify_bundle", str(broken), "--own-anchors")
     assert "audit_events.json" in capsys.readouterr().out
 
 

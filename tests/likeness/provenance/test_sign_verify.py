@@ -3,6 +3,7 @@ unknown signers, and files signed by others."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -49,6 +50,7 @@ def test_signed_output_reads_trusted_with_the_full_manifest(pki_base, anchors, m
     assert edited["parameters"]["target_age"] == 30
     assert active["ingredients"][0]["relationship"] == "parentOf"
     assert active["ingredients"][0]["title"] == f"plate.{ext}"
+    assert active["ingredients"][0]["sha256"] == hashlib.sha256((tmp_path / f"plate.{ext}").read_bytes()).hexdigest()
     assert active["training_mining"]["entries"]["cawg.ai_training"]["use"] == "notAllowed"
     assert report.consent["grant_version"] == 2 and report.consent["performer"].startswith("9d5b7f0e")
     assert report.model["weights_sha256"] == "b" * 64
