@@ -9,7 +9,7 @@ PORT ?= 8000
 LOCAL_TARGETS := run worker demo demo-data demo-code migrate pki docs bench
 $(LOCAL_TARGETS): export DJANGO_DEBUG ?= 1
 
-.PHONY: run test lint bench docs migrate demo-data demo demo-code worker pki clean browser
+.PHONY: reader run test lint bench docs migrate demo-data demo demo-code worker pki clean browser
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,8 +64,17 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is missing: run 'sudo apt-get install chromium' for the browser tests"; fi; }
 
+## reader: the independent C2PA reader the provenance tests use (@trustnxt/c2pa-ts from npm, pinned by its lock;
+## npm install, not npm ci: ci refuses a lock without the optional native builds some registries lack)
+READER = tests/independent_reader
+reader: $(READER)/node_modules/.installed
+$(READER)/node_modules/.installed: $(READER)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd $(READER) && npm install --no-audit --no-fund --ignore-scripts --loglevel=error && touch node_modules/.installed; \
+	else echo "npm is missing: the independent-reader tests will be skipped"; fi
+
 ## test: install what tests need and run them (DATABASE_URL=postgres://... to run them on PostgreSQL)
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(READER)/node_modules/.installed
 	$(VENV)/bin/ruff check likeness engine tests bench
 	DJANGO_DEBUG=1 $(PY) manage.py rules_doc --check
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -104,6 +104,48 @@ EXPLANATIONS: dict[str, str] = {
     "general.error": "The verifier hit an unexpected error; the result cannot be relied on.",
     "algorithm.unsupported": "The file uses a hash or signature algorithm this verifier does not support.",
     "algorithm.deprecated": "The file uses a deprecated algorithm.",
+    # The rest of the specification's codes (section 15), so that no code a reader reports goes unexplained.
+    "assertion.accessible": "An assertion stored outside the manifest (in the cloud) was fetched and read.",
+    "assertion.outsideManifest": "An assertion is referenced from outside this manifest, which is not allowed.",
+    "assertion.action.redactionMismatch": "A redaction action names an assertion that was not redacted, or the "
+                                          "other way round.",
+    "assertion.boxesHash.unknownBox": "The file holds a box the signed content hash does not account for: "
+                                      "something was added to the file after signing.",
+    "assertion.boxesHash.unknownBoxes": "The file holds boxes the signed content hash does not account for: "
+                                        "something was added to the file after signing.",
+    "assertion.cloud-data.actions": "An actions assertion is stored in the cloud, which is not allowed.",
+    "assertion.cloud-data.hardBinding": "The content hash is stored in the cloud, which is not allowed: it must "
+                                        "be in the file's own manifest.",
+    "assertion.cloud-data.malformed": "An assertion stored in the cloud is malformed.",
+    "assertion.collectionHash.match": "Every file of the signed collection is exactly as it was signed.",
+    "assertion.collectionHash.incorrectFileCount": "The signed collection holds more or fewer files than were "
+                                                   "signed.",
+    "assertion.collectionHash.invalidURI": "The signed collection names a file by an address that is not "
+                                           "allowed.",
+    "assertion.collectionHash.malformed": "The signed collection's hash is malformed.",
+    "assertion.ingredient.malformed": "An ingredient record (for the platform's outputs: the source plate) is "
+                                      "malformed.",
+    "assertion.metadata.disallowed": "A metadata assertion holds fields the specification does not allow "
+                                     "there.",
+    "claim.cbor.invalid": "The claim (the signed list of what the manifest says) is not valid CBOR: the "
+                          "manifest is damaged.",
+    "hashedURI.mismatch": "A reference inside the manifest no longer matches what it points to: part of the "
+                          "manifest was edited after signing.",
+    "hashedURI.missing": "A reference inside the manifest points to something that is not there: part of the "
+                         "manifest was removed.",
+    "ingredient.claimSignature.missing": "An ingredient's manifest has no signature.",
+    "manifest.compressed.invalid": "A compressed manifest could not be decompressed: it is damaged.",
+    "manifest.unknownProvenance": "The manifest's own history cannot be established (its parent carries no "
+                                  "Content Credentials).",
+    "manifest.unreferenced": "The store holds a manifest that no other manifest refers to.",
+    "signingCredential.ocsp.inaccessible": "The certificate authority's revocation service (OCSP) could not be "
+                                           "reached, so revocation is unknown from it.",
+    "signingCredential.ocsp.revoked": "The certificate authority's revocation service (OCSP) says the signing "
+                                      "certificate was revoked: do not rely on the file.",
+    "signingCredential.ocsp.unknown": "The certificate authority's revocation service (OCSP) does not know the "
+                                      "signing certificate.",
+    "timeStamp.malformed": "The signature's timestamp could not be read, so it proves nothing: the file counts "
+                           "as untimestamped (it turns Invalid once its certificate expires).",
 }
 
 SUCCESS_STATES = ("Trusted", "Valid")
