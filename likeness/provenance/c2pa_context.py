@@ -23,7 +23,12 @@ CONSENT_LABEL = "org.likeness-platform.consent"
 MODEL_LABEL = "org.likeness-platform.model"
 BUNDLE_LABEL = "org.likeness-platform.bundle"
 TRAINING_MINING_LABEL = "cawg.training-mining"
-CREATED_LABELS = [ACTIONS_LABEL, CONSENT_LABEL, MODEL_LABEL, BUNDLE_LABEL, TRAINING_MINING_LABEL]
+SOFT_BINDING_LABEL = "c2pa.soft-binding"
+# Not an algorithm from the C2PA soft-binding algorithm list: the platform's own (fingerprint.py), so its name is
+# in the platform's reverse-domain namespace, with the fingerprint's version.
+SOFT_BINDING_ALG = "org.likeness-platform.phash-dct64.p1"
+CREATED_LABELS = [ACTIONS_LABEL, CONSENT_LABEL, MODEL_LABEL, BUNDLE_LABEL, TRAINING_MINING_LABEL,
+                  SOFT_BINDING_LABEL]
 # Above this size the SDK spills the signed asset to a temporary file instead of holding it in memory: it keeps
 # peak memory while signing near 1x the file instead of 2x (see bench/provenance.py).
 BACKING_STORE_THRESHOLD_MB = 8

@@ -337,7 +337,8 @@ def _obligation_codes(decision: Decision) -> list[str]:
     return sorted({o.get("code", "") for o in decision.obligations or [] if isinstance(o, dict)} - {""})
 
 
-def _release_claim(output: Output, decision: Decision, grant: ConsentGrant, plate: Path) -> OutputClaim:
+def _release_claim(output: Output, decision: Decision, grant: ConsentGrant, plate: Path,
+                   fingerprint: str) -> OutputClaim:
     return OutputClaim(
         decision_id=str(decision.pk), grant_id=str(grant.pk), grant_version=grant.version,
         grant_document_sha256=grant.document_sha256, rule_pack_versions=dict(decision.rule_pack_versions or {}),
@@ -350,6 +351,7 @@ def _release_claim(output: Output, decision: Decision, grant: ConsentGrant, plat
         output_id=str(output.pk), title=f"{output.production.title} — output {str(output.pk)[:8]}",
         extra={"rendered_under_decision_id": str(output.decision_id), "approved_at": output.approved_at,
                "signed_at": timezone.now()},
+        fingerprint=fingerprint,
     )
 
 
@@ -400,17 +402,23 @@ def output_sign_and_release(*, output: Output, by: AbstractBaseUser | None,
         signed_path = Path(tmp) / f"signed{ext}"
         with _local(output.file.name, ext) as rendered, \
                 _local(output.source_plate_name, EXTENSIONS.get(output.source_plate_mime, ext)) as plate:
+            # The soft binding names the content fingerprint the registry stores: a deferred one is made now.
+            fingerprint = output.fingerprint or _fingerprint_or_blank(rendered, output.mime)
+            if not fingerprint:
+                _refuse(output, by, "the render cannot be decoded for its content fingerprint, which every signed "
+                                    "output carries as its soft binding; nothing was released", decision)
             try:
                 signed = sign_output(src=rendered, dst=signed_path, mime=output.mime,
-                                     claim=_release_claim(output, decision, grant, plate))
+                                     claim=_release_claim(output, decision, grant, plate, fingerprint))
             except (SigningError, pki.PkiError) as exc:
                 _refuse(output, by, f"signing failed, nothing was released: {exc}", decision)
-        return _record_release(output=output, decision=decision, grant=grant, signed=signed, by=by)
+        return _record_release(output=output, decision=decision, grant=grant, signed=signed, by=by,
+                               fingerprint=fingerprint)
 
 
 @transaction.atomic
 def _record_release(*, output: Output, decision: Decision, grant: ConsentGrant, signed: SignedFile,
-                    by: AbstractBaseUser | None) -> Output:
+                    by: AbstractBaseUser | None, fingerprint: str) -> Output:
     locked = Output.objects.select_for_update(no_key=True).get(pk=output.pk)
     if locked.status != OutputStatus.APPROVED:
         raise ValidationError({"release": [f"the output became {locked.get_status_display().lower()} while it was "
@@ -429,6 +437,7 @@ def _record_release(*, output: Output, decision: Decision, grant: ConsentGrant, 
         locked.sha256, locked.size, locked.manifest_label = signed.sha256, signed.size, signed.manifest_label
         locked.signed_by_certificate, locked.release_decision = cert, decision
         locked.status, locked.released_by, locked.released_at = OutputStatus.RELEASED, by, now
+        locked.fingerprint = locked.fingerprint or fingerprint
         locked.save()
         audit_record(actor=by, action="output.released", obj=locked,
                      data={"sha256": signed.sha256, "manifest_label": signed.manifest_label,

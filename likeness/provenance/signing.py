@@ -20,6 +20,8 @@ from likeness.provenance import pki
 from likeness.provenance.c2pa_context import (
     CONSENT_LABEL,
     MODEL_LABEL,
+    SOFT_BINDING_ALG,
+    SOFT_BINDING_LABEL,
     TRAINING_MINING_LABEL,
     signer_for,
     signing_context,
@@ -61,6 +63,7 @@ class OutputClaim:
     output_id: str = ""
     title: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""  # fingerprint.encode() of the content: the soft binding
 
 
 @dataclass(frozen=True)
@@ -137,8 +140,18 @@ def manifest_definition(*, claim: OutputClaim, mime: str, title: str) -> dict[st
             },
             {"label": CONSENT_LABEL, "data": consent_assertion(claim)},
             {"label": MODEL_LABEL, "data": model_assertion(claim)},
+            *([soft_binding_assertion(claim.fingerprint)] if claim.fingerprint else []),
         ],
     }
+
+
+def soft_binding_assertion(fingerprint: str) -> dict[str, Any]:
+    """C2PA soft binding (section 18.9): the content fingerprint the output registry stores, so that a copy whose
+    manifest was stripped, or that was re-encoded, can be looked up by its pictures (`/api/v1/provenance/registry/`
+    with the file). The algorithm is the platform's own (fingerprint.py), named in its reverse-domain form."""
+    return {"label": SOFT_BINDING_LABEL, "data": {
+        "alg": SOFT_BINDING_ALG, "blocks": [{"scope": {}, "value": fingerprint}],
+        "name": "DCT perceptual hash (64 bits) of frames sampled at fixed fractions of the duration"}}
 
 
 PLATE_SHA256_KEY = "org.likeness-platform.sha256"

@@ -15,7 +15,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from likeness.common import uploads
-from likeness.provenance.c2pa_context import CONSENT_LABEL, MODEL_LABEL, TRAINING_MINING_LABEL, reading_context
+from likeness.provenance.c2pa_context import (
+    CONSENT_LABEL,
+    MODEL_LABEL,
+    SOFT_BINDING_LABEL,
+    TRAINING_MINING_LABEL,
+    reading_context,
+)
 from likeness.provenance.codes import NO_MANIFEST, REVOKED_AFTER_SIGNING, STATE_EXPLANATIONS, explain
 from likeness.provenance.jumbf import StoreUnreadable, signing_chain
 
@@ -124,6 +130,7 @@ def summarise_manifest(label: str, manifest: dict[str, Any]) -> dict[str, Any]:
                          "sha256": (i.get("metadata") or {}).get("org.likeness-platform.sha256")}
                         for i in manifest.get("ingredients") or []],
         "training_mining": _assertion(manifest, TRAINING_MINING_LABEL),
+        "soft_binding": _assertion(manifest, SOFT_BINDING_LABEL),
         "assertion_labels": [a.get("label") for a in manifest.get("assertions") or []],
     }
 

@@ -131,7 +131,8 @@ def test_a_job_given_back_on_its_last_attempt_fails(world, settings):  # noqa: A
 
 # ----- where the sweeps run -----------------------------------------------------------------------------------
 
-SWEEPS = ("likeness.jobs.tasks.requeue_stale_jobs", "likeness.jobs.tasks.expire_grants")
+SWEEPS = ("likeness.jobs.tasks.requeue_stale_jobs", "likeness.jobs.tasks.expire_grants",
+          "likeness.audit.tasks.write_audit_checkpoint")
 
 
 def _queue_of(task: str, options: dict[str, Any] | None = None) -> str:
