@@ -8,6 +8,7 @@ way wherever it enters. Every refusal is a ValidationError keyed by the field th
 from __future__ import annotations
 
 import errno
+import hashlib
 import warnings
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -243,7 +244,9 @@ class UploadNotStored(SuspiciousOperation):
 
 class GuardedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
     """Django's temp-file upload handler, except that a failed write removes the partial temp file at once and
-    ends the request with UploadNotStored (a 400 naming the field) instead of an OSError (a 500)."""
+    ends the request with UploadNotStored (a 400 naming the field) instead of an OSError (a 500). It also hashes
+    the file as it arrives (`upload.sha256`), while the bytes are in hand anyway: verifying a large file then
+    needs no second pass over it for the registry's hash."""
 
     def _refuse(self, exc: OSError) -> UploadNotStored:
         self.upload_interrupted()  # closes and removes the partial temp file
@@ -251,12 +254,14 @@ class GuardedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
         return UploadNotStored(self.field_name or "file", message)
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
+        self._sha256 = hashlib.sha256()
         try:
             super().new_file(*args, **kwargs)
         except OSError as exc:
             raise self._refuse(exc) from exc
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self._sha256.update(raw_data)
         try:
             return super().receive_data_chunk(raw_data, start)
         except OSError as exc:
@@ -264,6 +269,8 @@ class GuardedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
 
     def file_complete(self, file_size: int) -> Any:
         try:
-            return super().file_complete(file_size)  # seek(0) flushes the last buffered bytes
+            done = super().file_complete(file_size)  # seek(0) flushes the last buffered bytes
         except OSError as exc:
             raise self._refuse(exc) from exc
+        done.sha256 = self._sha256.hexdigest()
+        return done

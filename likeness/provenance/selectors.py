@@ -128,7 +128,10 @@ def verify_upload(stream: IO[bytes], *, user: Any, name: str = "", anchors_pem: 
         except pki.PkiError:
             anchors_pem = None  # no CA yet: nothing can be Trusted, files still read Valid or Invalid
     path = stream.temporary_file_path() if hasattr(stream, "temporary_file_path") else None
-    report = verify_stream(stream, anchors_pem=anchors_pem, name=name, path=path, crl_pem=crl)
+    # A large upload was hashed as it arrived (likeness.common.uploads); a small one is hashed here.
+    known = getattr(stream, "sha256", None)
+    digest = (known, int(stream.size)) if isinstance(known, str) and hasattr(stream, "size") else None
+    report = verify_stream(stream, anchors_pem=anchors_pem, name=name, path=path, crl_pem=crl, digest=digest)
     result = report.as_dict()
     result["checked_at"] = timezone.now()
     result["platform"] = linked_records(report, user)

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
@@ -176,6 +177,79 @@ def report_from_store(store: dict[str, Any], *, mime: str, sha256: str, size: in
     return report
 
 
+class _LargeReads:
+    """A file for the SDK to read, faster when it asks for much at once.
+
+    c2pa-rs reads an MP4's whole media data in one call into a buffer it has just allocated. Filling 100 MB of
+    fresh memory page by page costs as much as a third of the verification: so the buffer is first advised to
+    use huge pages (2 MB, 512 times fewer faults) and filled by two threads reading halves with pread (which
+    release the GIL). Small reads go straight through. Linux only; elsewhere it is a plain file."""
+
+    LARGE = 8 * 1024 * 1024
+    MADV_HUGEPAGE = 14
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._fd = raw.fileno()
+
+    def readinto(self, buffer: Any) -> int:
+        size = len(buffer)
+        if size < self.LARGE or not hasattr(os, "preadv"):
+            return self._raw.readinto(buffer)
+        view = memoryview(buffer).cast("B")
+        _advise_huge_pages(view)
+        start = self._raw.tell()
+        half = size // 2
+
+        def fill(lo: int, hi: int) -> int:
+            got = 0
+            while lo + got < hi:
+                n = os.preadv(self._fd, [view[lo + got:hi]], start + lo + got)
+                if n == 0:
+                    break
+                got += n
+            return got
+
+        second = _READ_POOL.submit(fill, half, size)
+        first = fill(0, half)
+        total = first + second.result() if first == half else first
+        self._raw.seek(start + total)
+        return total
+
+    def read(self, size: int = -1) -> bytes:
+        return self._raw.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def write(self, _data: bytes) -> int:  # the SDK's stream interface wants these; a reader never writes
+        raise OSError("read-only")
+
+    def flush(self) -> None:
+        return None
+
+
+_READ_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-read")
+
+
+def _advise_huge_pages(view: memoryview) -> None:
+    try:
+        import ctypes
+        import mmap
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        address = ctypes.addressof(ctypes.c_char.from_buffer(view))
+        page = mmap.PAGESIZE
+        lo, hi = -(-address // page) * page, (address + len(view)) // page * page
+        if hi > lo:
+            libc.madvise(ctypes.c_void_p(lo), ctypes.c_size_t(hi - lo), _LargeReads.MADV_HUGEPAGE)
+    except (OSError, AttributeError, TypeError, ValueError):
+        pass  # advice only: without it the read is slower, not wrong
+
+
 def _hash_path(path: str) -> tuple[str, int]:
     with open(path, "rb", buffering=0) as fh:
         return hash_stream(fh)
@@ -244,15 +318,19 @@ def apply_revocation(report: VerificationReport, chain: list[bytes], crl_pem: by
 
 
 def verify_stream(stream: IO[bytes], *, anchors_pem: str | None, name: str = "", mime: str | None = None,
-                  path: str | None = None, crl_pem: bytes | None = None) -> VerificationReport:
+                  path: str | None = None, crl_pem: bytes | None = None,
+                  digest: tuple[str, int] | None = None) -> VerificationReport:
     """Validate one file's Content Credentials against `anchors_pem` (None: trust nothing) and, given the
     issuer's CRL, against revocation.
 
-    With `path` (the same file on disk) the SHA-256 for the registry is computed in a second thread while the SDK
-    validates: both release the GIL, so on two cores the hash costs no extra wall time.
+    The file's SHA-256 (for the registry) is `digest` when the caller has it (an upload is hashed as it
+    arrives: likeness.common.uploads); else, with `path` (the same file on disk), it is computed in a second thread
+    while the SDK validates; else before.
     """
     hashing = None
-    if path:
+    if digest is not None:
+        sha256, size = digest
+    elif path:
         hashing = _HASH_POOL.submit(_hash_path, path)
     else:
         sha256, size = hash_stream(stream)
@@ -261,7 +339,8 @@ def verify_stream(stream: IO[bytes], *, anchors_pem: str | None, name: str = "",
     stream.seek(0)
     mime = mime or sniff_mime(head, name)
     try:
-        with c2pa.Reader(mime, stream, context=reading_context(anchors_pem)) as reader:
+        fast = _LargeReads(stream) if _has_fileno(stream) else stream
+        with c2pa.Reader(mime, fast, context=reading_context(anchors_pem)) as reader:
             store = json.loads(reader.json())
     except c2pa.C2paError.ManifestNotFound:
         if hashing is not None:
@@ -295,6 +374,14 @@ def verify_stream(stream: IO[bytes], *, anchors_pem: str | None, name: str = "",
             if crl_pem:
                 apply_revocation(report, chain, crl_pem)
     return report
+
+
+def _has_fileno(stream: IO[bytes]) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
 
 
 def _pem(der: bytes) -> str:
