@@ -162,3 +162,15 @@ def test_studio_staff_cannot_approve_their_own_output(registered, role):  # noqa
     response = client_for(r.world, role).post(f"/api/v1/provenance/outputs/{r.output.pk}/approve/",
                                               {"note": "looks fine to us"}, format="json")
     assert response.status_code == 403
+
+
+def test_a_large_upload_is_hashed_as_it_arrives(world, platform_ca):  # noqa: ANN001
+    """Above the in-memory limit an upload goes to a temp file, hashed as its chunks arrive; the verification
+    report's SHA-256 is that one, and it is the file's."""
+    import hashlib
+    import os
+
+    data = b"\x89PNG\r\n\x1a\n" + os.urandom(6 * 1024 * 1024)
+    body = client_for(world, "auditor").post("/api/v1/provenance/verify/", {"file": _file(data, "big.png")},
+                                             format="multipart").json()
+    assert body["sha256"] == hashlib.sha256(data).hexdigest() and body["size"] == len(data)
