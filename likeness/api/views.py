@@ -334,4 +334,4 @@ class AuditVerifyView(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
-        return Response(audit_chain_verify().as_dict())
+        return Response(audit_chain_verify(every_checkpoint=False).as_dict())

@@ -136,15 +136,13 @@ def make_ca(*, common_name: str, org: str, days: int, issuer_key: ec.EllipticCur
     return key, builder.sign(signing_key, hashes.SHA256())
 
 
-def make_signing_cert(*, common_name: str, org: str, days: int, issuer_key: ec.EllipticCurvePrivateKey,
-                      issuer_cert: x509.Certificate, not_before: dt.datetime | None = None,
-                      not_after: dt.datetime | None = None,
-                      serial_number: int | None = None) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    """An end-entity certificate with the profile c2pa-rs accepts for signing manifests (a random serial unless
-    one is given: the tests give one to forge a certificate that copies the platform's)."""
+def _end_entity(*, common_name: str, org: str, issuer_key: ec.EllipticCurvePrivateKey, issuer_cert: x509.Certificate,
+                start: dt.datetime, end: dt.datetime, serial_number: int | None, non_repudiation: bool,
+                usages: list[ObjectIdentifier], usages_critical: bool) -> tuple[ec.EllipticCurvePrivateKey,
+                                                                                x509.Certificate]:
+    """A P-256 end-entity certificate issued by `issuer_cert`: not a CA, key usage digitalSignature (critical),
+    the given extended key usages, and key identifiers both ways."""
     key = ec.generate_private_key(ec.SECP256R1())
-    start = not_before or (_now() - BACKDATE)
-    end = not_after or (start + dt.timedelta(days=days))
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name(common_name, org))
@@ -154,17 +152,30 @@ def make_signing_cert(*, common_name: str, org: str, days: int, issuer_key: ec.E
         .not_valid_before(start)
         .not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING_EKU,
-                                              C2PA_SIGNING_EKU]), critical=False)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=non_repudiation,
+                                     key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                     key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False),
+                       critical=True)
+        .add_extension(x509.ExtendedKeyUsage(usages), critical=usages_critical)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
                        critical=False)
         .sign(issuer_key, hashes.SHA256())
     )
     return key, cert
+
+
+def make_signing_cert(*, common_name: str, org: str, days: int, issuer_key: ec.EllipticCurvePrivateKey,
+                      issuer_cert: x509.Certificate, not_before: dt.datetime | None = None,
+                      not_after: dt.datetime | None = None,
+                      serial_number: int | None = None) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """An end-entity certificate with the profile c2pa-rs accepts for signing manifests (a random serial unless
+    one is given: the tests give one to forge a certificate that copies the platform's)."""
+    start = not_before or (_now() - BACKDATE)
+    return _end_entity(common_name=common_name, org=org, issuer_key=issuer_key, issuer_cert=issuer_cert,
+                       start=start, end=not_after or (start + dt.timedelta(days=days)), serial_number=serial_number,
+                       non_repudiation=False, usages=[ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING_EKU,
+                                                      C2PA_SIGNING_EKU], usages_critical=False)
 
 
 TSA_DAYS = 10 * 365  # timestamps must stay checkable for as long as the files they date
@@ -173,27 +184,10 @@ TSA_DAYS = 10 * 365  # timestamps must stay checkable for as long as the files t
 def make_tsa_cert(*, common_name: str, org: str, days: int, issuer_key: ec.EllipticCurvePrivateKey,
                   issuer_cert: x509.Certificate) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     """A timestamp authority's certificate: RFC 3161 § 2.3 wants extended key usage timeStamping only, critical."""
-    key = ec.generate_private_key(ec.SECP256R1())
     start = _now() - BACKDATE
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name, org))
-        .issuer_name(issuer_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-                       critical=False)
-        .sign(issuer_key, hashes.SHA256())
-    )
-    return key, cert
+    return _end_entity(common_name=common_name, org=org, issuer_key=issuer_key, issuer_cert=issuer_cert,
+                       start=start, end=start + dt.timedelta(days=days), serial_number=None, non_repudiation=True,
+                       usages=[ExtendedKeyUsageOID.TIME_STAMPING], usages_critical=True)
 
 
 # --- the platform's CA on disk -------------------------------------------------------------------------------
@@ -411,4 +405,9 @@ def crl_pem(base: Path | None = None, *, refresh: bool = False) -> bytes:
         if path.exists():
             return path.read_bytes()  # a verifying host without the CA key: the CA host renews it (pki_crl)
         raise PkiError(f"no CA in {d}: run `python manage.py pki_init` first")
-    return _write_crl(d, revocations(d))
+    try:
+        return _write_crl(d, revocations(d))
+    except OSError:
+        if path.exists():
+            return path.read_bytes()  # a read-only PKI folder here: the stale list still names every revocation
+        raise
