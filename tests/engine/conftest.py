@@ -19,12 +19,17 @@ def engine_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_checkpoint(engine_tmp: Path) -> Path:
-    """A tiny per-performer model (about a minute on 2 CPU cores)."""
+    """A tiny per-performer model (about a minute on 2 CPU cores).
+
+    600 steps: at 260 the model's aging was too weak on some machines (judged 41/45/48 for targets 20/50/80 on
+    one, where an earlier machine passed). The tiny engine's aging strength is erratic across seeds and lengths
+    (measured 2026-12-02, spread of judged ages for targets 20-80: 260 steps 7; 400: 8; 600: 22, 26, 11 for seeds
+    0-2; 800: 9, 17, 17): that is the engine issue's to fix, not this fixture's."""
     from engine.api import train_model
 
     refs = synthetic.reference_set(PERFORMER_SEED, 160, size=(256, 256))
     out = train_model([(r.image, r.age) for r in refs], performer_id="synthetic-1", out_path=engine_tmp / "tiny.safetensors",
-                      config="tiny", steps=260, batch_size=24, seed=0)
+                      config="tiny", steps=600, batch_size=24, seed=0)
     return out.checkpoint
 
 
