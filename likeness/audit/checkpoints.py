@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,10 +144,24 @@ def checkpoint_write(base: Path | None = None) -> Checkpoint | None:
     stamp = timestamp_request(raw)
     path = folder / f"checkpoint-{size:012d}.json"
     # The proof files first: a checkpoint whose .json exists is complete.
-    for suffix, data in ((".sig", signature), (".pem", identity.chain_pem()), (".tsr", stamp)):
-        _write_new(path.with_suffix(suffix), data)
-    _write_new(path, raw)
+    try:
+        for suffix, data in ((".sig", signature), (".pem", identity.chain_pem()), (".tsr", stamp)):
+            _write_new(path.with_suffix(suffix), data)
+        _write_new(path, raw)
+    except FileExistsError:
+        return _theirs(path)  # another process checkpointed the same state at the same moment: use theirs
     return Checkpoint(path, body, raw)
+
+
+def _theirs(path: Path, wait: float = 10.0) -> Checkpoint:
+    """The checkpoint another writer is completing at `path` (its .json is written last)."""
+    deadline = time.monotonic() + wait
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise CheckpointError(f"{path.name} was started by another writer that did not finish it")
+        time.sleep(0.05)
+    raw = path.read_bytes()
+    return Checkpoint(path, json.loads(raw), raw)
 
 
 def checkpoint_check(checkpoint: Checkpoint, *, issuer: x509.Certificate | None) -> dict[str, Any]:

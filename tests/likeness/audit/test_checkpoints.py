@@ -177,3 +177,27 @@ def test_the_tree_root_is_recomputed_from_the_definition(anchored) -> None:  # n
     for index in (0, len(leaves) // 2, len(leaves) - 1):
         proof = merkle.inclusion_proof(leaves, index)
         assert merkle.root_from_proof(leaves[index], index, len(leaves), proof) == latest.root
+
+
+def test_two_writers_at_once_share_one_checkpoint(anchored, settings, tmp_path) -> None:  # noqa: ANN001
+    """The sweeps worker and a bundle export may checkpoint the same state at the same moment: the one that finds
+    the other's files half written waits for them and uses that checkpoint instead of failing."""
+    import threading
+
+    with transaction.atomic():
+        audit_record(actor=anchored.ops, action="test.event", object_type="test", object_id="x", data={})
+    real = Path(settings.AUDIT_CHECKPOINT_DIR)
+    other = tmp_path / "other-writer"
+    shutil.copytree(real, other)
+    theirs = checkpoint_write(other)  # what the other writer is writing, from the same state
+    names = {suffix: theirs.sibling(suffix).name for suffix in (".sig", ".pem", ".tsr", ".json")}
+    shutil.copy(other / names[".sig"], real / names[".sig"])  # ... it has begun
+
+    def finish() -> None:
+        for suffix in (".pem", ".tsr", ".json"):
+            shutil.copy(other / names[suffix], real / names[suffix])
+
+    threading.Timer(0.3, finish).start()
+    mine = checkpoint_write()
+    assert mine is not None and mine.path == real / names[".json"] and mine.raw == theirs.raw
+    assert audit_chain_verify().ok
