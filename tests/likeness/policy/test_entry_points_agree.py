@@ -275,19 +275,19 @@ def test_three_failures_are_all_explained(world) -> None:  # noqa: ANN001
 
 
 def test_malformed_facts_are_refused_by_all_three(world, tmp_path) -> None:  # noqa: ANN001
-    """A domicile written "California" (a record written around the validators, as an import might) would drop
-    the California rules if read as a place: all three refuse to decide and name the field."""
+    """A domicile written "us-ca" (in lower case: a record written around the validators, as an import might)
+    would drop the California rules if read as a place: all three refuse to decide and name the field."""
     situation = _simple(world)
     good = _api(world, _api_body(situation)).json()
     stored = Decision.objects.get(pk=good["id"])
-    Performer.objects.filter(pk=situation.performer.pk).update(domicile="California")
+    Performer.objects.filter(pk=situation.performer.pk).update(domicile="us-ca")
     decisions = Decision.objects.count()
 
     response = _api(world, _api_body(situation))
     assert response.status_code == 400 and "facts.performer.domicile" in response.json(), response.content
     page = _preflight(world, situation)
-    assert "Not checked yet" in page and "facts.performer.domicile: unknown place 'California'" in page
-    facts = {**stored.facts, "performer": {**stored.facts["performer"], "domicile": "California"}}
+    assert "Not checked yet" in page and "facts.performer.domicile: unknown place 'us-ca'" in page
+    facts = {**stored.facts, "performer": {**stored.facts["performer"], "domicile": "us-ca"}}
     result = _gate_check({"request": stored.request, "facts": facts}, tmp_path)
-    assert result.returncode == 2 and "facts.performer.domicile: unknown place 'California'" in result.stderr
+    assert result.returncode == 2 and "facts.performer.domicile: unknown place 'us-ca'" in result.stderr
     assert Decision.objects.count() == decisions  # nothing decided, nothing stored
