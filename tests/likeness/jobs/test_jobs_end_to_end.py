@@ -3,6 +3,7 @@ revocation stops a running job within one chunk; a worker killed with SIGKILL mi
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from likeness.audit.selectors import audit_chain_verify
@@ -109,6 +110,7 @@ def test_revocation_stops_a_running_job_within_one_chunk(workers, live_world, re
     helpers.wait_for(lambda: (job.refresh_from_db() or job.progress_done >= 8), timeout=120,
                      what="the job to render some frames", workers=workers)
     grant_revoke(grant=live_world.grant, by=live_world.counsel, reason="performer withdrew consent mid-shoot")
+    committed = timezone.now()  # grant_revoke is atomic: the revocation is committed (in effect) from here
     helpers.wait_for(lambda: helpers.job_state(job) != "running", timeout=60, what="the job to stop", workers=workers)
     assert job.state == JobState.REVOKED, (job.state, job.state_reason)
     assert "revoked" in job.state_reason and "performer withdrew consent" in job.state_reason
@@ -118,11 +120,11 @@ def test_revocation_stops_a_running_job_within_one_chunk(workers, live_world, re
     assert stop is not None, "the stop must rest on a recorded denial"
     ready_model.refresh_from_db()
     assert ready_model.status == ModelStatus.QUARANTINED
-    # Within one chunk: revocation takes effect when its transaction commits. A consent check that read the
-    # grant just before that commit may still be stamped after `revoked_at` and allow one last chunk; the
-    # check after it must be the denial that stopped the job.
-    live_world.grant.refresh_from_db()
-    after = [d.outcome for d in job.decisions.filter(purpose="chunk", created_at__gte=live_world.grant.revoked_at)
+    # Within one chunk: revocation takes effect when its transaction commits (not at `revoked_at`, stamped when
+    # the transaction began: under load the commit can come chunks later). A consent check that read the grant
+    # just before that commit may still be stored after it and allow one last chunk; the check after it must be
+    # the denial that stopped the job.
+    after = [d.outcome for d in job.decisions.filter(purpose="chunk", created_at__gte=committed)
              .order_by("created_at")]
     assert after[-1] == "deny" and after.count("deny") == 1, after
     assert len(after) <= 2, f"more than one chunk was checked after the revocation: {after}"
