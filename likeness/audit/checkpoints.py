@@ -27,20 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 
 from likeness.audit import merkle
+from likeness.audit.checkpoint_proof import FORMAT, CheckpointError, proofs_check
 from likeness.audit.models import AuditChainHead, AuditEvent
 
-FORMAT = "likeness-audit-checkpoint/1"
 NAME = re.compile(r"^checkpoint-(\d{12})\.json$")
-
-
-class CheckpointError(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -167,42 +162,18 @@ def _theirs(path: Path, wait: float = 10.0) -> Checkpoint:
 def checkpoint_check(checkpoint: Checkpoint, *, issuer: x509.Certificate | None) -> dict[str, Any]:
     """Check one checkpoint's own proofs: its signature (by a certificate the platform's intermediate issued,
     given `issuer`) and its timestamp (for exactly these bytes). Raises CheckpointError naming what fails."""
-    from likeness.provenance.tsa import TsaError, token_info
-
     name = checkpoint.path.name
-    if checkpoint.body.get("format") != FORMAT:
-        raise CheckpointError(f"{name}: unknown format {checkpoint.body.get('format')!r}")
     try:
-        chain = x509.load_pem_x509_certificates(checkpoint.sibling(".pem").read_bytes())
+        chain_pem = checkpoint.sibling(".pem").read_bytes()
         signature = checkpoint.sibling(".sig").read_bytes()
-        stamp = checkpoint.sibling(".tsr").read_bytes()
-    except (OSError, ValueError) as exc:
+        token = checkpoint.sibling(".tsr").read_bytes()
+    except OSError as exc:
         raise CheckpointError(f"{name}: its proof files are missing or unreadable ({exc})") from exc
-    signer = chain[0]
-    if signer.fingerprint(hashes.SHA256()).hex() != checkpoint.body.get("signer_certificate_sha256"):
-        raise CheckpointError(f"{name}: signed by another certificate than the one it names")
-    if issuer is not None:
-        try:
-            signer.verify_directly_issued_by(issuer)
-        except (ValueError, TypeError, InvalidSignature) as exc:
-            raise CheckpointError(f"{name}: its signing certificate was not issued by the platform's CA") from exc
-    public_key = signer.public_key()
-    if not isinstance(public_key, ec.EllipticCurvePublicKey):
-        raise CheckpointError(f"{name}: the signing key is not an EC key")
-    try:
-        public_key.verify(signature, checkpoint.raw, ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature as exc:
-        raise CheckpointError(f"{name}: the signature does not match its content: the checkpoint was changed") \
-            from exc
-    try:
-        info = token_info(stamp)
-    except TsaError as exc:
-        raise CheckpointError(f"{name}: its timestamp is invalid ({exc})") from exc
-    if info["imprint"] != hashlib.sha256(checkpoint.raw).digest():
-        raise CheckpointError(f"{name}: its timestamp dates other content")
-    return {"file": name, "tree_size": checkpoint.tree_size, "root_hash": checkpoint.body["root_hash"],
-            "issued_at": checkpoint.body["issued_at"], "timestamp": info["time"].isoformat(),
-            "timestamp_authority": info["tsa"]}
+    proven = proofs_check(name, checkpoint.raw, chain_pem=chain_pem, signature=signature, token=token,
+                          issuer=issuer)
+    return {"file": name, "tree_size": checkpoint.tree_size, "root_hash": proven["root_hash"],
+            "issued_at": proven["issued_at"], "timestamp": proven["timestamp"],
+            "timestamp_authority": proven["timestamp_authority"]}
 
 
 def checkpoints_check(leaves: list[bytes], base: Path | None = None,

@@ -3,9 +3,10 @@
     python -m likeness.provenance.bundle_check BUNDLE.zip --root-sha256 HEX   (or --anchors ANCHORS.pem)
     python manage.py verify_bundle BUNDLE.zip --root-sha256 HEX
 
-Needs the platform's source (for this module, likeness.audit.merkle and likeness.provenance.tsa), c2pa-python,
-cryptography and asn1crypto; no database, no network. Bundles carry no checker: a checker taken from inside
-the bundle it checks proves nothing, so run this one from the platform's published source.
+Needs the platform's source (for this module, likeness.audit.merkle and .checkpoint_proof and
+likeness.provenance.tsa), c2pa-python, cryptography and asn1crypto; no database, no network. Bundles carry no
+checker: a checker taken from inside the bundle it checks proves nothing, so run this one from the platform's
+published source.
 
 What it checks:
   1. seal.png carries Content Credentials signed by the platform; its `org.likeness-platform.bundle` assertion
@@ -314,40 +315,26 @@ def _check_format_2(bundle: Bundle, record: dict[str, Any], manifest: dict[str, 
 
 def _checkpoint(bundle: Bundle, intermediate: Any, problems: list[str]) -> dict[str, Any] | None:
     """The checkpoint in the bundle, after checking its signature (by a certificate the platform's intermediate
-    issued) and its RFC 3161 timestamp (for exactly its bytes)."""
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    from likeness.provenance.tsa import TsaError, token_info
+    issued) and its RFC 3161 timestamp (for exactly its bytes): the platform's own check (checkpoint_proof.py)."""
+    from likeness.audit.checkpoint_proof import CheckpointError, proofs_check
 
     jsons = [n for n in bundle.names() if n.startswith("checkpoint/") and n.endswith(".json")]
     if len(jsons) != 1:
         problems.append("checkpoint/: the bundle must hold exactly one audit checkpoint")
         return None
     name = jsons[0]
-    raw = bundle.read(name)
     stem = name[:-len(".json")]
     try:
-        signer = x509.load_pem_x509_certificates(bundle.read(stem + ".pem"))[0]
         if intermediate is None:
-            raise ValueError("no issuer among the anchors")
-        signer.verify_directly_issued_by(intermediate)
-        key = signer.public_key()
-        if not isinstance(key, ec.EllipticCurvePublicKey):
-            raise ValueError("not an EC key")
-        key.verify(bundle.read(stem + ".sig"), raw, ec.ECDSA(hashes.SHA256()))
-        stamp = token_info(bundle.read(stem + ".tsr"))
-    except (KeyError, ValueError, TypeError, InvalidSignature, TsaError) as exc:
-        problems.append(f"{name}: its signature or timestamp does not hold ({exc or type(exc).__name__})")
-        return None
-    if stamp["imprint"] != hashlib.sha256(raw).digest():
-        problems.append(f"{name}: its timestamp dates other content")
-        return None
-    body = json.loads(raw)
-    body["timestamp"] = stamp["time"].isoformat()
-    return body
+            raise CheckpointError(f"{name}: no issuer among the anchors")
+        return proofs_check(name, bundle.read(name), chain_pem=bundle.read(stem + ".pem"),
+                            signature=bundle.read(stem + ".sig"), token=bundle.read(stem + ".tsr"),
+                            issuer=intermediate)
+    except KeyError as exc:
+        problems.append(f"{name}: a proof file is missing from the bundle ({exc})")
+    except CheckpointError as exc:
+        problems.append(str(exc))
+    return None
 
 
 def main(argv: list[str] | None = None, out: Any = None) -> int:
