@@ -17,7 +17,8 @@ from likeness.policy.selectors import performer_facts
 from likeness.policy.services import decision_make
 
 # A model trained on a performer's earlier films and used on footage they recorded now is both a digital
-# alteration of the new footage and an independently created replica (RULES.md, edge case 2).
+# alteration of the new footage and an independently created replica (SAG-AFTRA TV/Theatrical 2023, AI
+# provisions: each needs its own consent).
 AGING_REPLICA_TYPES = [vocab.ReplicaType.DIGITAL_ALTERATION, vocab.ReplicaType.ICDR]
 TRAINING_REPLICA_TYPES = [vocab.ReplicaType.ICDR]
 

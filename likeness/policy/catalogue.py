@@ -23,6 +23,12 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _source(rule: Rule) -> str:
+    """The citation, with a link to the official text where one exists."""
+    text = _cell(rule.source)
+    return f"{text} ([official text]({rule.source_url}))" if rule.source_url else text
+
+
 def _group_of(rule: Rule) -> int:
     for index, (_title, regimes) in enumerate(GROUPS):
         if rule.regimes & regimes:
@@ -56,7 +62,7 @@ def render_catalogue() -> str:
             continue
         out += [f"## {title}", "", "| id | rule | regimes | source | source kind | applies when | requires | outcome "
                 "| reviewed |", "|---|---|---|---|---|---|---|---|---|"]
-        out += [f"| {r.id} | {_cell(r.title)} | {', '.join(sorted(r.regimes))} | {_cell(r.source)} | "
+        out += [f"| {r.id} | {_cell(r.title)} | {', '.join(sorted(r.regimes))} | {_source(r)} | "
                 f"{KIND_WORDS[r.source_kind]} | {_cell(r.applies_when)} | {_cell(r.requires)} | {_cell(r.outcome)} | "
                 f"{r.reviewed} |" for r in group]
         out.append("")

@@ -50,7 +50,7 @@ class AgreementTerm:
     successor: str | None = None
 
 
-# Terms of the agreements whose dates RULES.md and the unions publish. Work done after an agreement's term falls
+# Terms of the agreements, as the unions publish them. Work done after an agreement's term falls
 # under its successor (whose packs carry the earlier AI terms forward, so nothing the production relied on is
 # dropped). Agreements without a term here are applied as coded.
 AGREEMENT_TERMS: dict[str, AgreementTerm] = {

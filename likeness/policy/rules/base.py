@@ -52,6 +52,7 @@ def description_is_specific(grant: GrantFacts) -> bool:
 class Rule:
     id: str
     title: str
+    # The statute, regulation or agreement the rule rests on, as a lawyer would cite it (never a project file).
     source: str
     source_kind: str  # primary | secondary | guidance | bill | platform
     regimes: frozenset[str]
@@ -60,6 +61,8 @@ class Rule:
     outcome: str
     check: Callable[[RuleContext], Finding | None] | None
     reviewed: str = "2026-11-23"
+    # The official text, where a stable official address exists (legislature or EUR-Lex); empty otherwise.
+    source_url: str = ""
 
 
 REGISTRY: dict[str, Rule] = {}

@@ -10,6 +10,15 @@ from likeness.policy.rules.base import RuleContext, description_is_specific, lab
 
 Use, RT = vocab.Use, vocab.ReplicaType
 IN_FORCE_2025 = dt.date(2025, 1, 1)
+# The official texts: the legislatures' own code pages, Tennessee's published act, EUR-Lex.
+CA_LAB_927_URL = "https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=LAB&sectionNum=927"
+CA_CIV_3344_1_URL = "https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=CIV&sectionNum=3344.1"
+NY_GOB_5_302_URL = "https://www.nysenate.gov/legislation/laws/GOB/5-302"
+NY_CRL_50_F_URL = "https://www.nysenate.gov/legislation/laws/CVR/50-F"
+NY_GBL_396_B_URL = "https://www.nysenate.gov/legislation/laws/GBS/396-B"
+TN_ELVIS_URL = "https://publications.tnsosfiles.com/acts/113/pub/pc0588.pdf"
+EU_AI_ACT_URL = "https://eur-lex.europa.eu/eli/reg/2024/1689/oj"
+GDPR_URL = "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
 
 
 def _statute_replica(ctx: RuleContext) -> str | None:
@@ -21,8 +30,8 @@ def _statute_replica(ctx: RuleContext) -> str | None:
     or the actual individual did perform or appear, but the fundamental character of the performance or
     appearance has been materially altered".
     A replica in place of a performance (EBDR, ICDR) is the first limb. Changing the performer's age in their own
-    performance is the second: it alters the character of the appearance, never a cosmetic touch-up (RULES.md,
-    SAG23-ALTERATION: age changes are not cosmetic)."""
+    performance is the second: it alters the character of the appearance, never a cosmetic touch-up (SAG-AFTRA
+    TV/Theatrical 2023, digital alteration: age changes are not cosmetic)."""
     if {RT.EBDR, RT.ICDR} & set(ctx.request.replica_types):
         return "a replica of the performer in work they did not perform"
     if ctx.request.use == Use.DIGITAL_REPLICA or ctx.request.use == Use.SYNTHETIC_PERFORMER:
@@ -57,7 +66,8 @@ def _contract_check(ctx: RuleContext, statute: str) -> Finding | None:
 
 
 @rule(id="CA-LAB-927", title="Replica provisions need a description or representation",
-      source="California Labor Code § 927 (AB 2602), from 1 Jan 2025", source_kind="primary", regimes={"CA"},
+      source="California Labor Code § 927 (AB 2602), from 1 Jan 2025", source_url=CA_LAB_927_URL,
+      source_kind="primary", regimes={"CA"},
       applies_when="a digital replica of a performance fixed from 1 Jan 2025: a replica in work the performer did not "
                    "perform, or their own performance materially altered (an age change always is)",
       requires="a reasonably specific description, or counsel, or a union agreement covering replicas",
@@ -67,7 +77,8 @@ def ca_927(ctx: RuleContext) -> Finding | None:
 
 
 @rule(id="NY-GOB-5-302", title="Replica provisions need a description or representation",
-      source="New York General Obligations Law § 5-302, from 1 Jan 2025", source_kind="primary", regimes={"NY"},
+      source="New York General Obligations Law § 5-302, from 1 Jan 2025", source_url=NY_GOB_5_302_URL,
+      source_kind="primary", regimes={"NY"},
       applies_when="a digital replica of a performance fixed from 1 Jan 2025: a replica in work the performer did not "
                    "perform, or their own performance materially altered (an age change always is)",
       requires="a reasonably specific description, or counsel, or a union agreement covering replicas",
@@ -81,7 +92,7 @@ def _deceased_output(ctx: RuleContext) -> bool:
 
 
 @rule(id="CA-CIV-3344.1", title="Replica of a deceased personality", source="California Civil Code § 3344.1 "
-      "(AB 1836), from 1 Jan 2025", source_kind="primary", regimes={"CA"},
+      "(AB 1836), from 1 Jan 2025", source_url=CA_CIV_3344_1_URL, source_kind="primary", regimes={"CA"},
       applies_when="a replica of a deceased personality in an audiovisual work, within 70 years of death",
       requires="prior consent of the rights holder (estate)", outcome="deny")
 def ca_3344_1(ctx: RuleContext) -> Finding | None:
@@ -103,7 +114,7 @@ def ca_3344_1(ctx: RuleContext) -> Finding | None:
 
 
 @rule(id="NY-CRL-50-F", title="Deceased performer's replica", source="New York Civil Rights Law § 50-f, "
-      "as amended Dec 2025", source_kind="secondary", regimes={"NY"},
+      "as amended Dec 2025", source_url=NY_CRL_50_F_URL, source_kind="secondary", regimes={"NY"},
       applies_when="commercial use of a deceased person's replica",
       requires="written consent of heirs or executors", outcome="deny")
 def ny_50f(ctx: RuleContext) -> Finding | None:
@@ -116,7 +127,7 @@ def ny_50f(ctx: RuleContext) -> Finding | None:
 
 
 @rule(id="NY-GBL-396-B", title="Synthetic performers in advertising", source="New York General Business Law "
-      "§ 396-b, from 9 Jun 2026", source_kind="secondary", regimes={"NY"},
+      "§ 396-b, from 9 Jun 2026", source_url=NY_GBL_396_B_URL, source_kind="secondary", regimes={"NY"},
       applies_when="a synthetic performer appears in an advertisement", requires="conspicuous disclosure",
       outcome="allow with obligation: label")
 def ny_396b(ctx: RuleContext) -> Finding | None:
@@ -127,7 +138,7 @@ def ny_396b(ctx: RuleContext) -> Finding | None:
 
 
 @rule(id="TN-ELVIS", title="Voice and likeness need authorisation", source="Tennessee ELVIS Act (Public Chapter "
-      "588), from 1 Jul 2024", source_kind="secondary", regimes={"TN"},
+      "588), from 1 Jul 2024", source_url=TN_ELVIS_URL, source_kind="secondary", regimes={"TN"},
       applies_when="a performer's voice or likeness is used",
       requires="authorisation on file (a signed document); after death, the heirs' authorisation",
       outcome="deny")
@@ -147,7 +158,7 @@ def _published_output(ctx: RuleContext) -> bool:
 
 
 @rule(id="EU-AIA-50-2", title="Machine-readable marking of AI output", source="EU AI Act (Regulation 2024/1689) "
-      "Art 50(2), from 2 Aug 2026", source_kind="primary", regimes={"EU-AIA"},
+      "Art 50(2), from 2 Aug 2026", source_url=EU_AI_ACT_URL, source_kind="primary", regimes={"EU-AIA"},
       applies_when="output of a generative system",
       requires="machine-readable marking that the content is AI-generated (C2PA manifest with the AI digital "
                "source type)", outcome="obligation: sign with the AI digital source type")
@@ -159,7 +170,7 @@ def eu_50_2(ctx: RuleContext) -> Finding | None:
 
 
 @rule(id="EU-AIA-50-4", title="Deep fake disclosure", source="EU AI Act (Regulation 2024/1689) Art 50(4)",
-      source_kind="primary", regimes={"EU-AIA"}, applies_when="a deep fake is published in the EU",
+      source_url=EU_AI_ACT_URL, source_kind="primary", regimes={"EU-AIA"}, applies_when="a deep fake is published in the EU",
       requires="disclose that it is AI-generated; for artistic works in a way that does not spoil them (credits)",
       outcome="allow with obligation: disclosure")
 def eu_50_4(ctx: RuleContext) -> Finding | None:
@@ -170,7 +181,7 @@ def eu_50_4(ctx: RuleContext) -> Finding | None:
 
 
 @rule(id="GDPR-9", title="Explicit consent to biometric processing", source="GDPR (Regulation 2016/679) Art 9(2)(a)",
-      source_kind="primary", regimes={"GDPR"},
+      source_url=GDPR_URL, source_kind="primary", regimes={"GDPR"},
       applies_when="biometric processing of a person in the EEA or UK (training, face alteration)",
       requires="explicit consent for the specific purpose", outcome="deny")
 def gdpr_9(ctx: RuleContext) -> Finding | None:
@@ -181,7 +192,7 @@ def gdpr_9(ctx: RuleContext) -> Finding | None:
 
 
 @rule(id="GDPR-7", title="Consent proven; withdrawal stops processing", source="GDPR (Regulation 2016/679) "
-      "Art 7(1), 7(3)", source_kind="primary", regimes={"GDPR"},
+      "Art 7(1), 7(3)", source_url=GDPR_URL, source_kind="primary", regimes={"GDPR"},
       applies_when="processing under consent, and when consent is withdrawn",
       requires="proof that consent was given (a signed document on file); no new processing once withdrawn",
       outcome="deny new processing at once")

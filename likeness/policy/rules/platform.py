@@ -9,17 +9,26 @@ from likeness.policy.regimes import agreement_in_force
 from likeness.policy.rules.base import RuleContext, labels, rule, structural_rule
 
 P = "platform"
-SRC = "Platform policy (DESIGN.md: the gate)"
+# Platform rules apply on every production what the agreements and statutes below ask of the ones they cover.
+SAG23_AI = "SAG-AFTRA TV/Theatrical 2023, AI provisions on digital replicas and digital alteration (union summary)"
+SAG26_TERMS = "SAG-AFTRA TV/Theatrical 2026 (ratified June 2026; term 1 Jul 2026 - 30 Jun 2030; press summaries)"
+GDPR_URL = "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
+CA_CIV_3344_1_URL = "https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=CIV&sectionNum=3344.1"
 
 COVERAGE = structural_rule(
-    id="GATE-COVERAGE", title="Deny by default", source=SRC, source_kind=P, regimes={"PLATFORM"},
+    id="GATE-COVERAGE", title="Deny by default",
+    source=f"Platform policy, deny by default: {SAG23_AI}: consent with a reasonably specific description of the "
+           "intended use; GDPR (Regulation 2016/679) Art 7(1): consent must be proven",
+    source_url=GDPR_URL, source_kind=P, regimes={"PLATFORM"},
     applies_when="every request",
     requires="an active grant that covers every dimension: use, production, depicted age, media, territories, "
              "term, replica type, and none of its prohibited content",
     outcome="deny, naming the grant version that came closest and the dimension that failed",
 )
 SPLIT = structural_rule(
-    id="GATE-SPLIT-CONSENT", title="Alteration and replica consent both needed", source=SRC + "; RULES.md edge case 2",
+    id="GATE-SPLIT-CONSENT", title="Alteration and replica consent both needed",
+    source=f"{SAG23_AI}: a digital alteration of recorded footage and an independently created digital replica "
+           "(ICDR) each need the performer's consent; platform policy sends a partial match to legal review",
     source_kind=P, regimes={"PLATFORM"},
     applies_when="a request needs several replica types (e.g. de-aging an on-set performance with a model "
                  "built from earlier films: digital alteration + ICDR)",
@@ -29,7 +38,10 @@ SPLIT = structural_rule(
 
 
 @rule(id="GATE-MODEL-LINEAGE", title="A model is used only while its training grant holds",
-      source=SRC + "; RULES.md edge case 1", source_kind=P, regimes={"PLATFORM"},
+      source="GDPR (Regulation 2016/679) Art 9(2)(a): explicit consent for the specified purpose, and Art 7(3): "
+             f"withdrawal stops processing from then on; {SAG23_AI}: consent covers the use described; platform "
+             "policy: training and use are consented to separately",
+      source_url=GDPR_URL, source_kind=P, regimes={"PLATFORM"},
       applies_when="a request runs a trained likeness model",
       requires="the model is ready, of the same performer, and the consent it was trained under (the grant's "
                "family: its current version, after any amendment) is still active and still allows training",
@@ -74,7 +86,8 @@ def _current_version(ctx: RuleContext, training: GrantFacts) -> GrantFacts | Non
 
 
 @rule(id="GATE-LABOUR-ACTION", title="Union members during a labour action, on any production",
-      source=SRC + "; SAG-AFTRA TV/Theatrical 2026 (strike terms)", source_kind=P, regimes={"PLATFORM"},
+      source=f"{SAG26_TERMS}: no replica use in place of striking performers; platform policy extends the review "
+             "to non-union productions", source_kind=P, regimes={"PLATFORM"},
       applies_when="the production is flagged under a labour action, has no union agreement, and the performer "
                    "is a union member",
       requires="legal review: a member's replica must not stand in for struck work, whatever the production's "
@@ -91,8 +104,9 @@ def labour_action_non_union(ctx: RuleContext) -> Finding | None:
                                     "labour action needs legal review")
 
 
-@rule(id="GATE-MINOR", title="Minors: guardian consent, no sexual depiction", source=SRC + "; RULES.md edge case 6",
-      source_kind=P, regimes={"PLATFORM"},
+@rule(id="GATE-MINOR", title="Minors: guardian consent, no sexual depiction",
+      source=f"{SAG26_TERMS}: a minor's guardian consents, and no sexual or nude depiction, including through aging; "
+             "platform policy applies it on every production", source_kind=P, regimes={"PLATFORM"},
       applies_when="the performer is under 18 on the day of use or was when a grant was signed, or the depicted "
                    "age is under 18",
       requires="guardian consent recorded in the grant (capacity is judged at signing: a consent a minor signed "
@@ -127,7 +141,10 @@ def minor(ctx: RuleContext) -> Finding | None:
 
 
 @rule(id="GATE-ESTATE", title="Deceased performers: estate consent unless consent in life continues",
-      source=SRC + "; RULES.md edge case 6", source_kind=P, regimes={"PLATFORM"},
+      source="California Civil Code § 3344.1 (AB 1836): prior consent of the rights holder for a deceased "
+             "personality's replica; New York Civil Rights Law § 50-f: consent of heirs or executors; "
+             "SAG-AFTRA TV/Theatrical 2023 (posthumous consent; secondary summaries); platform policy applies it on "
+             "every production", source_url=CA_CIV_3344_1_URL, source_kind=P, regimes={"PLATFORM"},
       applies_when="the performer has died",
       requires="posthumous terms that let consent continue, or the estate's consent recorded in the grant",
       outcome="deny")
@@ -147,7 +164,8 @@ def estate_finding(ctx: RuleContext) -> Finding | None:
 
 
 @rule(id="GATE-AGREEMENT-TERM", title="The agreement in force on the day of the work",
-      source=SRC + "; SAG-AFTRA TV/Theatrical 2026 (1 Jul 2026 - 30 Jun 2030)", source_kind=P, regimes={"PLATFORM"},
+      source=f"{SAG26_TERMS}: work after the 2023 agreement's term falls under its successor",
+      source_kind=P, regimes={"PLATFORM"},
       applies_when="the production's agreement has a term, and the work falls after it",
       requires="the successor agreement's rules, on top of those the production was coded under",
       outcome="info: names the agreement applied and why")

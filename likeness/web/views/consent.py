@@ -474,7 +474,9 @@ def decisions(request: HttpRequest) -> HttpResponse:
 def decision(request: HttpRequest, pk: Any) -> HttpResponse:
     d = get_object_or_404(decisions_visible_to(request.user).select_related("performer", "production",
                                                                             "requested_by"), pk=pk)
-    lines = [{**line, "title": getattr(REGISTRY.get(line.get("rule_id", "")), "title", "")} for line in d.lines]
+    # The line's source is the one recorded when the gate decided; the link to the official text is today's.
+    lines = [{**line, "title": getattr(REGISTRY.get(line.get("rule_id", "")), "title", ""),
+              "source_url": getattr(REGISTRY.get(line.get("rule_id", "")), "source_url", "")} for line in d.lines]
     nearest = None
     if d.nearest_grant:
         grant_id = d.nearest_grant.get("grant_id")

@@ -1,5 +1,5 @@
-"""Agreements apply in their term. RULES.md: the SAG-AFTRA TV/Theatrical 2026 agreement runs 1 Jul 2026 - 30 Jun
-2030, so work in December 2026 on a production coded under the 2023 agreement falls under the 2026 rules."""
+"""Agreements apply in their term. The SAG-AFTRA TV/Theatrical 2026 agreement (ratified June 2026) runs 1 Jul 2026 -
+30 Jun 2030, so work in December 2026 on a production coded under the 2023 agreement falls under the 2026 rules."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,5 +1,6 @@
-"""The six edge cases at the end of RULES.md, decided through the platform's services where they involve
-changes over time (revocation), and through the pure gate otherwise."""
+"""The six edge cases of the rule catalogue (split training and use, split alteration and replica consent,
+revocation mid-job, sequels, several regimes at once, minors and estates), decided through the platform's
+services where they involve changes over time (revocation), and through the pure gate otherwise."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
-"""Every rule of RULES.md, each from its own situation: at least one allowed and one refused case.
+"""Every rule of the gate's catalogue (the agreements and statutes it encodes), each from its own situation: at
+least one allowed and one refused case.
 
 The gate is pure, so these tests build facts directly (tests/factories.py) and call `evaluate`.
 """
@@ -270,8 +271,8 @@ def test_inputs_hash_changes_with_any_fact():
     assert a.rule_pack_versions["SAG23"]
 
 
-# Every rule id of ../shared/RULES.md (November 2026), so decisions, tests and the catalogue keep the ids legal
-# teams cite. Written out here: the suite must not read files outside the repository.
+# Every rule id of the catalogue as the legal review of November 2026 listed it, so decisions, tests and the
+# catalogue keep the ids legal teams cite. Written out here: the suite must not read files outside the repository.
 RULES_MD_IDS = (
     "SAG23-NOTICE", "SAG23-CONSENT", "SAG23-EBDR-SAME", "SAG23-EBDR-OTHER", "SAG23-ICDR", "SAG23-ALTERATION",
     "SAG23-POSTHUMOUS", "SAG23-SYNTHETIC", "SAG26-STRIKE", "SAG26-MINOR", "SAG26-THIRDPARTY-TRAINING",

@@ -1,6 +1,6 @@
-"""A model follows the consent it was trained under, across amendments (RULES.md edge case 1): it stays usable
-while the family's current version still allows training, and stops when the consent is revoked, expires, or is
-narrowed so that training is no longer allowed."""
+"""A model follows the consent it was trained under, across amendments (training and use are consented to
+separately): it stays usable while the family's current version still allows training, and stops when the consent
+is revoked, expires, or is narrowed so that training is no longer allowed."""
 from __future__ import annotations
 
 import datetime as dt
