@@ -245,8 +245,10 @@ MAX_IMAGE_PIXELS = int(os.environ.get("LIKENESS_MAX_IMAGE_PIXELS", str(8192 * 81
 PLATE_MAX_PIXELS_PER_FRAME = int(os.environ.get("LIKENESS_PLATE_MAX_PIXELS_PER_FRAME", str(8192 * 8192)))
 PLATE_MAX_TOTAL_PIXELS = int(os.environ.get("LIKENESS_PLATE_MAX_TOTAL_PIXELS", str(8192 * 4320 * 24 * 600)))
 
-# Provenance: the platform's signing CA. Keys live outside the repository (mode 0600).
-PKI_DIR = Path(os.environ.get("LIKENESS_PKI_DIR", Path.home() / ".local" / "share" / "likeness" / "pki"))
+# Provenance: the platform's signing CA (keys mode 0600), kept with the instance's data: the database records
+# which certificates it issued, so a fresh var folder (fresh database) gets a fresh CA and an instance keeps its own.
+# /var/ is ignored by git: the keys never enter the repository.
+PKI_DIR = Path(os.environ.get("LIKENESS_PKI_DIR", VAR_DIR / "pki"))
 # An external RFC 3161 timestamp authority; empty means the platform's own (docs/provenance.md).
 TSA_URL = os.environ.get("LIKENESS_TSA_URL", "")
 # Signed, timestamped checkpoints of the audit chain, outside the database: a folder an operator can make

@@ -28,6 +28,8 @@ def _media_root(settings, tmp_path):  # noqa: ANN001, ANN202
     settings.PREVIEW_DIR = tmp_path / "preview"
     # Each test's audit chain is checked against its own checkpoints, never against a local run's.
     settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
+    # The CA lives with the instance's data (var/pki): a test that makes or reads one never touches a local run's.
+    settings.PKI_DIR = tmp_path / "pki"
     # Password hashing is deliberately slow; tests create many accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # API throttles count in the cache: each test starts with none counted.

@@ -195,9 +195,56 @@ def make_tsa_cert(*, common_name: str, org: str, days: int, issuer_key: ec.Ellip
 ORG = "Likeness Platform"
 
 
+# Where the CA lived by default before it moved in with the instance's data (settings.VAR_DIR / "pki"): every
+# checkout on a machine shared it, so a fresh database met an old CA. Only named to help an instance find its CA.
+LEGACY_PKI_DIR = Path.home() / ".local" / "share" / "likeness" / "pki"
+
+
 def ca_exists(base: Path | None = None) -> bool:
     d = pki_dir(base)
     return (d / "root.key.pem").exists() or (d / "root.cert.pem").exists()
+
+
+def active_serial(base: Path | None = None) -> str | None:
+    """Serial (hex) of the signing certificate the folder says is in use, or None when it names none."""
+    path = pki_dir(base) / "active"
+    if not path.exists():
+        return None
+    return path.read_text().strip() or None
+
+
+def issued_here(*, serial: str, fingerprint_sha256: str, base: Path | None = None) -> bool:
+    """Whether the CA in this folder holds this very signing certificate (by its fingerprint: a serial alone
+    could be copied by another CA)."""
+    path = pki_dir(base) / "signing" / f"{serial}.cert.pem"
+    if not path.exists():
+        return False
+    try:
+        return fingerprint(load_cert(path)) == fingerprint_sha256
+    except ValueError:  # not a certificate: nothing this CA issued
+        return False
+
+
+def pki_copy(*, source: Path, target: Path) -> None:
+    """Copy a CA folder (keys stay 0600, folders 0700) to a target that holds no CA yet. A copy, not a move:
+    another checkout may still use the source."""
+    source, target = Path(source), Path(target)
+    if ca_exists(target):
+        raise PkiError(f"a CA already exists in {target}; refusing to overwrite it")
+    if not ca_exists(source):
+        raise PkiError(f"no CA in {source}")
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(target, 0o700)
+    for item in sorted(source.rglob("*")):
+        dest = target / item.relative_to(source)
+        if item.is_dir():
+            dest.mkdir(mode=0o700, exist_ok=True)
+        elif item.is_file() and not item.name.endswith(".tmp"):
+            if item.name.endswith(".key.pem"):
+                _write_private(dest, item.read_bytes())
+            else:
+                dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                _write_public(dest, item.read_bytes())
 
 
 def pki_create(*, base: Path | None = None, org: str = ORG, signing_days: int | None = None) -> SigningIdentity:

@@ -85,6 +85,89 @@ def pki_initialise(*, by: AbstractBaseUser | None = None, base: Path | None = No
     return signing_certificate_register(identity=identity, by=by)
 
 
+@dataclasses.dataclass(frozen=True)
+class PkiState:
+    """What `pki_ensure` found or did, in lines an operator reads, and the active certificate on record."""
+
+    created: bool
+    lines: tuple[str, ...]
+    certificate: SigningCertificate | None
+
+
+def _records_issued_by(base: Path, records: Sequence[SigningCertificate]) -> list[SigningCertificate]:
+    return [c for c in records if pki.issued_here(serial=c.serial, fingerprint_sha256=c.fingerprint_sha256,
+                                                  base=base)]
+
+
+def _describe(records: Sequence[SigningCertificate]) -> str:
+    active = next((c for c in records if c.active), None)
+    shown = active or records[0]
+    return (f"{len(records)} signing certificate(s) ({'active' if active else 'latest'}: serial {shown.serial[:16]}, "
+            f"SHA-256 {shown.fingerprint_sha256[:16]}…)")
+
+
+def pki_ensure(*, by: AbstractBaseUser | None = None, base: Path | None = None, signing_days: int | None = None,
+               new_ca: bool = False) -> PkiState:
+    """Make the CA folder and the database's certificate records agree, or say plainly why they cannot
+    (ValidationError, one line), for `pki_init --if-missing` at every start.
+
+    - No CA in the folder and no certificate on record: a new CA (a fresh instance).
+    - A CA and no certificate on record (a fresh database beside an existing CA): its active signing certificate
+      is recorded as active, so outputs signed from now on read as the platform's and the certificate as current.
+    - Certificates on record but no CA in the folder: files they signed chain only to their own CA's anchors,
+      so a new CA would orphan them. The CA is copied from the old default location when that is the one which
+      issued them; otherwise refused, unless `new_ca` (then the old files no longer read as the platform's).
+    - A CA that issued none of the certificates on record: another instance's CA; refused.
+    """
+    d = pki.pki_dir(base)
+    records = list(SigningCertificate.objects.order_by("-created_at"))
+    lines: list[str] = []
+    if not pki.ca_exists(d) and records:
+        legacy = pki.LEGACY_PKI_DIR
+        if legacy.resolve() != d.resolve() and pki.ca_exists(legacy) and _records_issued_by(legacy, records):
+            try:
+                pki.pki_copy(source=legacy, target=d)
+            except (pki.PkiError, OSError) as exc:
+                raise ValidationError({"pki": [f"could not copy the CA from {legacy} to {d}: {exc}"]}) from exc
+            lines.append(f"copied the CA that issued this database's signing certificates from {legacy} (the old "
+                         f"default location) to {d}; the original stays for any other checkout that uses it")
+        elif not new_ca:
+            raise ValidationError({"pki": [
+                f"the database records {_describe(records)} but {d} holds no CA, so files signed with them would "
+                f"stop verifying as the platform's: restore that CA's folder to {d} (or point LIKENESS_PKI_DIR at "
+                "it), or run `manage.py pki_init --new-ca` to start a new CA anyway"]})
+    if not pki.ca_exists(d):
+        cert = pki_initialise(by=by, base=d, signing_days=signing_days)
+        if records:
+            lines.append(f"started a new CA although the database records {_describe(records)}: files signed "
+                         "under the old CA no longer read as the platform's")
+        return PkiState(created=True, lines=(*lines, f"CA created in {d}"), certificate=cert)
+    serial = pki.active_serial(d)
+    try:
+        identity = pki.signing_identity(base=d, serial=serial) if serial else None
+    except pki.PkiError as exc:
+        raise ValidationError({"pki": [f"the CA in {d} names signing certificate {serial} as active, but: {exc}"]}) \
+            from exc
+    if identity is None:
+        raise ValidationError({"pki": [f"the CA in {d} names no active signing certificate (the file `active` is "
+                                       "missing): run `manage.py pki_rotate` to issue one"]})
+    fingerprint = pki.fingerprint(identity.certificate())
+    if records and not _records_issued_by(d, records):
+        raise ValidationError({"pki": [
+            f"the CA in {d} issued none of the {_describe(records)} this database records (its active certificate "
+            f"is serial {serial[:16]}): the database belongs with another CA. Point LIKENESS_PKI_DIR at that CA's "
+            "folder, or use this CA with a fresh database"]})
+    known = next((c for c in records if c.fingerprint_sha256 == fingerprint), None)
+    if known is None:
+        # The database has never seen this certificate: recorded as the active one, as pki_init would have.
+        known = signing_certificate_register(identity=identity, by=by, activate=True)
+        lines.append(f"recorded the CA's active signing certificate {serial[:16]}, which this database did not know")
+    elif not known.active:
+        lines.append(f"note: the CA signs with certificate {serial[:16]}, which this database records as "
+                     f"{'revoked' if known.revoked_at else 'retired'}; run `manage.py pki_rotate` for a new one")
+    return PkiState(created=False, lines=(f"CA already present in {d}", *lines), certificate=known)
+
+
 def pki_rotate(*, by: AbstractBaseUser | None = None, base: Path | None = None,
                days: int | None = None) -> SigningCertificate:
     """Issue a new signing certificate and make it active, and revoke the one it replaces (reason superseded,
@@ -132,8 +215,12 @@ def signing_certificate_revoke(*, certificate: SigningCertificate, reason: str, 
 def _certificate_for(signed: SignedFile) -> SigningCertificate:
     cert = SigningCertificate.objects.filter(fingerprint_sha256=signed.certificate_fingerprint).first()
     if cert is None:  # issued on disk by another process (pki_rotate on another host) and not yet recorded
+        # With no active certificate on record (a database that never ran pki_init beside this CA), the one the
+        # CA signs with is the current one, not a retired one.
+        activate = (signed.certificate_serial == pki.active_serial()
+                    and not SigningCertificate.objects.filter(active=True).exists())
         cert = signing_certificate_register(identity=pki.signing_identity(serial=signed.certificate_serial),
-                                            by=None, activate=False)
+                                            by=None, activate=activate)
     return cert
 
 
