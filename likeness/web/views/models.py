@@ -5,6 +5,7 @@ preview's frames are JPEGs a GPU worker writes for a gated PreviewSession; these
 """
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -24,9 +25,11 @@ from likeness.access.scope import (
     preview_sessions_visible_to,
     productions_of_studio,
 )
+from likeness.celery import GPU_QUEUE
 from likeness.jobs.models import Job, JobKind, LikenessModel, ModelStatus, PreviewSession, PreviewSource
 from likeness.jobs.services import preview_session_start, preview_session_stop
 from likeness.jobs.storage import preview_frame_path
+from likeness.operations.selectors import queue_health
 from likeness.organisations.models import VFX_ROLES
 from likeness.people.models import Performer, ReferenceMaterial
 from likeness.productions.models import Production
@@ -189,7 +192,8 @@ def _status_context(session: PreviewSession) -> dict[str, Any]:
                   and (timezone.now() - session.heartbeat_at).total_seconds() > SILENT_AFTER_SECONDS)
     order = ["capture", "detect_track", "align", "model", "composite", "present", "publish", "total"]
     stages = sorted(session.latency_ms.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 50, kv[0]))
-    return {"session": session, "stages": stages, "silent": silent, "decision": session.decision}
+    return {"session": session, "stages": stages, "silent": silent, "decision": session.decision,
+            "worker_health": queue_health(GPU_QUEUE) if session.live else None}
 
 
 @require_GET
@@ -213,12 +217,21 @@ def preview_status(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_GET
 @for_groups("vfx", "auditor", doing="see live previews")
 def preview_frame(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The latest frame, tagged with its file's version: the page sends the tag back and gets a bodiless 304 while
+    the worker has written nothing new (the page's poll backs off on those)."""
     session = _visible_session(request, pk)
     try:
-        data = preview_frame_path(str(session.pk)).read_bytes()
+        with preview_frame_path(str(session.pk)).open("rb") as handle:
+            # The worker replaces the file whole, so the open file's own size and time name these very bytes.
+            info = os.fstat(handle.fileno())
+            etag = f'"{info.st_mtime_ns:x}-{info.st_size:x}"'
+            if request.headers.get("If-None-Match") == etag:
+                response = HttpResponse(status=304)
+            else:
+                response = HttpResponse(handle.read(), content_type="image/jpeg")
     except FileNotFoundError as exc:
         raise Http404("no frame yet") from exc
-    response = HttpResponse(data, content_type="image/jpeg")
+    response["ETag"] = etag
     response["Cache-Control"] = "no-store"
     return response
 

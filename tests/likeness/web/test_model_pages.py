@@ -172,7 +172,8 @@ def test_an_allowed_preview_runs_on_the_worker_code_side_by_side_with_latencies(
     assert session.state == PreviewState.QUEUED, session.state_reason
     assert no_broker == [str(session.pk)]
     page = client.get(response.url).content.decode()
-    assert 'data-live="1"' in page and 'hx-trigger="every 1s"' in page
+    # While a worker is awaited the status is asked for every two seconds (every second once frames flow).
+    assert 'data-live="1"' in page and 'hx-trigger="every 2s"' in page
     assert client.get(f"/preview/{session.pk}/frame.jpg").status_code == 404  # nothing yet
 
     result = run_preview(str(session.pk), worker="test-worker")
@@ -190,6 +191,10 @@ def test_an_allowed_preview_runs_on_the_worker_code_side_by_side_with_latencies(
     assert np.abs(left - right).mean() > 1.0  # the aged half differs (the face was replaced)
     served = client.get(f"/preview/{session.pk}/frame.jpg")
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
+    # The page sends the frame's tag back: the same frame again is a bodiless 304, on which its poll backs off.
+    again = client.get(f"/preview/{session.pk}/frame.jpg", headers={"If-None-Match": served["ETag"]})
+    assert served["ETag"] and again.status_code == 304 and not again.content
+    assert client.get(f"/preview/{session.pk}/frame.jpg", headers={"If-None-Match": '"other"'}).status_code == 200
     assert signed_in(live_world.other_vfx).get(f"/preview/{session.pk}/frame.jpg").status_code == 404
     status = client.get(f"/preview/{session.pk}/status/").content.decode()
     assert "Source ended" in status and "detect_track" in status and "total" in status
