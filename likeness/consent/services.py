@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any, BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -112,17 +112,32 @@ def grant_draft_update(*, grant: ConsentGrant, by: AbstractBaseUser, productions
     return grant
 
 
+def _amend_state_problem(grant: ConsentGrant) -> str | None:
+    if grant.status != GrantStatus.ACTIVE:
+        return f"{grant.label} is {grant.status}; only an active grant can be amended"
+    open_draft = ConsentGrant.objects.filter(
+        family=grant.family, status__in=[GrantStatus.DRAFT, GrantStatus.AWAITING_APPROVAL]).first()
+    if open_draft is not None:
+        return f"{open_draft.label} is already an open amendment of this consent"
+    return None
+
+
+def grant_amend_refusal(*, grant: ConsentGrant, by: AbstractBaseUser) -> str | None:
+    """Why `by` may not amend `grant` (keeping its productions), as grant_amend refuses; None when they may."""
+    problem = _amend_state_problem(grant)
+    if problem is None and not may_draft_grant(by, grant.performer, list(grant.productions.all())):
+        problem = f"you may not amend consent for {grant.performer}"
+    return problem
+
+
 @transaction.atomic
 def grant_amend(*, grant: ConsentGrant, by: AbstractBaseUser, productions: list[Production] | None = None,
                 **changes: Any) -> ConsentGrant:
     """Start a new version from the active one. It supersedes the active version only when activated."""
     grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
-    if grant.status != GrantStatus.ACTIVE:
-        raise ValidationError({"status": [f"{grant.label} is {grant.status}; only an active grant can be amended"]})
-    open_draft = ConsentGrant.objects.filter(
-        family=grant.family, status__in=[GrantStatus.DRAFT, GrantStatus.AWAITING_APPROVAL]).first()
-    if open_draft is not None:
-        raise ValidationError({"status": [f"{open_draft.label} is already an open amendment of this consent"]})
+    problem = _amend_state_problem(grant)
+    if problem:
+        raise ValidationError({"status": [problem]})
     _only_scope_fields(changes)
     prods = productions if productions is not None else list(grant.productions.all())
     _require_drafter(by, grant.performer, prods, "amend")
@@ -166,21 +181,47 @@ def grant_submit(*, grant: ConsentGrant, document: BinaryIO, by: AbstractBaseUse
     return grant
 
 
+_NOT_PERMITTED = "__permission__"
+
+
+def _approve_problem(grant: ConsentGrant, by: AbstractBaseUser) -> tuple[str, str] | None:
+    """(field, reason) that stops `by` approving `grant` now, None when nothing does but the second factor."""
+    if grant.status != GrantStatus.AWAITING_APPROVAL:
+        return "status", f"{grant.label} is {grant.status}; only a submitted grant can be approved"
+    if grant.drafted_by_id == by.pk:
+        # Four eyes: the person who drafted a consent never activates it.
+        return "approved_by", "activation needs a second person: you drafted this grant"
+    if not may_bind_performer(by, grant.performer):
+        return _NOT_PERMITTED, (f"only a talent rep or legal of an organisation representing {grant.performer} may "
+                                "approve consent")
+    if not grant.document_sha256:
+        return "document", "the signed contract must be uploaded before approval"
+    if grant.term_end is not None and grant.term_end < timezone.now().date():
+        return "term_end", f"the term ended on {grant.term_end}; this grant cannot be activated"
+    return None
+
+
+def grant_approve_refusal(*, grant: ConsentGrant, by: AbstractBaseUser) -> str | None:
+    """Why `by` may not approve `grant`, in the words grant_approve refuses with; None when they may (with a fresh
+    second factor). Pages ask this before they offer the approve button, so they never offer one the service
+    refuses."""
+    problem = _approve_problem(grant, by)
+    return None if problem is None else problem[1]
+
+
 @transaction.atomic
 def grant_approve(*, grant: ConsentGrant, by: AbstractBaseUser) -> ConsentGrant:
     """Second party activates the grant; an earlier active version of the same consent is superseded."""
     grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
-    if grant.status != GrantStatus.AWAITING_APPROVAL:
-        raise ValidationError({"status": [f"{grant.label} is {grant.status}; only a submitted grant can be approved"]})
-    if grant.drafted_by_id == by.pk:
-        raise ValidationError({"approved_by": ["activation needs a second person: you drafted this grant"]})
-    _require_manager(by, grant.performer, "approve consent")
+    problem = _approve_problem(grant, by)
+    if problem is not None and problem[0] == _NOT_PERMITTED:
+        raise PermissionDenied(problem[1])
+    if problem is not None and problem[0] in ("status", "approved_by"):
+        raise ValidationError({problem[0]: [problem[1]]})
     second_factor.require(by, "approving consent")
-    if not grant.document_sha256:
-        raise ValidationError({"document": ["the signed contract must be uploaded before approval"]})
+    if problem is not None:
+        raise ValidationError({problem[0]: [problem[1]]})
     now = timezone.now()
-    if grant.term_end is not None and grant.term_end < now.date():
-        raise ValidationError({"term_end": [f"the term ended on {grant.term_end}; this grant cannot be activated"]})
     previous = grant.supersedes
     if previous is not None:
         previous = ConsentGrant.objects.select_for_update(no_key=True).get(pk=previous.pk)

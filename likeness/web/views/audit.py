@@ -23,7 +23,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from likeness.access.predicates import manages_performer, may_read_audit_trail
+from likeness.access.predicates import manages_performer, may_approve_output, may_read_audit_trail
 from likeness.access.scope import (
     audit_events_visible_to,
     decisions_visible_to,
@@ -181,7 +181,8 @@ def outputs(request: HttpRequest) -> HttpResponse:
 
 
 def _output_context(request: HttpRequest, output: Output, review_form: ReviewForm | None = None) -> dict[str, Any]:
-    manages = manages_performer(request.user, output.performer)
+    # The predicate output_approve and output_decline enforce: only then is the review form offered.
+    manages = may_approve_output(request.user, output)
     can_review = (manages and not read_only(request)
                   and output.status in (OutputStatus.AWAITING_APPROVAL, OutputStatus.APPROVED))
     grant = output.grant

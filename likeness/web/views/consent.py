@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from likeness.access.predicates import manages_performer, may_see_confidential
+from likeness.access.predicates import may_bind_performer, may_edit_grant_draft, may_see_confidential
 from likeness.access.scope import decisions_visible_to, grants_visible_to, outputs_visible_to, performers_visible_to
 from likeness.accounts.second_factor import SecondFactorRequired
 from likeness.consent import services as consent_services
@@ -273,7 +273,13 @@ def _grant_page(request: HttpRequest, grant: ConsentGrant, *, submit_form: Submi
     confidential = may_see_confidential(request.user, grant)
     writer = _may_write(request)
     effective = grant_effective_status(grant)
-    manages = manages_performer(request.user, grant.performer)
+    # Each action is offered from the check its service applies: a button the server would refuse is either not
+    # shown, or shown disabled with the service's reason beside it.
+    edits_draft = writer and grant.status == GrantStatus.DRAFT and may_edit_grant_draft(request.user, grant)
+    awaiting = writer and grant.status == GrantStatus.AWAITING_APPROVAL
+    approve_refusal = consent_services.grant_approve_refusal(grant=grant, by=request.user) if awaiting else None
+    amend_refusal = (consent_services.grant_amend_refusal(grant=grant, by=request.user)
+                     if writer and effective == GrantStatus.ACTIVE else None)
     if submit_form is not None:
         flag_invalid(submit_form)
     return render(request, "web/consent/grant.html", {
@@ -281,13 +287,14 @@ def _grant_page(request: HttpRequest, grant: ConsentGrant, *, submit_form: Submi
         "sections": _grant_rows(grant, confidential),
         "versions": grant_family(grant).filter(pk__in=grants_visible_to(request.user).values("pk")),
         "decisions": decisions_visible_to(request.user).filter(grants=grant).select_related("production")[:10],
-        "may_edit": writer and grant.status == GrantStatus.DRAFT,
-        "may_approve": writer and grant.status == GrantStatus.AWAITING_APPROVAL and manages,
+        "may_edit": edits_draft,
+        "may_approve": awaiting and approve_refusal is None,
+        "approve_refusal": approve_refusal,
         "second_factor": second_factor.state(request),
-        "drafted_it": grant.drafted_by_id == request.user.pk,
-        "may_amend": writer and effective == GrantStatus.ACTIVE,
-        "may_revoke": writer and grant.status == GrantStatus.ACTIVE and manages,
-        "submit_form": submit_form or (SubmitForm() if writer and grant.status == GrantStatus.DRAFT else None),
+        "may_amend": writer and effective == GrantStatus.ACTIVE and amend_refusal is None,
+        "amend_refusal": amend_refusal,
+        "may_revoke": writer and grant.status == GrantStatus.ACTIVE and may_bind_performer(request.user, grant.performer),
+        "submit_form": submit_form or (SubmitForm() if edits_draft else None),
     }, status=status)
 
 
@@ -320,6 +327,14 @@ def grant_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @writes("approve consent")
 def grant_approve(request: HttpRequest, pk: int) -> HttpResponse:
     grant = _grant(request, pk)
+    refusal = consent_services.grant_approve_refusal(grant=grant, by=request.user)
+    if refusal:
+        # Refused before the code is asked for: no second factor makes the drafter a second person. Someone who
+        # does not act for the performer is refused outright (403), as the service would.
+        if not may_bind_performer(request.user, grant.performer):
+            raise PermissionDenied(f"Not approved: {refusal}.")
+        messages.error(request, "Not approved: " + refusal)
+        return redirect("web:grant", pk=grant.pk)
     problem = second_factor.prove(request)
     if problem:
         messages.error(request, "Not approved: " + problem)
@@ -451,7 +466,7 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
     return render(request, "web/consent/revoke.html",
                   {"grant": grant, "form": form, "impact": revocation_impact(grant),
-                   "manages": manages_performer(request.user, grant.performer),
+                   "manages": may_bind_performer(request.user, grant.performer),
                    "second_factor": second_factor.state(request)}, status=status)
 
 

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from likeness.access.predicates import may_stop_preview
 from likeness.access.scope import (
     models_usable_by,
     models_visible_to,
@@ -201,7 +202,7 @@ def _status_context(session: PreviewSession) -> dict[str, Any]:
 def preview_session(request: HttpRequest, pk: Any) -> HttpResponse:
     session = _visible_session(request, pk)
     return render(request, "web/preview/session.html", {
-        **_status_context(session), "can_stop": in_groups(request, ["vfx"]) and session.live,
+        **_status_context(session), "can_stop": session.live and may_stop_preview(request.user, session),
         "decisions": session.decisions.order_by("-created_at")[:10],
     })
 
