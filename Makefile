@@ -12,6 +12,7 @@ $(LOCAL_TARGETS): export DJANGO_DEBUG ?= 1
 .PHONY: reader run test lint bench docs migrate demo-data demo demo-code worker pki clean browser
 
 $(VENV)/.installed: requirements.txt
+	@echo "==> Installing the Python dependencies into $(VENV) (first run only; a few minutes)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -22,7 +23,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	touch $@
 
 migrate: $(VENV)/.installed
-	$(PY) manage.py migrate --noinput
+	@echo "==> Database: applying migrations"
+	@$(PY) manage.py migrate --noinput
 
 pki: migrate
 	$(PY) manage.py pki_init --if-missing
@@ -31,18 +33,15 @@ demo-data: migrate pki
 	$(PY) manage.py seed_demo
 
 ## run: install, migrate, load demo data, print the demo logins, serve on http://127.0.0.1:8000/ with workers
-# Three workers run beside the web server and stop with it, as in production (docs/deploy.md): the engine
-# worker (queue `gpu`, one job at a time; log var/worker.log), a worker for `default` (fingerprints), and one
-# for `sweeps` that also runs the schedule (beat), so a long engine job never holds up the sweep that
-# requeues or fails a dead worker's job (logs var/worker-default.log, var/worker-sweeps.log).
+# Three workers run beside the web server, supervised (restarted, with the reason logged, if one exits), and
+# stop with it on Ctrl-C, as in production (docs/deploy.md): the engine worker (queue `gpu`, one job at a time;
+# log var/worker.log), a worker for `default` (fingerprints), and one for `sweeps` that also runs the schedule
+# (beat), so a long engine job never holds up the sweep that requeues or fails a dead worker's job (logs
+# var/worker-default.log, var/worker-sweeps.log; the supervisor's own: var/run_platform.log).
 CELERY_WORKER := $(VENV)/bin/celery -A likeness worker --pool=solo --concurrency=1 --loglevel=INFO
 run: demo-data
-	@echo "Open http://$(HOST):$(PORT)/ and sign in with a demo login above (API docs at /api/v1/docs/); worker log: var/worker.log"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(CELERY_WORKER) -Q gpu -n gpu@%h > var/worker.log 2>&1 & \
-	$(CELERY_WORKER) -Q default -n default@%h > var/worker-default.log 2>&1 & \
-	$(CELERY_WORKER) -Q sweeps -n sweeps@%h -B --schedule var/celerybeat-schedule > var/worker-sweeps.log 2>&1 & \
-	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	@echo "Open http://$(HOST):$(PORT)/ and sign in with a demo login above (API docs at /api/v1/docs/)"
+	@$(PY) manage.py run_platform --host $(HOST) --port $(PORT)
 
 ## worker: another engine worker on its own (e.g. a second one beside `make run`)
 worker: $(VENV)/.installed

@@ -10,8 +10,12 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "likeness.settings")
+# The embedded broker's URL scheme (embedded+sqlite:///...): kombu's SQLAlchemy transport made safe for
+# concurrent processes on one SQLite file.
+TRANSPORT_ALIASES.setdefault("embedded", "likeness.operations.broker:Transport")
 
 GPU_QUEUE, SWEEPS_QUEUE, DEFAULT_QUEUE = "gpu", "sweeps", "default"
 
@@ -27,7 +31,8 @@ app.conf.update(
                  "likeness.jobs.tasks.run_preview_session": {"queue": GPU_QUEUE},
                  "likeness.jobs.tasks.requeue_stale_jobs": {"queue": SWEEPS_QUEUE},
                  "likeness.jobs.tasks.expire_grants": {"queue": SWEEPS_QUEUE},
-                 "likeness.audit.tasks.write_audit_checkpoint": {"queue": SWEEPS_QUEUE}},
+                 "likeness.audit.tasks.write_audit_checkpoint": {"queue": SWEEPS_QUEUE},
+                 "likeness.operations.tasks.operations_housekeeping": {"queue": SWEEPS_QUEUE}},
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
     # Each sweep message expires after one period: if its worker is down for a while, the next one does the
@@ -39,6 +44,9 @@ app.conf.update(
         # Grants whose term ended stop covering at once in the gate; this records it and propagates.
         "expire-grants": {"task": "likeness.jobs.tasks.expire_grants", "schedule": 600.0,
                           "options": {"queue": SWEEPS_QUEUE, "expires": 600.0}},
+        # Delivered messages leave the embedded broker's file; long-gone workers leave the registry.
+        "operations-housekeeping": {"task": "likeness.operations.tasks.operations_housekeeping", "schedule": 600.0,
+                                    "options": {"queue": SWEEPS_QUEUE, "expires": 600.0}},
     },
 )
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "likeness.policy",
     "likeness.provenance",
     "likeness.jobs",
+    "likeness.operations",
     "likeness.api",
     "likeness.web",
     "likeness.demo",
@@ -274,23 +275,26 @@ if os.environ.get("LIKENESS_S3_BUCKET"):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 
-# Celery. Embedded default: the filesystem broker under ./var/broker (no server). Production: Redis or
-# RabbitMQ through CELERY_BROKER_URL. Results are not kept: jobs record their own state in the database.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-BROKER_DIR = Path(os.environ.get("LIKENESS_BROKER_DIR", VAR_DIR / "broker"))
+# Celery. Embedded default: messages in a SQLite file, var/broker.sqlite3 (likeness/operations/broker.py; no
+# server). Production: Redis or RabbitMQ through CELERY_BROKER_URL. Results are not kept: jobs record their own
+# state in the database.
+BROKER_FILE = Path(os.environ.get("LIKENESS_BROKER_FILE", VAR_DIR / "broker.sqlite3"))
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"embedded+sqlite:///{BROKER_FILE}")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"data_folder_in": str(BROKER_DIR / "queue"), "data_folder_out": str(BROKER_DIR / "queue"),
-     "processed_folder": str(BROKER_DIR / "processed"), "store_processed": False,
-     "control_folder": str(BROKER_DIR / "control"),
-     # The filesystem broker polls its folder; a short interval keeps queueing latency low.
-     "polling_interval": float(os.environ.get("LIKENESS_BROKER_POLL_SECONDS", "0.1"))}
-    if CELERY_BROKER_URL.startswith("filesystem") else
+    # Polled: a short interval keeps queueing latency low (each poll is one indexed read).
+    {"polling_interval": float(os.environ.get("LIKENESS_BROKER_POLL_SECONDS", "0.2"))}
+    if CELERY_BROKER_URL.startswith("embedded+") else
     # Redis re-delivers an unacknowledged message after this long; the job claim makes re-delivery harmless.
     {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 )
-if CELERY_BROKER_URL.startswith("filesystem"):
-    for _folder in ("queue", "processed", "control"):
-        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+if CELERY_BROKER_URL.startswith("embedded+"):
+    BROKER_FILE.parent.mkdir(parents=True, exist_ok=True)
+    # Remote control and worker events need a broadcast-capable broker; the embedded one has none, and the
+    # platform's own worker registry (likeness/operations) says which workers are alive.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+# Workers record themselves and beat this often (likeness/operations); one silent this long is taken for dead.
+WORKER_BEAT_SECONDS = float(os.environ.get("LIKENESS_WORKER_BEAT_SECONDS", "5"))
+WORKER_SILENT_SECONDS = float(os.environ.get("LIKENESS_WORKER_SILENT_SECONDS", str(3 * WORKER_BEAT_SECONDS + 1)))
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # A running job writes a heartbeat; one silent for this long belongs to a dead worker and is queued again.
 JOB_HEARTBEAT_SECONDS = float(os.environ.get("LIKENESS_JOB_HEARTBEAT_SECONDS", "2"))

@@ -165,3 +165,8 @@ def may_read_audit_trail(user: User | Reach) -> bool:
 
 def studio_staff(user: User | Reach) -> bool:
     return bool(_reach(user).roles & STUDIO_ROLES)
+
+
+def may_see_platform_health(user: User | Reach) -> bool:
+    """Workers, queues, keys and disks are the operators' to watch (they run the platform for everyone)."""
+    return _reach(user).operator

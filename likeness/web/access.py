@@ -19,9 +19,11 @@ ROLE_GROUPS: dict[str, frozenset[str]] = {
     "vfx": VFX_ROLES,
     "auditor": frozenset({Role.AUDITOR}),
     "admin": frozenset({Role.ADMIN}),
+    # Not a membership role: the platform's operators (superusers), who run it for every organisation.
+    "operator": frozenset(),
 }
 GROUP_NAMES = {"consent": "talent reps and legal", "vfx": "VFX artists and supervisors", "auditor": "auditors",
-               "admin": "organisation admins"}
+               "admin": "organisation admins", "operator": "the platform's operators"}
 
 
 def request_reach(request: HttpRequest) -> Reach:
@@ -36,8 +38,8 @@ def request_roles(request: HttpRequest) -> frozenset[str]:
 
 
 def in_groups(request: HttpRequest, groups: Iterable[str]) -> bool:
-    roles = request_roles(request)
-    return any(roles & ROLE_GROUPS[g] for g in groups)
+    reach = request_reach(request)
+    return any(reach.roles & ROLE_GROUPS[g] or (g == "operator" and reach.operator) for g in groups)
 
 
 def require_groups(request: HttpRequest, groups: Iterable[str], doing: str) -> None:

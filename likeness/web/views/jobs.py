@@ -24,9 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from likeness.access.predicates import may_cancel_job
 from likeness.access.scope import jobs_visible_to
+from likeness.celery import GPU_QUEUE
 from likeness.jobs import services
 from likeness.jobs.gating import job_gate_request
 from likeness.jobs.models import TERMINAL_STATES, Job, JobKind, JobState
+from likeness.operations.selectors import queue_health
 from likeness.policy.facts import FactsError
 from likeness.policy.gate import evaluate
 from likeness.policy.selectors import gate_facts
@@ -252,6 +254,8 @@ def _live_context(request: HttpRequest, job: Job) -> dict[str, Any]:
         **_decisions(job),
         "may_cancel": _may_cancel(request, job),
         "reviewable": job.kind == JobKind.AGING and job.output_id is not None,
+        # Whether a worker is there to take or finish it (a queued job with no live worker waits for ever).
+        "worker_health": None if settled else queue_health(GPU_QUEUE),
     }
 
 

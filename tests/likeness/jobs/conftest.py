@@ -1,5 +1,5 @@
 """Fixtures for jobs: a committed world (the worker is another process), synthetic footage, and real Celery
-workers on a real broker (the filesystem broker by default; Redis when LIKENESS_TEST_BROKER=redis)."""
+workers on a real broker (the embedded SQLite broker by default; Redis when LIKENESS_TEST_BROKER=redis)."""
 from __future__ import annotations
 
 import os
@@ -129,15 +129,9 @@ def broker(tmp_path) -> dict[str, str]:  # noqa: ANN001
         env = {"CELERY_BROKER_URL": url}
         options: dict[str, Any] = {"visibility_timeout": 3600}
     else:
-        folder = tmp_path / "broker"
-        (folder / "queue").mkdir(parents=True)
-        (folder / "processed").mkdir()
-        (folder / "control").mkdir()
-        url = "filesystem://"
-        env = {"CELERY_BROKER_URL": url, "LIKENESS_BROKER_DIR": str(folder)}
-        options = {"data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
-                   "processed_folder": str(folder / "processed"), "store_processed": False,
-                   "control_folder": str(folder / "control")}
+        url = f"embedded+sqlite:///{tmp_path / 'broker.sqlite3'}"
+        env = {"CELERY_BROKER_URL": url, "LIKENESS_BROKER_POLL_SECONDS": "0.1"}
+        options = {"polling_interval": 0.1}
     app.conf.broker_url = url
     app.conf.broker_transport_options = options
     # Publish through this test's broker, not a pooled connection to the previous test's.
@@ -153,13 +147,13 @@ class Workers:
     def __init__(self, env: dict[str, str], logs: Path):
         self.env, self.logs, self.procs = env, logs, []
 
-    def start(self, name: str, **extra_env: str) -> subprocess.Popen:
+    def start(self, name: str, queues: str = "gpu,default", *extra_args: str, **extra_env: str) -> subprocess.Popen:
         log = self.logs / f"{name}.log"
         env = {**os.environ, **self.env, **extra_env}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "likeness", "worker", "-Q", "gpu,default", "--pool=solo",
+            [sys.executable, "-m", "celery", "-A", "likeness", "worker", "-Q", queues, "--pool=solo",
              "--concurrency=1", "-n", f"{name}@%h", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-             "--without-heartbeat"],
+             "--without-heartbeat", *extra_args],
             cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(proc)
         deadline = time.monotonic() + 90

@@ -132,7 +132,7 @@ def test_a_job_given_back_on_its_last_attempt_fails(world, settings):  # noqa: A
 # ----- where the sweeps run -----------------------------------------------------------------------------------
 
 SWEEPS = ("likeness.jobs.tasks.requeue_stale_jobs", "likeness.jobs.tasks.expire_grants",
-          "likeness.audit.tasks.write_audit_checkpoint")
+          "likeness.audit.tasks.write_audit_checkpoint", "likeness.operations.tasks.operations_housekeeping")
 
 
 def _queue_of(task: str, options: dict[str, Any] | None = None) -> str:
@@ -187,6 +187,12 @@ def test_no_engine_worker_consumes_the_sweeps(where):  # noqa: ANN001
     sweeps_queue = _queue_of(SWEEPS[0])
     if where == "platform":
         text = "\n".join(p.read_text() for p in sorted((REPO / "platform" / "bin").glob("*.sh")))
+    elif where == "make run":
+        # `make run` runs the supervisor, which starts the workers: read the command lines it runs.
+        from likeness.operations.management.commands.run_platform import worker_children
+
+        assert "manage.py run_platform" in _make_recipe("run")
+        text = "\n".join(shlex.join(["celery", *c.argv[c.argv.index("-A"):]]) for c in worker_children(REPO / "var"))
     else:
         text = _make_recipe(where.split()[1])
     commands = _worker_commands(text)
