@@ -90,8 +90,21 @@ def may_see_confidential(user: User | Reach, grant: ConsentGrant) -> bool:
 
 # ----- productions and the gate -------------------------------------------------------------------------------
 
+PRODUCTION_EDITORS = frozenset({Role.LEGAL, Role.ADMIN})
+
+
 def may_change_production(user: User | Reach, studio_id: int) -> bool:
-    return studio_id in _reach(user).orgs(frozenset({Role.LEGAL, Role.ADMIN}))
+    return studio_id in _reach(user).orgs(PRODUCTION_EDITORS)
+
+
+def may_see_productions(user: User | Reach) -> bool:
+    """The productions pages: a studio's staff (legal, admins, VFX), each for their own studio's productions."""
+    return scope.studios_of(user).exists()
+
+
+def may_create_production(user: User | Reach) -> bool:
+    """Legal or an admin of at least one studio (the production is created for one of those studios)."""
+    return scope.studios_of(user, PRODUCTION_EDITORS).exists()
 
 
 def may_ask_gate(user: User | Reach) -> bool:
@@ -133,6 +146,12 @@ def may_approve_output(user: User | Reach, output: Output) -> bool:
 def may_manage_members(user: User | Reach, organisation: Organisation) -> bool:
     reach = _reach(user)
     return reach.operator or organisation.pk in reach.orgs(frozenset({Role.ADMIN}))
+
+
+def may_manage_any_members(user: User | Reach) -> bool:
+    """The members pages: an operator, or an admin of some organisation."""
+    reach = _reach(user)
+    return reach.operator or bool(reach.orgs(frozenset({Role.ADMIN})))
 
 
 def may_assign_role(user: User | Reach, organisation: Organisation, role: str) -> bool:

@@ -17,7 +17,7 @@ from likeness.access.reach import STUDIO_CONFIDENTIAL_ROLES, Reach, User, reach_
 from likeness.audit.models import AuditEvent
 from likeness.consent.models import ConsentGrant, GrantStatus
 from likeness.jobs.models import Job, LikenessModel, PreviewSession
-from likeness.organisations.models import AuditEngagement, Membership, Organisation, Role
+from likeness.organisations.models import AuditEngagement, Membership, Organisation, OrganisationKind, Role
 from likeness.people.models import Performer, ReferenceMaterial, Representation
 from likeness.policy.models import Decision
 from likeness.productions.models import Production
@@ -164,6 +164,14 @@ def productions_of_studio(user: User | Reach, roles: frozenset[str] | None = Non
     return Production.objects.filter(studio_id__in=reach.orgs(roles) if roles is not None else reach.studio_orgs)
 
 
+def studios_of(user: User | Reach, roles: frozenset[str] | None = None) -> QuerySet[Organisation]:
+    """Studios (organisations of the studio kind) where the user holds one of `roles` (default: any studio role).
+    A law firm's legal holds the legal role too, but it has no productions: only a studio's staff work on them."""
+    reach = _reach(user)
+    return Organisation.objects.filter(pk__in=reach.orgs(roles) if roles is not None else reach.studio_orgs,
+                                       kind=OrganisationKind.STUDIO)
+
+
 def productions_for_gate(user: User | Reach, performer: Performer | None = None) -> QuerySet[Production]:
     """Productions the user may ask the gate about: their studio's, and, for a performer they manage, the
     productions that performer's grants name (a rep checking a contract before signing it)."""
@@ -247,6 +255,14 @@ def organisations_visible_to(user: User | Reach) -> QuerySet[Organisation]:
     for scope in engagement_scopes(reach):
         audited |= scope.organisations
     return Organisation.objects.filter(pk__in=reach.orgs() | audited)
+
+
+def organisations_managed_by(user: User | Reach) -> QuerySet[Organisation]:
+    """Organisations whose members the user manages: their admins' own (operators: every one)."""
+    reach = _reach(user)
+    if reach.operator:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(pk__in=reach.orgs(frozenset({Role.ADMIN})))
 
 
 def memberships_visible_to(user: User | Reach) -> QuerySet[Membership]:

@@ -54,11 +54,30 @@ def membership_create(
     return membership
 
 
+def membership_delete_refusal(membership: Membership) -> str | None:
+    """Why this membership cannot be removed, whoever asks; None when it can. An organisation keeps at least one
+    admin: without one nobody could add or remove its members, and only an operator could repair it. The members
+    page asks this before it offers the remove button."""
+    if membership.role != Role.ADMIN:
+        return None
+    others = Membership.objects.filter(organisation_id=membership.organisation_id, role=Role.ADMIN) \
+        .exclude(pk=membership.pk)
+    if not others.exists():
+        return f"{membership.user.get_username()} is the only admin of {membership.organisation}: add another admin first"
+    return None
+
+
 @transaction.atomic
 def membership_delete(*, membership: Membership, by: AbstractBaseUser | None) -> None:
     if by is not None:
         require(may_manage_members(by, membership.organisation),
                 f"only an admin of {membership.organisation} (or an operator) manages its members")
+        # Locked, so two admins removing each other at once cannot both pass the last-admin check.
+        list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id,
+                                                           role=Role.ADMIN))
+        problem = membership_delete_refusal(membership)
+        if problem:
+            raise ValidationError({"role": [problem]})
     audit_record(
         actor=by,
         action="membership.deleted",

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from likeness.access.predicates import may_change_production, require
 from likeness.audit.services import audit_record
+from likeness.organisations.models import OrganisationKind
 from likeness.policy.regimes import SELECTABLE_PACKS
 from likeness.productions.models import Production
 
@@ -17,6 +18,9 @@ EDITABLE = ("title", "agreement", "jurisdictions", "release_territories", "relea
 
 def _validate(production: Production) -> None:
     production.full_clean()
+    # A production belongs to a studio: a law firm's legal also holds the legal role, but makes no films.
+    if production.studio.kind != OrganisationKind.STUDIO:
+        raise ValidationError({"studio": f"{production.studio} is not a studio; a production belongs to a studio"})
     unknown = set(production.extra_rule_packs) - SELECTABLE_PACKS
     if unknown:
         raise ValidationError({"extra_rule_packs": f"unknown pack(s): {', '.join(sorted(unknown))}; "

@@ -1,12 +1,15 @@
 """The navigation bar: only the pages a person's roles may open (the pages check again on their own)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.urls import reverse
 
-from likeness.web.access import in_groups, request_roles
+from likeness.access.predicates import may_manage_any_members, may_see_productions
+from likeness.access.reach import Reach
+from likeness.web.access import in_groups, request_reach, request_roles
 
 
 @dataclass(frozen=True)
@@ -14,6 +17,13 @@ class NavItem:
     label: str
     url_name: str
     groups: tuple[str, ...]
+    # Where a role is not enough (legal of a law firm is not studio staff), the predicate the page itself asks.
+    allowed: Callable[[Reach], bool] | None = None
+
+    def shown_to(self, request: HttpRequest) -> bool:
+        if self.allowed is not None:
+            return self.allowed(request_reach(request))
+        return in_groups(request, self.groups)
 
 
 NAV = (
@@ -23,6 +33,7 @@ NAV = (
     NavItem("Request training", "web:job_training_new", ("vfx",)),
     NavItem("Request aging", "web:job_aging_new", ("vfx",)),
     NavItem("Models", "web:models", ("vfx",)),
+    NavItem("Productions", "web:productions", (), allowed=may_see_productions),
     NavItem("Live preview", "web:preview", ("vfx",)),
     NavItem("Verify a file", "web:verify", ("auditor",)),
     NavItem("Outputs", "web:outputs", ("consent", "vfx", "auditor")),
@@ -30,6 +41,7 @@ NAV = (
     NavItem("Usage reports", "web:usage", ("auditor", "consent")),
     NavItem("Decisions", "web:decisions", ("consent", "vfx", "auditor")),
     NavItem("Rules", "web:rules", ("consent", "vfx", "auditor", "admin")),
+    NavItem("Members", "web:members", (), allowed=may_manage_any_members),
 )
 
 
@@ -39,7 +51,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {"nav": []}
     items = []
     for item in NAV:
-        if in_groups(request, item.groups):
+        if item.shown_to(request):
             url = reverse(item.url_name)
             items.append({"label": item.label, "url": url, "current": request.path.startswith(url)})
     from likeness.organisations.models import Role

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
+from likeness.access.predicates import may_see_productions
 from likeness.access.scope import (
     audit_events_visible_to,
     grants_visible_to,
@@ -39,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "events": audit_events_visible_to(user).count(),
         }
     context["admin_panel"] = in_groups(request, ["admin"])
+    context["studio_staff"] = may_see_productions(request.user)
     return render(request, "web/home.html", context)
 
 
