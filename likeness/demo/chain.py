@@ -1,78 +1,135 @@
 """`make demo`: the whole chain, headless, on a synthetic performer: consent -> decision -> training job ->
 aging job -> output -> approval -> signed release -> verification. Every step goes through the same
-services the API and the workers use; the jobs run in this process exactly as a worker runs them."""
+services the API and the workers use; the jobs run in this process exactly as a worker runs them.
+
+It runs any number of times, on a database the app has been used on too: it first makes whatever part of the
+demo data is missing (seed_demo), reuses a ready model trained on the demo footage under a consent still in
+force (or trains one), and each run ends with a new output, released and verified. What stops it is a
+`DemoError` with one line.
+"""
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
-from fractions import Fraction
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.files import File
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from likeness.demo.seed import STUDIO
+from likeness.consent.models import GrantStatus
+from likeness.consent.selectors import grant_effective_status
+from likeness.demo.seed import (
+    PRODUCTION,
+    DemoError,
+    act_as,
+    demo_footage,
+    demo_performer,
+    demo_production,
+    demo_users,
+    render_synthetic_clip,
+    seed_demo,
+)
 from likeness.jobs import services as jobs
-from likeness.jobs.models import Job
+from likeness.jobs.models import TERMINAL_STATES, Job, JobState, LikenessModel, ModelStatus
 from likeness.jobs.runner import run_job
-from likeness.people.models import Performer, ReferenceMaterial
-from likeness.people.services import reference_material_create
-from likeness.productions.models import Production
 
-REFERENCE_AGES = (25, 33, 42)
-
-
-def _synthetic_clip(path: Path, age: float, seed: int, frames: int, size: int) -> Path:
-    from engine import synthetic
-    from engine.media import FrameWriter
-
-    performer = synthetic.SyntheticPerformer(1)
-    rendered = synthetic.render_clip(performer, age, synthetic.clip_params(seed, frames), (size, size))
-    with FrameWriter(path, width=size, height=size, fps=Fraction(24)) as writer:
-        for r in rendered:
-            writer.write(r.image)
-    return path
+PLATE_AGE, PLATE_SEED = 60, 7
+# A worker beside the demo (`make run` in another terminal) may take a job first; the demo then waits for it.
+WORKER_WAIT_SECONDS = 30 * 60
 
 
-def run_demo_chain(say: Callable[[str], None], *, steps: int = 120) -> Job:
-    users = {u.username: u for u in get_user_model().objects.filter(
-        username__in=["vfx", "supervisor", "counsel", "rep"])}
-    performer = Performer.objects.get(legal_name="Avery Quinn")
-    production = Production.objects.get(title="Here and Then", studio__name=STUDIO)
+def _messages(exc: ValidationError | PermissionDenied) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return str(exc) or "not permitted"
+
+
+def _run(job: Job, say: Callable[[str], None]) -> Job:
+    """Run a queued job here, as a worker would; if a worker took it first, wait until it has finished."""
+    result = run_job(str(job.pk), worker="demo@headless")
+    say(f"   worker: {result}")
+    job.refresh_from_db()
+    if result.startswith("skipped"):
+        say("   a running worker took the job; waiting for it to finish")
+        deadline = time.monotonic() + WORKER_WAIT_SECONDS
+        while job.state not in TERMINAL_STATES and job.state != JobState.AWAITING_APPROVAL:
+            if time.monotonic() > deadline:
+                raise DemoError(f"job {job.pk} is still {job.state} after {WORKER_WAIT_SECONDS // 60} minutes on "
+                                "another worker; look at its page, or at var/worker.log")
+            time.sleep(1.0)
+            job.refresh_from_db()
+    return job
+
+
+def _reusable_model(performer_id: int, references: list, production_id: int) -> LikenessModel | None:
+    """A ready model of the demo performer trained on exactly the demo footage, under a consent still in force."""
+    wanted = sorted(m.pk for m in references)
+    candidates = (LikenessModel.objects.filter(performer_id=performer_id, status=ModelStatus.READY,
+                                               grant__productions=production_id)
+                  .select_related("grant").order_by("-created_at").distinct())
+    for model in candidates[:20]:
+        if (grant_effective_status(model.grant) == GrantStatus.ACTIVE
+                and sorted(model.reference_materials.values_list("pk", flat=True)) == wanted
+                and model.checkpoint):
+            return model
+    return None
+
+
+def run_demo_chain(say: Callable[[str], None], *, steps: int = 120, retrain: bool = False) -> Job:
+    """Run the chain once and return the released aging job. `retrain`: train a new model even when a ready one
+    trained on the demo footage under a consent in force exists."""
+    try:
+        return _chain(say, steps=steps, retrain=retrain)
+    except (ValidationError, PermissionDenied) as exc:
+        raise DemoError(f"the demo stopped: {_messages(exc)}") from exc
+
+
+def _chain(say: Callable[[str], None], *, steps: int, retrain: bool) -> Job:
+    made: list[str] = []
+    if seed_demo(made.append):
+        say("0. Demo data completed first:")
+        for line in made:
+            say(line)
+    users = demo_users()
+    performer, production = demo_performer(), demo_production(PRODUCTION)
+    if performer is None or production is None:
+        raise DemoError("the demo performer or production is missing after seeding: run `make demo-data`")
     folder = Path(settings.VAR_DIR) / "demo"
     folder.mkdir(parents=True, exist_ok=True)
 
     say(f"1. Consent on file for {performer}: "
-        + "; ".join(f"{g.label} {g.status}, uses {', '.join(g.uses)}, depicted ages "
-                    f"{g.depicted_age_min}-{g.depicted_age_max}" for g in performer.consent_grants.all()))
+        + "; ".join(f"{g.label} {grant_effective_status(g)}, uses {', '.join(g.uses)}, depicted ages "
+                    f"{g.depicted_age_min}-{g.depicted_age_max}"
+                    for g in performer.consent_grants.order_by("-pk")[:5]))
     say("2. Reference footage (the synthetic performer's 'earlier films', rendered at known ages):")
-    references = []
-    for index, age in enumerate(REFERENCE_AGES):
-        title = f"Synthetic earlier film at {age}"
-        material = ReferenceMaterial.objects.filter(performer=performer, title=title).first()
-        if material is None:
-            clip = _synthetic_clip(folder / f"reference-{age}.mp4", age, 20 + index, 24, 256)
-            with open(clip, "rb") as handle:
-                material = reference_material_create(
-                    performer=performer, title=title, year=performer.date_of_birth.year + age, performer_age=age,
-                    rights_basis="studio_owned", by=users["supervisor"], file=File(handle, name=clip.name))
-        references.append(material)
-        say(f"   {material.title}: sha256 {material.sha256[:16]}...")
+    references = demo_footage()
+    for material in references:
+        say(f"   {material.title} ({material.year}, age {material.performer_age}): sha256 {material.sha256[:16]}...")
 
-    training = jobs.job_submit_training(performer=performer, production=production, reference_materials=references,
-                                        by=users["vfx"], size="tiny", steps=steps)
-    say(f"3. Training job {training.pk}: the gate said {training.submit_decision.outcome} "
-        f"({training.submit_decision.explanation})")
-    if training.state != "queued":
-        return training
-    say(f"   worker: {run_job(str(training.pk), worker='demo@headless')}")
-    training.refresh_from_db()
-    model = training.trained_model
-    say(f"   model {model.pk}: {model.status}, weights {model.weights_sha256[:16]}..., trained under "
-        f"{model.grant.label}")
+    model = None if retrain else _reusable_model(performer.pk, references, production.pk)
+    if model is not None:
+        say(f"3. Model {model.pk} is ready, trained on this footage under {model.grant.label}, which is still in "
+            "force: reused (`manage.py demo_chain --retrain` trains a new one)")
+    else:
+        training = jobs.job_submit_training(performer=performer, production=production,
+                                            reference_materials=references, by=users["vfx"], size="tiny",
+                                            steps=steps)
+        say(f"3. Training job {training.pk}: the gate said {training.submit_decision.outcome} "
+            f"({training.submit_decision.explanation})")
+        if training.state != JobState.QUEUED:
+            raise DemoError(f"the gate refused the demo's training job: {training.submit_decision.explanation}")
+        training = _run(training, say)
+        model = training.trained_model
+        if training.state != JobState.COMPLETED or model is None:
+            raise DemoError(f"the training job ended {training.state}: {training.state_reason or 'no model'}")
+        say(f"   model {model.pk}: {model.status}, weights {model.weights_sha256[:16]}..., trained under "
+            f"{model.grant.label}")
 
-    plate = _synthetic_clip(folder / "plate.mp4", 60, 7, 24, 256)
+    plate = folder / "plate.mp4"
+    if not plate.exists():
+        render_synthetic_clip(plate, age=PLATE_AGE, seed=PLATE_SEED)
+    aging = None
     for target in (19, 30):
         with open(plate, "rb") as handle:
             aging = jobs.job_submit_aging(performer=performer, production=production, likeness_model=model,
@@ -80,18 +137,20 @@ def run_demo_chain(say: Callable[[str], None], *, steps: int = 120) -> Job:
                                           by=users["vfx"])
         say(f"4. Aging job to {target}: the gate said {aging.submit_decision.outcome}: "
             f"{aging.submit_decision.explanation}")
-        if aging.state == "queued":
+        if aging.state == JobState.QUEUED:
             break
-    say(f"   worker: {run_job(str(aging.pk), worker='demo@headless')}")
-    aging.refresh_from_db()
+    if aging is None or aging.state != JobState.QUEUED:
+        raise DemoError(f"the gate refused the demo's aging job: {aging.submit_decision.explanation if aging else ''}")
+    aging = _run(aging, say)
     output = aging.output
+    if output is None:
+        raise DemoError(f"the aging job ended {aging.state}: {aging.state_reason or 'no output'}")
     say(f"5. Output {output.pk}: {aging.params['result']['frames_total']} frames, sha256 {output.sha256[:16]}..., "
         f"{output.get_status_display().lower()}")
 
-    from likeness.demo.authenticator import sign_in_second_factor
     from likeness.provenance.services import output_approve
 
-    sign_in_second_factor(users["counsel"])
+    act_as(users["counsel"])
     output_approve(output=output, by=users["counsel"], note="Reviewed with the performer: approved for release.")
     say("6. Approved by the performer's counsel")
     aging = jobs.job_release(job=aging, by=users["supervisor"])
@@ -104,4 +163,6 @@ def run_demo_chain(say: Callable[[str], None], *, steps: int = 120) -> Job:
 
     report = verify_path(output.file.path, anchors_pem=platform_anchors())
     say(f"8. Verified against the platform's trust anchors: {report.state} ({report.state_explanation})")
+    if report.state != "Trusted":
+        raise DemoError(f"the released output verifies {report.state}, not Trusted: {report.state_explanation}")
     return aging
