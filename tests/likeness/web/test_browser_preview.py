@@ -56,6 +56,13 @@ def test_vfx_artist_sees_model_figures_and_a_streamed_live_preview(visit, live_w
         assert page.locator("table.latency").get_by_role("rowheader", name=stage).is_visible()
     assert "allow" in page.locator(".decision").inner_text()
     v.shot("live preview streaming")
+    # The page polls for frames at most every half second (backing off further while nothing new arrives): over
+    # three seconds that is at most 7 requests, where it used to make 25.
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if r.url.endswith("/frame.jpg") else None)
+    page.wait_for_timeout(3000)
+    assert 1 <= len(polls) <= 7, len(polls)
+    assert 500 <= int(page.locator(".monitors").get_attribute("data-poll-ms")) <= 4000
 
     page.get_by_role("button", name="Stop the preview").click()
     page.wait_for_url(f"**/preview/{session.pk}/")
