@@ -37,6 +37,11 @@ class NoteSerializer(serializers.Serializer):
 class ApprovalSerializer(NoteSerializer, SecondFactorSerializer):
     """Approving an output for release binds the performer: it needs a fresh second factor."""
 
+    watched_sha256 = serializers.RegexField(
+        r"^[0-9a-fA-F]{64}$", required=False, allow_blank=True,
+        help_text="SHA-256 of the file you reviewed; the approval is refused if the output's file is another, and "
+                  "the audit trail records it")
+
 
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="any image or video; C2PA-signed or not")

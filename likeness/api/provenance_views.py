@@ -80,7 +80,9 @@ class OutputViewSet(viewsets.ReadOnlyModelViewSet):
         body = serializer(data=request.data)
         body.is_valid(raise_exception=True)
         prove_second_factor(request, body.validated_data)
-        output = service(output=output, by=request.user, note=body.validated_data["note"])
+        extra = {"watched_sha256": body.validated_data.get("watched_sha256") or ""} \
+            if "watched_sha256" in body.fields else {}
+        output = service(output=output, by=request.user, note=body.validated_data["note"], **extra)
         return Response(s.OutputSerializer(output).data)
 
     @extend_schema(request=s.ApprovalSerializer, responses=s.OutputSerializer)

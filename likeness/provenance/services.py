@@ -327,6 +327,8 @@ def output_register(
     # defer it to the default queue (output_fingerprint_task) instead of waiting for it here.
     fp = _fingerprint_or_blank(local_file, mime) if fingerprint_now and local_file is not None else ""
     output.sha256, output.rendered_sha256, output.size, output.fingerprint = digest, digest, size, fp
+    if fingerprint_now:
+        output.source_fingerprint = _plate_fingerprint_or_blank(output)
     output.rendered_name = output.file.name
     output.save()
     audit_record(actor=by, action="output.registered", obj=output,
@@ -343,15 +345,33 @@ def _fingerprint_or_blank(path: Path, mime: str) -> str:
         return ""
 
 
+def _plate_fingerprint_or_blank(output: Output, plate: Path | None = None) -> str:
+    """The source plate's content fingerprint: verification tells the untouched plate from a copy of the output
+    by it. Blank when there is no plate to read (a record without one, a plate no longer stored)."""
+    if plate is not None:
+        return _fingerprint_or_blank(plate, output.source_plate_mime or output.mime)
+    if not output.source_plate_name:
+        return ""
+    try:
+        with _local(output.source_plate_name, EXTENSIONS.get(output.source_plate_mime, "")) as path:
+            return _fingerprint_or_blank(path, output.source_plate_mime or output.mime)
+    except ValidationError:
+        return ""
+
+
 def output_fingerprint(*, output: Output) -> Output:
-    """Fill in a deferred fingerprint (of the file as it is now: the render, or the signed file)."""
-    if output.fingerprint:
-        return output
-    ext = EXTENSIONS[output.mime]
-    with _local(output.file.name, ext) as path:
-        fp = _fingerprint_or_blank(path, output.mime)
-    Output.objects.filter(pk=output.pk, fingerprint="").update(fingerprint=fp)
-    output.fingerprint = fp
+    """Fill in deferred fingerprints: of the file as it is now (the render, or the signed file), and of its
+    source plate."""
+    if not output.fingerprint:
+        ext = EXTENSIONS[output.mime]
+        with _local(output.file.name, ext) as path:
+            fp = _fingerprint_or_blank(path, output.mime)
+        Output.objects.filter(pk=output.pk, fingerprint="").update(fingerprint=fp)
+        output.fingerprint = fp
+    if not output.source_fingerprint:
+        plate_fp = _plate_fingerprint_or_blank(output)
+        Output.objects.filter(pk=output.pk, source_fingerprint="").update(source_fingerprint=plate_fp)
+        output.source_fingerprint = plate_fp
     return output
 
 
@@ -367,8 +387,12 @@ def _note(note: str, field: str) -> str:
 
 
 @transaction.atomic
-def output_approve(*, output: Output, by: AbstractBaseUser, note: str) -> Output:
-    """The performer's side approves the output for release (a talent rep or legal who represents them)."""
+def output_approve(*, output: Output, by: AbstractBaseUser, note: str, watched_sha256: str = "") -> Output:
+    """The performer's side approves the output for release (a talent rep or legal who represents them).
+
+    `watched_sha256` is the SHA-256 of the file the reviewer watched (the web page's player sends the one it
+    showed): the approval is refused if the output's file is no longer that one, and the audit event records
+    it, so the record proves which version of the output was seen and approved."""
     note = _note(note, "note")
     output = Output.objects.select_for_update(no_key=True).get(pk=output.pk)
     _require_rep(by, output, "approve")
@@ -376,10 +400,16 @@ def output_approve(*, output: Output, by: AbstractBaseUser, note: str) -> Output
     if output.status != OutputStatus.AWAITING_APPROVAL:
         raise ValidationError({"status": [f"the output is {output.get_status_display().lower()}; only an output "
                                           "awaiting approval can be approved"]})
+    watched = watched_sha256.strip().lower()
+    if watched and watched != output.sha256:
+        raise ValidationError({"watched_sha256": [
+            f"the output's file changed since it was shown to you (you watched {watched[:12]}..., it is now "
+            f"{output.sha256[:12]}...): watch it again before approving"]})
     output.status, output.approved_by, output.approval_note, output.approved_at = (
         OutputStatus.APPROVED, by, note, timezone.now())
     output.save()
-    audit_record(actor=by, action="output.approved", obj=output, data={"note": note, "sha256": output.sha256})
+    audit_record(actor=by, action="output.approved", obj=output,
+                 data={"note": note, "sha256": output.sha256, "watched_sha256": watched or None})
     return output
 
 
@@ -491,6 +521,7 @@ def output_sign_and_release(*, output: Output, by: AbstractBaseUser | None,
                 _local(output.source_plate_name, EXTENSIONS.get(output.source_plate_mime, ext)) as plate:
             # The soft binding names the content fingerprint the registry stores: a deferred one is made now.
             fingerprint = output.fingerprint or _fingerprint_or_blank(rendered, output.mime)
+            plate_fingerprint = output.source_fingerprint or _plate_fingerprint_or_blank(output, plate)
             if not fingerprint:
                 _refuse(output, by, "the render cannot be decoded for its content fingerprint, which every signed "
                                     "output carries as its soft binding; nothing was released", decision)
@@ -500,12 +531,12 @@ def output_sign_and_release(*, output: Output, by: AbstractBaseUser | None,
             except (SigningError, pki.PkiError) as exc:
                 _refuse(output, by, f"signing failed, nothing was released: {exc}", decision)
         return _record_release(output=output, decision=decision, grant=grant, signed=signed, by=by,
-                               fingerprint=fingerprint)
+                               fingerprint=fingerprint, plate_fingerprint=plate_fingerprint)
 
 
 @transaction.atomic
 def _record_release(*, output: Output, decision: Decision, grant: ConsentGrant, signed: SignedFile,
-                    by: AbstractBaseUser | None, fingerprint: str) -> Output:
+                    by: AbstractBaseUser | None, fingerprint: str, plate_fingerprint: str = "") -> Output:
     locked = Output.objects.select_for_update(no_key=True).get(pk=output.pk)
     if locked.status != OutputStatus.APPROVED:
         raise ValidationError({"release": [f"the output became {locked.get_status_display().lower()} while it was "
@@ -525,11 +556,16 @@ def _record_release(*, output: Output, decision: Decision, grant: ConsentGrant, 
         locked.signed_by_certificate, locked.release_decision = cert, decision
         locked.status, locked.released_by, locked.released_at = OutputStatus.RELEASED, by, now
         locked.fingerprint = locked.fingerprint or fingerprint
+        # The plate as the signed manifest names it (its parent ingredient's hash): the registry recognises that
+        # exact file as this output's source.
+        locked.source_sha256 = signed.source_sha256 or locked.source_sha256
+        locked.source_fingerprint = locked.source_fingerprint or plate_fingerprint
         locked.save()
         audit_record(actor=by, action="output.released", obj=locked,
                      data={"sha256": signed.sha256, "manifest_label": signed.manifest_label,
                            "decision": str(decision.pk), "grant": grant.pk, "grant_version": grant.version,
-                           "certificate": cert.serial, "rendered_sha256": locked.rendered_sha256})
+                           "certificate": cert.serial, "rendered_sha256": locked.rendered_sha256,
+                           "source_sha256": locked.source_sha256})
     except BaseException:
         if stored_name:
             default_storage.delete(stored_name)

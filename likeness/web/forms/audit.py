@@ -92,6 +92,8 @@ class ReviewForm(AccessibleForm):
     )
     verdict = forms.ChoiceField(choices=VERDICTS, widget=forms.HiddenInput,
                                 error_messages={"required": "Choose approve or decline."})
+    # The SHA-256 of the file the page's player showed: the service refuses an approval of another file.
+    watched_sha256 = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
 class AuditLogFilterForm(AccessibleForm):

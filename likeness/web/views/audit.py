@@ -23,7 +23,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from likeness.access.predicates import manages_performer, may_approve_output, may_read_audit_trail
+from likeness.access.predicates import manages_performer, may_approve_output, may_read_audit_trail, may_release_job
 from likeness.access.scope import (
     audit_events_visible_to,
     decisions_visible_to,
@@ -38,6 +38,8 @@ from likeness.audit.models import AuditEvent
 from likeness.audit.selectors import audit_chain_verify, audit_events_for
 from likeness.consent.models import ConsentGrant
 from likeness.consent.selectors import grant_effective_status
+from likeness.jobs.models import Job, JobKind, JobState
+from likeness.jobs.services import job_release
 from likeness.organisations.models import Role
 from likeness.people.models import Performer
 from likeness.provenance.bundle import bundle_build
@@ -47,6 +49,7 @@ from likeness.provenance.services import output_approve, output_decline
 from likeness.web import second_factor
 from likeness.web.access import for_groups, read_only, refuse_auditors, request_reach
 from likeness.web.forms.audit import AuditLogFilterForm, ReviewForm, Sha256SearchForm, UploadForm, UsageForm
+from likeness.web.views.review import Reviewed, frame_response, player_context
 
 EVENTS_PER_PAGE = 50
 OUTPUTS_PER_PAGE = 25
@@ -180,12 +183,49 @@ def outputs(request: HttpRequest) -> HttpResponse:
     }, status=status)
 
 
-def _output_context(request: HttpRequest, output: Output, review_form: ReviewForm | None = None) -> dict[str, Any]:
+def _output_job(output: Output) -> Job | None:
+    """The aging job that rendered the output (the player needs its plate and frame range), if it still exists."""
+    if not output.job_ref:
+        return None
+    try:
+        return Job.objects.select_related("production").filter(pk=output.job_ref, kind=JobKind.AGING).first()
+    except (ValueError, ValidationError):
+        return None  # a job reference from elsewhere (not one of this platform's jobs)
+
+
+def _player(request: HttpRequest, output: Output, job: Job | None) -> dict[str, Any] | None:
+    if job is None or not job.plate or not int(job.params.get("frames") or 0):
+        return None
+    return player_context(
+        request, frames=int(job.params["frames"]), frame_start=int(job.params.get("frame_start", 0)),
+        fps=float(job.params.get("fps") or 24.0), width=int(job.params.get("width") or 0),
+        height=int(job.params.get("height") or 0),
+        url_for=lambda source, n: reverse("web:output_frame", args=[output.pk, source, n]))
+
+
+def _release_offer(request: HttpRequest, output: Output, job: Job | None) -> tuple[bool, str]:
+    """(offer the button, why it is disabled). Shown only to those the release service accepts
+    (may_release_job); disabled, with the reason, while the output is not yet approved."""
+    if job is None or read_only(request) or not may_release_job(request.user, job):
+        return False, ""
+    if output.status == OutputStatus.AWAITING_APPROVAL:
+        return True, ("The performer's side (their talent rep or legal) must approve it first: release needs their "
+                      "approval.")
+    if output.status == OutputStatus.APPROVED and job.state == JobState.AWAITING_APPROVAL:
+        return True, ""
+    return False, ""
+
+
+def _output_context(request: HttpRequest, output: Output, review_form: ReviewForm | None = None,
+                    credentials: dict[str, Any] | None = None) -> dict[str, Any]:
     # The predicate output_approve and output_decline enforce: only then is the review form offered.
     manages = may_approve_output(request.user, output)
     can_review = (manages and not read_only(request)
                   and output.status in (OutputStatus.AWAITING_APPROVAL, OutputStatus.APPROVED))
     grant = output.grant
+    job = _output_job(output)
+    offer_release, release_blocked = _release_offer(request, output, job)
+    form = review_form or ReviewForm(initial={"watched_sha256": output.sha256})
     return {
         "output": output,
         "grant": grant, "grant_status_now": grant_effective_status(grant), "grant_url": _grant_url(grant.pk),
@@ -194,7 +234,10 @@ def _output_context(request: HttpRequest, output: Output, review_form: ReviewFor
         "can_review": can_review,
         "can_approve": can_review and output.status == OutputStatus.AWAITING_APPROVAL,
         "second_factor": second_factor.state(request),
-        "review_form": review_form or ReviewForm(),
+        "review_form": form,
+        "player": _player(request, output, job), "target_age": (job.params.get("target_age") if job else None),
+        "offer_release": offer_release, "release_blocked": release_blocked,
+        "credentials": credentials,
         "can_bundle": output.status == OutputStatus.RELEASED and bool(output.manifest_label)
         and _may_take_bundle(request, output),
         "file_label": "Download the signed file" if output.status == OutputStatus.RELEASED
@@ -202,11 +245,25 @@ def _output_context(request: HttpRequest, output: Output, review_form: ReviewFor
     }
 
 
+def _credentials(request: HttpRequest, output: Output) -> dict[str, Any] | None:
+    """The released file's Content Credentials, read back from storage by the same verifier as the Verify page."""
+    if output.status != OutputStatus.RELEASED or not output.file:
+        return None
+    with output.file.open("rb") as handle:
+        result = verify_upload(handle, user=request.user, name=Path(output.file.name).name)
+    return {"result": result, "file_name": Path(output.file.name).name,
+            "tree": _manifest_tree(result.get("manifests") or []),
+            "links": _linked_record_urls(result.get("platform"), request)}
+
+
 @login_required
 @require_GET
 def output(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     record = get_object_or_404(outputs_visible_to(request.user).select_related("release_decision"), pk=pk)
-    return render(request, "web/audit/output.html", _output_context(request, record))
+    # ?check=1 reads the signed file's credentials back (after a release, and on request): verifying costs a read
+    # of the whole file, so it is not done on every visit.
+    credentials = _credentials(request, record) if request.GET.get("check") else None
+    return render(request, "web/audit/output.html", _output_context(request, record, credentials=credentials))
 
 
 @login_required
@@ -221,9 +278,12 @@ def output_review(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         form.add_error(None, problem)
     if form.is_valid():
         approve = form.cleaned_data["verdict"] == "approve"
-        service = output_approve if approve else output_decline
         try:
-            service(output=record, by=request.user, note=form.cleaned_data["note"])
+            if approve:
+                output_approve(output=record, by=request.user, note=form.cleaned_data["note"],
+                               watched_sha256=form.cleaned_data["watched_sha256"])
+            else:
+                output_decline(output=record, by=request.user, note=form.cleaned_data["note"])
         except ValidationError as exc:
             for field, problems in exc.message_dict.items():
                 form.add_error("note" if field == "note" else None, problems)
@@ -235,6 +295,40 @@ def output_review(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             return redirect("web:output", pk=record.pk)
     record.refresh_from_db()
     return render(request, "web/audit/output.html", _output_context(request, record, form), status=400)
+
+
+@login_required
+@require_POST
+def output_release(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """Sign and release: the jobs service asks the gate again, now, signs, records the release and the audit
+    event. A refusal (the gate no longer allows it, no approval, signing failed) is shown with its reason."""
+    refuse_auditors(request, "release outputs")
+    record = get_object_or_404(outputs_visible_to(request.user), pk=pk)
+    job = _output_job(record)
+    if job is None:
+        raise Http404("this output has no aging job on this platform to release it through")
+    try:
+        job_release(job=job, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "Not released: " + " ".join(exc.messages))
+        return redirect("web:output", pk=record.pk)
+    messages.success(request, "Signed and released. Its Content Credentials, read back from the stored file, are "
+                              "below.")
+    return redirect(reverse("web:output", args=[record.pk]) + "?check=1#credentials")
+
+
+@login_required
+@require_GET
+def output_frame(request: HttpRequest, pk: uuid.UUID, source: str, n: int) -> HttpResponse:
+    """The review player's frames on the output's page: for whoever may see the output (the performer's side
+    reviews it there before approving), from the output's own file and the plate of the job that rendered it."""
+    record = get_object_or_404(outputs_visible_to(request.user), pk=pk)
+    job = _output_job(record)
+    if job is None or not job.plate or not record.file:
+        raise Http404("this output has no plate on this platform to review it against")
+    return frame_response(Reviewed(plate=job.plate, output=record.file,
+                                   frame_start=int(job.params.get("frame_start", 0)),
+                                   frames=int(job.params.get("frames") or 0), label=f"output {record.pk}"), source, n)
 
 
 @login_required
@@ -527,6 +621,8 @@ routes = [
     path("outputs/", outputs, name="outputs"),
     path("outputs/<uuid:pk>/", output, name="output"),
     path("outputs/<uuid:pk>/review/", output_review, name="output_review"),
+    path("outputs/<uuid:pk>/release/", output_release, name="output_release"),
+    path("outputs/<uuid:pk>/frames/<str:source>/<int:n>.jpg", output_frame, name="output_frame"),
     path("outputs/<uuid:pk>/bundle/", output_bundle, name="output_bundle"),
     path("outputs/<uuid:pk>/file/", output_file, name="output_file"),
     path("audit-log/", audit_log, name="audit_log"),

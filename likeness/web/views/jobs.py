@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from fractions import Fraction
 from functools import wraps
-from typing import IO, Any
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,6 +33,7 @@ from likeness.policy.gate import evaluate
 from likeness.policy.selectors import gate_facts
 from likeness.web.access import for_groups, in_groups, refuse_auditors
 from likeness.web.forms.jobs import AgingJobForm, JobRequestForm, TrainingJobForm
+from likeness.web.views.review import Reviewed, frame_response, player_context
 
 log = logging.getLogger(__name__)
 
@@ -302,102 +302,29 @@ def _frame_count(job: Job) -> int:
     return int(job.params.get("frames") or 0)
 
 
+def _reviewed(job: Job) -> Reviewed:
+    assert job.output is not None
+    return Reviewed(plate=job.plate, output=job.output.file, frame_start=int(job.params.get("frame_start", 0)),
+                    frames=_frame_count(job), label=f"job {job.pk}")
+
+
 @login_required
 @require_GET
 def job_review(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _reviewable_job(request, pk)
-    frames = _frame_count(job)
-    try:
-        frame = min(max(int(request.GET.get("frame", 0)), 0), max(frames - 1, 0))
-    except ValueError:
-        frame = 0
-    mode = request.GET.get("mode") if request.GET.get("mode") in ("side", "wipe") else "side"
-    try:
-        wipe = min(max(int(request.GET.get("wipe", 50)), 0), 100)
-    except ValueError:
-        wipe = 50
-
-    def template(source: str) -> str:
-        # The script swaps {n} for the frame number; the server-side links use the same route.
-        return reverse("web:job_frame", args=[job.pk, source, 0]).removesuffix("0.jpg") + "{n}.jpg"
-
-    return render(request, "web/jobs/review.html", {
-        "job": job, "frames": frames, "frame": frame, "last": max(frames - 1, 0), "mode": mode, "wipe": wipe,
-        "plate_offset": int(job.params.get("frame_start", 0)),
-        "plate_template": template("plate"), "output_template": template("output"),
-        "plate_src": reverse("web:job_frame", args=[job.pk, "plate", frame]),
-        "output_src": reverse("web:job_frame", args=[job.pk, "output", frame]),
-    })
-
-
-def decode_frame(handle: IO[bytes], index: int) -> Any:
-    """Frame `index` (0-based, presentation order) of a video as a BGR array, or None past the end.
-
-    Seeks to the keyframe before the frame's timestamp and decodes forward, so a frame late in a long plate
-    costs one GOP, not the whole file; if the container's timestamps cannot be trusted, decodes from the start.
-    """
-    import av
-
-    container = av.open(handle, mode="r")
-    try:
-        stream = container.streams.video[0]
-        rate, base, start = stream.average_rate or stream.guessed_rate, stream.time_base, stream.start_time or 0
-        if rate and base:
-            target = start + int(Fraction(index) / Fraction(rate) / Fraction(base))
-            container.seek(target, stream=stream, backward=True, any_frame=False)
-            for frame in container.decode(stream):
-                if frame.pts is None:
-                    break
-                at = round((frame.pts - start) * Fraction(base) * Fraction(rate))
-                if at == index:
-                    return frame.to_ndarray(format="bgr24")
-                if at > index:
-                    break  # the seek overshot (odd timestamps): fall back to counting
-        container.seek(0, stream=stream)
-        for at, frame in enumerate(container.decode(stream)):
-            if at == index:
-                return frame.to_ndarray(format="bgr24")
-        return None
-    finally:
-        container.close()
+    return render(request, "web/jobs/review.html", {"job": job, "player": player_context(
+        request, frames=_frame_count(job), frame_start=int(job.params.get("frame_start", 0)),
+        fps=float(job.params.get("fps") or 24.0), width=int(job.params.get("width") or 0),
+        height=int(job.params.get("height") or 0),
+        url_for=lambda source, n: reverse("web:job_frame", args=[job.pk, source, n]))})
 
 
 @login_required
 @require_GET
 def job_frame(request: HttpRequest, pk: Any, source: str, n: int) -> HttpResponse:
-    """Frame n of the output, or the plate frame it was made from, as a JPEG. Only for users who may see the
-    job (the same selector as the page), and only inside the rendered range."""
-    import cv2
-
-    from engine.errors import MediaError
-
-    job = _reviewable_job(request, pk)
-    frames = _frame_count(job)
-    if source not in ("plate", "output"):
-        raise Http404("frames come from the plate or the output")
-    if not 0 <= n < frames:
-        raise Http404(f"frame {n} is outside the rendered range 0-{frames - 1}")
-    stored = job.plate if source == "plate" else job.output.file
-    index = n + int(job.params.get("frame_start", 0)) if source == "plate" else n
-    try:
-        with stored.open("rb") as handle:
-            image = decode_frame(handle, index)
-    except (OSError, MediaError, ValueError) as exc:
-        log.warning("frame %s of %s for job %s could not be decoded: %s", index, source, job.pk, exc)
-        raise Http404("the frame could not be read") from exc
-    except Exception as exc:  # PyAV's FFmpegError family: a corrupt file is a missing frame to the page
-        if type(exc).__module__.startswith("av"):
-            raise Http404("the frame could not be read") from exc
-        raise
-    if image is None:
-        raise Http404(f"the {source} has no frame {index}")
-    ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    if not ok:
-        raise Http404("the frame could not be encoded")
-    response = HttpResponse(jpeg.tobytes(), content_type="image/jpeg")
-    # Pixels of a stored file never change (release adds a manifest, not new frames); the page is private.
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    """Frame n of the output, the plate frame it was made from, or their difference, as a JPEG. Only for users
+    who may see the job (the same selector as the page), and only inside the rendered range."""
+    return frame_response(_reviewed(_reviewable_job(request, pk)), source, n)
 
 
 routes = [

@@ -324,7 +324,8 @@ def rendered(studio, footage, tmp_path) -> Job:  # noqa: ANN001
             marked[:20, :20] = np.array([255, 0, 0], dtype=np.uint8)
             writer.write(marked)
     output = output_register(decision=job.submit_decision, performer=studio.performer, production=studio.production,
-                             local_file=out, mime="video/mp4", by=None, job_ref=str(job.pk), fingerprint_now=False)
+                             local_file=out, mime="video/mp4", by=None, job_ref=str(job.pk), fingerprint_now=False,
+                             source_sha256=job.plate_sha256, source_plate=job.plate.name, source_plate_mime="video/mp4")
     Job.objects.filter(pk=job.pk).update(state=JobState.AWAITING_APPROVAL, output=output)
     job.refresh_from_db()
     return job
@@ -370,7 +371,7 @@ def test_frames_are_served_as_jpeg_within_the_rendered_range(studio, rendered, f
 
 def test_seeking_decodes_the_same_frame_as_reading_from_the_start(footage):  # noqa: ANN001
     from engine.media import read_all
-    from likeness.web.views.jobs import decode_frame
+    from likeness.web.views.review import decode_frame
 
     frames = read_all(footage.long_plate)
     for n in (0, 1, 47, 60, 119):
@@ -395,3 +396,94 @@ def test_the_web_process_never_imports_torch():
             "django.setup(); import likeness.web.views.jobs, likeness.web.forms.jobs, cv2, av; "
             "import likeness.urls; sys.exit(1 if 'torch' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+# ----- the player on the output's page, approval of what was watched, release in the browser --------------------
+
+def test_the_output_page_embeds_the_player_for_the_performers_side(studio, rendered):  # noqa: ANN001
+    output = rendered.output
+    page = text(signed_in(studio.counsel).get(f"/outputs/{output.pk}/?mode=difference"))
+    assert f'src="/outputs/{output.pk}/frames/plate/0.jpg"' in page and 'data-fps="24"' in page
+    assert 'value="difference" checked' in page and "▶ Play" in page
+    assert f'name="watched_sha256" value="{output.sha256}"' in page
+    # The output's own frame route, for whoever may see the output.
+    counsel = signed_in(studio.counsel)
+    plate = jpeg(counsel.get(f"/outputs/{output.pk}/frames/plate/0.jpg"))
+    aged = jpeg(counsel.get(f"/outputs/{output.pk}/frames/output/0.jpg"))
+    difference = jpeg(counsel.get(f"/outputs/{output.pk}/frames/difference/0.jpg"))
+    assert plate.shape == aged.shape == difference.shape
+    # The only change is the marked corner: bright there, near black elsewhere (JPEG noise only).
+    assert difference[2:18, 2:18].mean() > 100 and difference[40:, 40:].mean() < 25
+    for who in ("other_rep", "other_vfx", "other_legal"):
+        assert signed_in(getattr(studio, who)).get(f"/outputs/{output.pk}/frames/plate/0.jpg").status_code == 404
+    assert counsel.get(f"/outputs/{output.pk}/frames/plate/99.jpg").status_code == 404
+    assert counsel.get(f"/outputs/{output.pk}/frames/elsewhere/0.jpg").status_code == 404
+
+
+def test_approval_records_the_version_watched_and_refuses_another(studio, rendered):  # noqa: ANN001
+    from likeness.audit.models import AuditEvent
+    from tests.factories import fresh_code
+
+    output = rendered.output
+    counsel = signed_in(studio.counsel)
+    response = counsel.post(f"/outputs/{output.pk}/review/", {
+        "verdict": "approve", "note": "watched with the performer", "watched_sha256": "f" * 64,
+        "otp_code": fresh_code(studio.counsel)})
+    assert response.status_code == 400
+    assert "changed since it was shown to you" in text(response)
+    output.refresh_from_db()
+    assert output.status == "awaiting_approval"
+    response = counsel.post(f"/outputs/{output.pk}/review/", {
+        "verdict": "approve", "note": "watched with the performer", "watched_sha256": output.sha256,
+        "otp_code": fresh_code(studio.counsel)})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="output.approved", object_id=str(output.pk))
+    assert event.data["watched_sha256"] == event.data["sha256"] == output.sha256
+
+
+def test_sign_and_release_in_the_browser(studio, rendered, settings, tmp_path):  # noqa: ANN001
+    from likeness.provenance.services import output_approve, pki_initialise
+    from tests.factories import fresh_code
+
+    settings.PKI_DIR, settings.TSA_URL = tmp_path / "pki", ""
+    pki_initialise()
+    output = rendered.output
+    # Before approval: offered to the studio's VFX staff, disabled, with the reason; never to the performer's side.
+    page = text(signed_in(studio.supervisor).get(f"/outputs/{output.pk}/"))
+    assert re.search(r'id="release-button" disabled', page) and "must approve it first" in page
+    assert "Sign and release" not in text(signed_in(studio.counsel).get(f"/outputs/{output.pk}/"))
+    fresh_code(studio.counsel)  # the authenticator's proof is fresh on the object for the service call below
+    output_approve(output=output, by=studio.counsel, note="approved after watching it")
+    page = text(signed_in(studio.supervisor).get(f"/outputs/{output.pk}/"))
+    assert 'id="release-button">' in page
+    # Another studio's staff cannot even see it; an auditor is refused.
+    assert signed_in(studio.other_vfx).post(f"/outputs/{output.pk}/release/").status_code == 404
+    assert signed_in(studio.auditor).post(f"/outputs/{output.pk}/release/").status_code == 403
+    response = signed_in(studio.supervisor).post(f"/outputs/{output.pk}/release/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/outputs/{output.pk}/?check=1#credentials", \
+        re.findall(r"Not released[^<]*", text(response))
+    page = text(response)
+    assert "Signed and released." in page and 'data-state="Trusted"' in page
+    output.refresh_from_db()
+    rendered.refresh_from_db()
+    assert output.status == "released" and rendered.state == JobState.RELEASED
+    assert output.release_decision is not None and output.release_decision.allowed
+
+
+def test_a_release_the_gate_refuses_says_why_and_releases_nothing(studio, rendered, settings, tmp_path):  # noqa: ANN001
+    from likeness.consent.services import grant_revoke
+    from likeness.provenance.services import output_approve, pki_initialise
+    from tests.factories import fresh_code
+
+    settings.PKI_DIR, settings.TSA_URL = tmp_path / "pki", ""
+    pki_initialise()
+    output = rendered.output
+    fresh_code(studio.counsel)
+    output_approve(output=output, by=studio.counsel, note="approved")
+    fresh_code(studio.counsel)
+    grant_revoke(grant=studio.grant, by=studio.counsel, reason="the performer withdrew consent")
+    response = signed_in(studio.supervisor).post(f"/outputs/{output.pk}/release/", follow=True)
+    page = text(response)
+    assert "Not released:" in page
+    output.refresh_from_db()
+    assert output.status != "released" and not output.manifest_label
