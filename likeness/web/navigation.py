@@ -42,6 +42,7 @@ NAV = (
     NavItem("Decisions", "web:decisions", ("consent", "vfx", "auditor")),
     NavItem("Rules", "web:rules", ("consent", "vfx", "auditor", "admin")),
     NavItem("Members", "web:members", (), allowed=may_manage_any_members),
+    NavItem("Platform health", "web:health", ("operator",)),
 )
 
 
