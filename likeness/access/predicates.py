@@ -50,7 +50,7 @@ def may_add_reference_material(user: User | Reach, performer: Performer) -> bool
     """The performer's managers, or legal and VFX supervisors of a studio an active grant ties them to."""
     reach = _reach(user)
     return manages_performer(reach, performer) or scope.performers_of_studio(
-        reach, frozenset({Role.LEGAL, Role.VFX_SUPERVISOR})).filter(pk=performer.pk).exists()
+        reach, scope.REFERENCE_REGISTRARS).filter(pk=performer.pk).exists()
 
 
 # ----- consent ------------------------------------------------------------------------------------------------

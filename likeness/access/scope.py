@@ -99,6 +99,18 @@ def performers_usable_by(user: User | Reach) -> QuerySet[Performer]:
                                     | Q(pk__in=performers_of_studio(reach).values("pk")))
 
 
+# Studio roles that may register reference footage of a performer their studio has consent from.
+REFERENCE_REGISTRARS = frozenset({Role.LEGAL, Role.VFX_SUPERVISOR})
+
+
+def performers_taking_reference_material(user: User | Reach) -> QuerySet[Performer]:
+    """Performers the user may register reference footage of: those they manage, and those an active grant ties
+    to a studio where they are legal or a VFX supervisor (predicates.may_add_reference_material asks this)."""
+    reach = _reach(user)
+    return Performer.objects.filter(Q(pk__in=performers_managed_by(reach).values("pk"))
+                                    | Q(pk__in=performers_of_studio(reach, REFERENCE_REGISTRARS).values("pk")))
+
+
 def performers_visible_to(user: User | Reach) -> QuerySet[Performer]:
     reach = _reach(user)
     if reach.operator:

@@ -22,7 +22,12 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from likeness.access.predicates import may_bind_performer, may_edit_grant_draft, may_see_confidential
+from likeness.access.predicates import (
+    may_add_reference_material,
+    may_bind_performer,
+    may_edit_grant_draft,
+    may_see_confidential,
+)
 from likeness.access.scope import decisions_visible_to, grants_visible_to, outputs_visible_to, performers_visible_to
 from likeness.accounts.second_factor import SecondFactorRequired
 from likeness.consent import services as consent_services
@@ -159,6 +164,7 @@ def performer(request: HttpRequest, pk: int) -> HttpResponse:
         "families": _families(request, person),
         "decisions": decisions_visible_to(request.user).filter(performer=person).select_related("production")[:10],
         "may_draft": _may_write(request),
+        "may_add_reference": not read_only(request) and may_add_reference_material(request.user, person),
     })
 
 
