@@ -78,7 +78,11 @@ class Output(models.Model):
     engine_name = models.CharField(max_length=80, default="likeness-engine")
     engine_version = models.CharField(max_length=40, blank=True)
     parameters = models.JSONField(default=dict, blank=True)
-    source_sha256 = models.CharField(max_length=64, blank=True)
+    # The source plate the output was made from (the parent ingredient of its manifest): an auditor who uploads
+    # that untouched footage is told it is this output's source, not a copy of the output.
+    source_sha256 = models.CharField(max_length=64, blank=True, db_index=True,
+                                     help_text="SHA-256 of the source plate (as its signed manifest names it)")
+    source_fingerprint = models.TextField(blank=True, help_text="perceptual fingerprint of the source plate")
     source_plate_name = models.CharField(max_length=300, blank=True, help_text="storage name or local path")
     source_plate_mime = models.CharField(max_length=40, blank=True)
 

@@ -25,15 +25,26 @@ def outputs_by_sha256(sha256: str, qs: QuerySet[Output] | None = None) -> QueryS
     return qs.filter(Q(sha256=sha256) | Q(rendered_sha256=sha256))
 
 
+# What an uploaded file is to a registered output. The source plate is the untouched footage an output was made
+# from: an AI alteration keeps most of its pictures, so by content alone the plate resembles the output; it is
+# not a copy of it, and the answer must say which.
+COPY, SOURCE, SOURCE_OR_COPY = "copy", "source", "source_or_copy"
+# Fingerprint distances (mean bits of 64) closer together than this cannot tell the plate from the output: the
+# alteration moved too few of the fingerprint's bits (re-encoding alone moves up to ~6).
+RELATION_MARGIN_BITS = 1.0
+
+
 @dataclass(frozen=True)
 class FingerprintMatch:
     output: Output
     distance: float
+    relation: str = COPY  # COPY: like the output's pictures; SOURCE: like its source plate's; or either
 
 
 def outputs_by_fingerprint(fingerprint: str, qs: QuerySet[Output] | None = None, *,
                            max_bits: float = fp.MATCH_BITS, limit: int = 5) -> list[FingerprintMatch]:
-    """Nearest outputs by content fingerprint (mean Hamming distance of sampled frames), closest first.
+    """Nearest outputs by content fingerprint (mean Hamming distance of sampled frames), closest first: against
+    each output's own pictures and against its source plate's, whichever is nearer saying what the file is.
 
     A linear scan: the registry holds one row per released shot (thousands), and each comparison is a few
     integer XORs. An index (e.g. multi-index hashing on the first frame's bits) would be the next step.
@@ -43,13 +54,30 @@ def outputs_by_fingerprint(fingerprint: str, qs: QuerySet[Output] | None = None,
     if not wanted:
         return []
     matches = []
-    for output in qs.exclude(fingerprint="").only("id", "fingerprint").iterator(chunk_size=2000):
-        d = fp.distance(wanted, output.fingerprint)
-        if d <= max_bits:
-            matches.append((d, output.pk))
+    rows = qs.exclude(fingerprint="", source_fingerprint="").only("id", "fingerprint", "source_fingerprint")
+    for output in rows.iterator(chunk_size=2000):
+        to_output = fp.distance(wanted, output.fingerprint)
+        to_source = fp.distance(wanted, output.source_fingerprint)
+        d = min(to_output, to_source)
+        if d > max_bits:
+            continue
+        if to_source + RELATION_MARGIN_BITS <= to_output:
+            relation = SOURCE
+        elif to_output + RELATION_MARGIN_BITS <= to_source:
+            relation = COPY
+        else:
+            relation = SOURCE_OR_COPY
+        matches.append((d, str(output.pk), relation))
     matches.sort()
-    rows = {o.pk: o for o in qs.filter(pk__in=[pk for _, pk in matches[:limit]])}
-    return [FingerprintMatch(rows[pk], d) for d, pk in matches[:limit] if pk in rows]
+    found = {str(o.pk): o for o in qs.filter(pk__in=[pk for _, pk, _ in matches[:limit]])}
+    return [FingerprintMatch(found[pk], d, relation) for d, pk, relation in matches[:limit] if pk in found]
+
+
+def outputs_by_source_sha256(sha256: str, qs: QuerySet[Output] | None = None) -> QuerySet[Output]:
+    """Outputs made from the plate with this exact SHA-256."""
+    qs = Output.objects.all() if qs is None else qs
+    sha256 = sha256.strip().lower()
+    return qs.filter(source_sha256=sha256) if sha256 else qs.none()
 
 
 def platform_certificate(report: VerificationReport) -> SigningCertificate | None:
@@ -135,33 +163,77 @@ def verify_upload(stream: IO[bytes], *, user: Any, name: str = "", anchors_pem: 
     result = report.as_dict()
     result["checked_at"] = timezone.now()
     result["platform"] = linked_records(report, user)
-    result["registry"] = _visible_only(registry_lookup(stream, sha256=report.sha256, mime=report.mime), user)
+    found = registry_lookup(stream, sha256=report.sha256, mime=report.mime, qs=outputs_visible_to(user))
+    result["registry"] = _visible_only(found, user)
     return result
 
 
-def registry_lookup(stream: IO[bytes], *, sha256: str, mime: str) -> dict[str, Any]:
-    """Find the output record: by exact hash first, else by the content fingerprint."""
-    exact = list(outputs_by_sha256(sha256).select_related("performer", "production")[:5])
+# How a file was found, by the relation of its best match: what the pages and the API say about it.
+MATCHED_BY = {(COPY, "sha256"): "sha256", (COPY, "fingerprint"): "fingerprint",
+              (SOURCE, "sha256"): "source_sha256", (SOURCE, "fingerprint"): "source_fingerprint",
+              (SOURCE_OR_COPY, "fingerprint"): "fingerprint"}
+
+
+def _entry(output: Output, *, relation: str, by: str, distance: float) -> dict[str, Any]:
+    return {**output_summary(output), "distance": round(distance, 2), "relation": relation,
+            "matched_by": MATCHED_BY[(relation, by)]}
+
+
+def registry_lookup(stream: IO[bytes], *, sha256: str, mime: str, qs: QuerySet[Output] | None = None) -> dict[str, Any]:
+    """Find the output records a file belongs to, among `qs` (the outputs the asking user may see: any other
+    record is never looked at, so the answer is the same as for a file the registry does not know).
+
+    In order: the file IS an output (its signed file or unsigned render, exact SHA-256); the file is the source
+    plate an output was made from (exact SHA-256 of the plate its manifest names); else by content fingerprint,
+    against each output's pictures and its source plate's (a stripped or re-encoded copy of the output, or of
+    its plate)."""
+    qs = Output.objects.all() if qs is None else qs
+    exact = list(outputs_by_sha256(sha256, qs).select_related("performer", "production")[:5])
     if exact:
-        return {"matched_by": "sha256", "outputs": [{**output_summary(o), "distance": 0} for o in exact]}
+        return _answer([_entry(o, relation=COPY, by="sha256", distance=0) for o in exact])
+    sources = list(outputs_by_source_sha256(sha256, qs).select_related("performer", "production")[:5])
+    if sources:
+        return _answer([_entry(o, relation=SOURCE, by="sha256", distance=0) for o in sources])
     try:
         print_ = fp.fingerprint_stream(stream, mime)
     except Exception:  # noqa: BLE001 - undecodable content has no fingerprint; the answer says so
-        return {"matched_by": None, "outputs": [], "note": "the content could not be decoded for a fingerprint"}
-    matches = outputs_by_fingerprint(print_)
-    if not matches:
-        return {"matched_by": None, "outputs": [], "fingerprint": print_}
-    return {"matched_by": "fingerprint", "fingerprint": print_,
-            "outputs": [{**output_summary(m.output), "distance": round(m.distance, 2)} for m in matches]}
+        return {**_answer([]), "note": "the content could not be decoded for a fingerprint"}
+    matches = outputs_by_fingerprint(print_, qs)
+    return {**_answer([_entry(m.output, relation=m.relation, by="fingerprint", distance=m.distance)
+                       for m in matches]), "fingerprint": print_}
+
+
+def _summary(entry: dict[str, Any] | None) -> str:
+    """One plain sentence on what the file is, for the pages and the API alike."""
+    if entry is None:
+        return "No registered output matches this file."
+    short = entry["id"][:8]
+    return {
+        "sha256": f"Found by exact SHA-256. This file is output {short} (its signed file or its unsigned render).",
+        "source_sha256": f"Found by exact SHA-256. This file is the source plate of output {short}, the untouched "
+                         "footage the output was made from; it is not a copy of the output.",
+        "source_fingerprint": f"Found by content fingerprint. This file matches the source plate of output {short} "
+                              "(the footage the output was made from, re-encoded or resized); it is not a copy of "
+                              "the output.",
+        "fingerprint": (f"Found by content fingerprint. This file matches output {short}, a copy whose bytes differ "
+                        "(Content Credentials stripped, or re-encoded)." if entry["relation"] == COPY else
+                        f"Found by content fingerprint. This file matches output {short} and its source plate "
+                        "equally closely; the alteration is too small for the fingerprint to tell which it is, and "
+                        "its SHA-256 matches neither."),
+    }[entry["matched_by"]]
+
+
+def _answer(outputs: list[dict[str, Any]]) -> dict[str, Any]:
+    best = outputs[0] if outputs else None
+    return {"matched_by": best["matched_by"] if best else None, "relation": best["relation"] if best else None,
+            "summary": _summary(best), "outputs": outputs}
 
 
 def _visible_only(found: dict[str, Any], user: Any) -> dict[str, Any]:
     """Only the outputs this user may see are named; a match the user may not see reads as no match."""
     ids = [o["id"] for o in found["outputs"]]
     visible = {str(pk) for pk in outputs_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)}
-    found["outputs"] = [o for o in found["outputs"] if o["id"] in visible]
-    if not found["outputs"]:
-        found["matched_by"] = None
+    found.update(_answer([o for o in found["outputs"] if o["id"] in visible]))
     return found
 
 
@@ -172,7 +244,7 @@ def registry_lookup_upload(user: AbstractBaseUser | AnonymousUser, upload: Any) 
         sha256, _ = hash_stream(fh)
         mime = sniff_mime(fh.read(16), upload.name)
         fh.seek(0)
-        found = registry_lookup(fh, sha256=sha256, mime=mime)
+        found = registry_lookup(fh, sha256=sha256, mime=mime, qs=outputs_visible_to(user))
     found = _visible_only(found, user)
     found.update(sha256=sha256, mime=mime)
     return found

@@ -75,6 +75,7 @@ class SignedFile:
     manifest_label: str
     certificate_serial: str
     certificate_fingerprint: str
+    source_sha256: str = ""  # of the source plate, as the parent ingredient names it
 
 
 def consent_assertion(claim: OutputClaim) -> dict[str, Any]:
@@ -192,8 +193,9 @@ def sign_output(*, src: Path, dst: Path, mime: str, claim: OutputClaim, pki_base
             builder.set_intent(c2pa.C2paBuilderIntent.EDIT)
             # The plate's SHA-256 travels in the (signed) ingredient assertion: the output names the exact
             # footage it was made from, which an auditor can hash and compare.
+            plate_sha256 = sha256_file(claim.source_plate)
             parent = {"title": claim.source_plate.name, "relationship": "parentOf",
-                      "metadata": {PLATE_SHA256_KEY: sha256_file(claim.source_plate)}}
+                      "metadata": {PLATE_SHA256_KEY: plate_sha256}}
             with open(claim.source_plate, "rb") as plate:
                 builder.add_ingredient(json.dumps(parent), claim.source_plate_mime, plate)
             # PNG: sign a copy whose image data is one IDAT chunk (lossless; see png.py) so that signing and
@@ -222,7 +224,8 @@ def sign_output(*, src: Path, dst: Path, mime: str, claim: OutputClaim, pki_base
     finally:
         _remove(dst.with_name(dst.name + ".idat.tmp"))
     return SignedFile(path=dst, sha256=digest, size=size, mime=mime, manifest_label=label,
-                      certificate_serial=ident.serial, certificate_fingerprint=pki.fingerprint(cert))
+                      certificate_serial=ident.serial, certificate_fingerprint=pki.fingerprint(cert),
+                      source_sha256=plate_sha256)
 
 
 def _active_label(path: Path, mime: str, anchors: str) -> str:

@@ -44,6 +44,13 @@ def test_seed_and_chain_run_twice_and_again_after_the_app_was_used(live_db, loca
     assert second.output_id != first.output_id
     assert second.likeness_model_id == first.likeness_model_id  # the ready model was reused, not trained again
     assert any("reused" in line for line in lines)
+    # The demo's plate, uploaded to the verify page's service by the auditor: the source of those outputs.
+    from likeness.provenance.selectors import verify_upload
+
+    with open(first.plate.path, "rb") as fh:
+        found = verify_upload(fh, user=seed.demo_users()["auditor"], name="plate.mp4")["registry"]
+    assert found["matched_by"] == "source_sha256", found
+    assert {str(first.output_id), str(second.output_id)} <= {o["id"] for o in found["outputs"]}
 
     # The app in use: consent revoked (its model is quarantined), footage and a draft grant added through it.
     users, performer = seed.demo_users(), seed.demo_performer()
