@@ -184,8 +184,7 @@ class Workers:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-@pytest.fixture
-def workers(live_world, broker, settings, tmp_path) -> Iterator[Workers]:  # noqa: ANN001
+def _workers(broker: dict[str, str], settings: Any, tmp_path: Path) -> Workers:
     env = {
         **broker,
         "DJANGO_SETTINGS_MODULE": "likeness.settings",
@@ -200,8 +199,23 @@ def workers(live_world, broker, settings, tmp_path) -> Iterator[Workers]:  # noq
         "LIKENESS_JOB_CHUNK_FRAMES": "4",
         "PYTHONUNBUFFERED": "1",
     }
-    (tmp_path / "logs").mkdir()
-    pool = Workers(env, tmp_path / "logs")
+    (tmp_path / "logs").mkdir(exist_ok=True)
+    return Workers(env, tmp_path / "logs")
+
+
+@pytest.fixture
+def workers(live_world, broker, settings, tmp_path) -> Iterator[Workers]:  # noqa: ANN001
+    pool = _workers(broker, settings, tmp_path)
+    yield pool
+    pool.stop_all()
+
+
+@pytest.fixture
+def bare_workers(live_db, broker, settings, tmp_path) -> Iterator[Workers]:  # noqa: ANN001
+    """Workers on whatever committed data the test makes itself (no world, grant or footage made for it)."""
+    settings.ENGINE_WORK_DIR = tmp_path / "engine"
+    settings.PKI_DIR = tmp_path / "pki"
+    pool = _workers(broker, settings, tmp_path)
     yield pool
     pool.stop_all()
 

@@ -18,6 +18,7 @@ from django.conf import settings
 
 # The job fixtures (committed world, footage, real workers) are shared with the browser tests.
 from tests.likeness.jobs.conftest import (  # noqa: F401
+    bare_workers,
     broker,
     footage,
     helpers,
