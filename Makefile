@@ -39,9 +39,9 @@ demo-data: migrate pki
 # (beat), so a long engine job never holds up the sweep that requeues or fails a dead worker's job (logs
 # var/worker-default.log, var/worker-sweeps.log; the supervisor's own: var/run_platform.log).
 CELERY_WORKER := $(VENV)/bin/celery -A likeness worker --pool=solo --concurrency=1 --loglevel=INFO
-run: demo-data
-	@echo "Open http://$(HOST):$(PORT)/ and sign in with a demo login above (API docs at /api/v1/docs/)"
-	@$(PY) manage.py run_platform --host $(HOST) --port $(PORT)
+# (migrate, pki and demo-data as below, in the supervisor's own process: a warm start takes a few seconds)
+run: $(VENV)/.installed
+	@$(PY) manage.py run_platform --demo --host $(HOST) --port $(PORT)
 
 ## worker: another engine worker on its own (e.g. a second one beside `make run`)
 worker: $(VENV)/.installed

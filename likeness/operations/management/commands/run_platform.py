@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from likeness.celery import DEFAULT_QUEUE, GPU_QUEUE, SWEEPS_QUEUE
@@ -86,8 +87,18 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", default="8000")
         parser.add_argument("--no-web", action="store_true", help="workers only (e.g. beside another server)")
+        parser.add_argument("--demo", action="store_true",
+                            help="first migrate, make sure of the CA and load the demo data (what `make run` does), in "
+                                 "this process: each separate command would pay Django's start-up again")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["demo"]:
+            self.stdout.write("==> Database: applying migrations")
+            call_command("migrate", interactive=False, verbosity=0)
+            self.stdout.write("==> Signing CA: checking it matches the database")
+            call_command("pki_init", if_missing=True)
+            self.stdout.write("==> Demo data: adding what is missing")
+            call_command("seed_demo")
         var = Path(settings.VAR_DIR)
         var.mkdir(parents=True, exist_ok=True)
         self.journal: TextIO = (var / "run_platform.log").open("a", encoding="utf-8")
@@ -103,6 +114,9 @@ class Command(BaseCommand):
             self.web = subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload",
                                          f"{options['host']}:{options['port']}"], cwd=settings.BASE_DIR,
                                         start_new_session=True)
+        if self.web is not None:
+            self._say(f"open http://{options['host']}:{options['port']}/ and sign in"
+                      f"{' with a demo login above' if options['demo'] else ''} (API docs at /api/v1/docs/)")
         self._say(f"running: workers {', '.join(c.name for c in self.workers)} (logs in {var}); "
                   "Ctrl-C stops everything")
         try:
