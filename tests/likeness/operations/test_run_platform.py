@@ -140,3 +140,14 @@ def test_a_killed_worker_is_reported_and_started_again_and_ctrl_c_stops_cleanly(
     with sqlite3.connect(instance.var / "likeness.sqlite3") as db:
         stopped = db.execute("SELECT COUNT(*) FROM operations_workerbeat WHERE stopped_at IS NOT NULL").fetchone()[0]
     assert stopped == 3
+
+
+def test_a_web_server_that_cannot_start_stops_the_workers_and_fails(instance):  # noqa: ANN001
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", instance.port))
+        taken.listen()
+        instance.start()
+        assert instance.proc is not None
+        assert instance.proc.wait(timeout=120) == 1
+    out = instance.out.read_text(errors="replace")
+    assert "the web server exited with status" in out and out.rstrip().endswith("run_platform: stopped"), out[-2000:]

@@ -120,10 +120,13 @@ class Command(BaseCommand):
         self._say(f"running: workers {', '.join(c.name for c in self.workers)} (logs in {var}); "
                   "Ctrl-C stops everything")
         try:
-            self._supervise()
+            web_failed = self._supervise()
         finally:
             self._stop_all()
             self.journal.close()
+        if web_failed:
+            # The web server stopped by itself (its port taken, say: its own message is above): a failure.
+            raise SystemExit(1)
 
     def _say(self, message: str) -> None:
         line = f"[{dt.datetime.now():%Y-%m-%d %H:%M:%S}] run_platform: {message}"
@@ -148,11 +151,12 @@ class Command(BaseCommand):
             log.close()
         child.started = time.monotonic()
 
-    def _supervise(self) -> None:
+    def _supervise(self) -> bool:
+        """Until Ctrl-C or SIGTERM (False), or until the web server stops by itself (True)."""
         while not self.stopping:
             if self.web is not None and self.web.poll() is not None:
                 self._say(f"the web server {_reason(self.web.returncode)}: stopping the workers")
-                return
+                return True
             now = time.monotonic()
             for child in self.workers:
                 if child.proc is not None and child.proc.poll() is not None:
@@ -169,6 +173,7 @@ class Command(BaseCommand):
                     child.restarts += 1
                     self._start(child)
             time.sleep(0.5)
+        return False
 
     @staticmethod
     def _kill(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGKILL) -> None:

@@ -75,8 +75,12 @@
       root.querySelectorAll(".output-index").forEach((el) => { el.textContent = String(frame); });
       root.querySelector("#prev-frame").setAttribute("aria-disabled", String(frame === 0));
       root.querySelector("#next-frame").setAttribute("aria-disabled", String(frame === last));
-      if (!playing) status.textContent = `Frame ${frame} (0–${last}).`;
-      remember();
+      // While playing, the address is updated once playback stops: browsers throttle (Safari: refuse) more than
+      // about a hundred history updates in a few seconds.
+      if (!playing) {
+        status.textContent = `Frame ${frame} (0–${last}).`;
+        remember();
+      }
     }
 
     function stop(reason) {
@@ -87,6 +91,7 @@
       play.textContent = "▶ Play";
       play.setAttribute("aria-pressed", "false");
       status.textContent = reason || `Paused at frame ${frame} (0–${last}).`;
+      remember();
     }
 
     async function tick() {
