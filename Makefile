@@ -90,6 +90,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/pipeline.py
 	$(PY) bench/provenance.py
 	$(PY) bench/engine.py
+	$(PY) bench/broker.py
 
 clean:
 	rm -rf $(VENV) var
