@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -44,7 +45,7 @@ def fresh(live_db, settings, tmp_path) -> SimpleNamespace:  # noqa: ANN001
 def test_consent_to_delivery_in_the_browser(visit, bare_workers, fresh, footage, settings, tmp_path):  # noqa: ANN001
     w = fresh
     pki_initialise()
-    bare_workers.start("w1")
+    engine_worker = bare_workers.start("w1")
     loaded = "img => img.complete && img.naturalWidth > 0"
     born = w.performer.date_of_birth.year
 
@@ -216,6 +217,13 @@ def test_consent_to_delivery_in_the_browser(visit, bare_workers, fresh, footage,
     assert re.search(r"w1@\S+", page.inner_text("#queues"))
     assert "Intact:" in page.inner_text("#chain")
     ops.shot("platform health")
+    # The engine worker dies: the page says so plainly (the health pages read the worker registry).
+    settings.WORKER_SILENT_SECONDS = 2.0
+    bare_workers.kill(engine_worker)
+    time.sleep(2.5)
+    page = ops.goto("/operations/health/")
+    assert "No worker is alive on the gpu queue" in page.inner_text("#queues")
+    ops.shot("platform health with the engine worker gone")
 
     # 11. `make demo` on what the flow left, twice: the seed adds nothing it needs, the chain ends Trusted.
     settings.DEBUG = True
