@@ -16,12 +16,15 @@ _state: dict[str, Any] = {"name": None, "thread": None}
 _stop = threading.Event()
 
 
-def _beat_forever(name: str) -> None:
+def _beat_forever(name: str, queues: list[str], registered: bool) -> None:
     from likeness.operations import services
 
     while not _stop.wait(settings.WORKER_BEAT_SECONDS):
         try:
-            if not services.worker_beat(name=name):
+            if not registered:
+                services.worker_register(name=name, queues=queues)
+                registered = True
+            elif not services.worker_beat(name=name):
                 log.warning("worker registry: the row of %s belongs to another process now", name)
         except DatabaseError as exc:
             # A locked or briefly unreachable database: the next beat tries again, on a fresh connection.
@@ -34,12 +37,18 @@ def _beat_forever(name: str) -> None:
 def _register(sender: Any = None, **_kwargs: object) -> None:
     from likeness.operations import services
 
-    app = sender.app
-    name = str(sender.hostname)
-    services.worker_register(name=name, queues=list(app.amqp.queues.consume_from))
+    name, queues = str(sender.hostname), list(sender.app.amqp.queues.consume_from)
+    try:
+        services.worker_register(name=name, queues=queues)
+        registered = True
+    except DatabaseError as exc:
+        # The worker runs all the same; its beat thread registers it once the database answers.
+        log.warning("worker registry: %s not registered yet (%s)", name, exc)
+        registered = False
     _state["name"] = name
     _stop.clear()
-    thread = threading.Thread(target=_beat_forever, args=(name,), name="worker-registry", daemon=True)
+    thread = threading.Thread(target=_beat_forever, args=(name, queues, registered), name="worker-registry",
+                              daemon=True)
     _state["thread"] = thread
     thread.start()
 
