@@ -2,7 +2,7 @@
 
     python bench/pipeline.py [--database-url postgres://root@127.0.0.1:5432/likeness_bench] [--seconds 10]
 
-1. Overhead: a real worker process on the filesystem broker ages a 720p clip (default 10 s at 24 fps) with the
+1. Overhead: a real worker process on the embedded broker ages a 720p clip (default 10 s at 24 fps) with the
    preview model. The job's wall time from submission to its recorded output, minus the engine's own time
    (`age_video`), is what the platform adds: queueing, claiming, the gate between every chunk, storing the
    output, its SHA-256 and fingerprint.
@@ -35,8 +35,7 @@ def prepare_environment(database_url: str | None, scratch: Path) -> dict[str, st
         "LIKENESS_MEDIA_ROOT": str(scratch / "media"),
         "LIKENESS_ENGINE_WORK_DIR": str(scratch / "engine"),
         "LIKENESS_PKI_DIR": str(scratch / "pki"),
-        "LIKENESS_BROKER_DIR": str(scratch / "broker"),
-        "CELERY_BROKER_URL": "filesystem://",
+        "CELERY_BROKER_URL": f"embedded+sqlite:///{scratch / 'broker.sqlite3'}",
         "LIKENESS_JOB_CHUNK_FRAMES": os.environ.get("LIKENESS_JOB_CHUNK_FRAMES", "48"),
     }
     if database_url:
