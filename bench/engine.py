@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import synthetic  # noqa: E402
-from engine.api import AgeResult, age_video  # noqa: E402
-from engine.device import pick_device  # noqa: E402
-from engine.media import FrameRange, FrameWriter  # noqa: E402
-from engine.model.checkpoint import CheckpointMeta, save_checkpoint  # noqa: E402
-from engine.model.config import preset  # noqa: E402
-from engine.model.net import AgeModel  # noqa: E402
+from engine import synthetic
+from engine.api import AgeResult, age_video
+from engine.device import pick_device
+from engine.media import FrameRange, FrameWriter
+from engine.model.checkpoint import CheckpointMeta, save_checkpoint
+from engine.model.config import preset
+from engine.model.net import AgeModel
 
 STAGES = ("decode", "detect_track", "align", "model", "composite", "encode")
 

@@ -28,7 +28,7 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def history(n: int):  # noqa: ANN201
+def history(n: int):
     """n versions of one consent: n-1 superseded amendments (ages widening), the last one active."""
     from tests.factories import grant
 
@@ -63,7 +63,7 @@ def time_pure(iterations: int) -> None:
                   f"{percentile(cold, .5):>9.3f} {percentile(cold, .99):>9.3f}")
 
 
-def _install_versions(w, n: int) -> None:  # noqa: ANN001
+def _install_versions(w, n: int) -> None:
     """n versions of one consent, inserted in bulk so that building 500 does not dominate the run."""
     from django.db import transaction
     from django.utils import timezone

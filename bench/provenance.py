@@ -35,7 +35,7 @@ def _status_kb(field: str) -> int:
     return 0
 
 
-def bench_claim(plate: Path):  # noqa: ANN201
+def bench_claim(plate: Path):
     from likeness.provenance.signing import OutputClaim
 
     return OutputClaim(decision_id="bench-decision", grant_id="1", grant_version=1, grant_document_sha256="a" * 64,

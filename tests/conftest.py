@@ -23,7 +23,7 @@ from tests.factories import SPECIFIC, give_authenticator, pdf_file
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):  # noqa: ANN001, ANN202
+def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PREVIEW_DIR = tmp_path / "preview"
     # Each test's audit chain is checked against its own checkpoints, never against a local run's.
@@ -45,7 +45,7 @@ def _user(name: str) -> Any:
 
 
 @pytest.fixture
-def world(db) -> SimpleNamespace:  # noqa: ANN001
+def world(db) -> SimpleNamespace:
     return build_world()
 
 
@@ -112,10 +112,10 @@ def grant_scope(**overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_grant(world):  # noqa: ANN001, ANN201
+def make_grant(world):
     """Create a grant through the services; activate=True runs submit and the second party's approval."""
 
-    def make(activate: bool = True, productions: list | None = None, **overrides: Any):  # noqa: ANN202
+    def make(activate: bool = True, productions: list | None = None, **overrides: Any):
         grant = consent.grant_draft_create(performer=world.performer, productions=productions or [world.production],
                                            by=world.rep, **grant_scope(**overrides))
         if activate:

@@ -14,7 +14,7 @@ from likeness.people.models import Performer, ReferenceMaterial
 from likeness.productions.models import Production
 
 
-def _vfx_productions(user):  # noqa: ANN001, ANN202
+def _vfx_productions(user):
     return scope.productions_of_studio(user, VFX_ROLES)
 
 

@@ -15,14 +15,14 @@ class AuditorsReadOnly(BasePermission):
 
     message = predicates.READ_ONLY_MESSAGE
 
-    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+    def has_permission(self, request, view) -> bool:
         return request.method in SAFE_METHODS or not predicates.is_read_only(request.user)
 
 
 class IsAuditor(BasePermission):
     message = "only auditors may read this"
 
-    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+    def has_permission(self, request, view) -> bool:
         reach = reach_of(request.user)
         return reach.operator or Role.AUDITOR in reach.roles
 
@@ -30,7 +30,7 @@ class IsAuditor(BasePermission):
 class CanReadAuditTrail(BasePermission):
     message = "only auditors under an audit engagement in force (or operators) may read the audit trail"
 
-    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+    def has_permission(self, request, view) -> bool:
         return predicates.may_read_audit_trail(request.user)
 
 
@@ -39,19 +39,19 @@ class CanRecordConsent(BasePermission):
 
     message = "only talent reps and legal may change consent records"
 
-    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+    def has_permission(self, request, view) -> bool:
         return request.method in SAFE_METHODS or bool(reach_of(request.user).roles & CONSENT_ROLES)
 
 
 class CanAskGate(BasePermission):
     message = "only talent reps, legal and VFX staff may ask the gate"
 
-    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+    def has_permission(self, request, view) -> bool:
         return predicates.may_ask_gate(request.user)
 
 
 class CanRequestJobs(BasePermission):
     message = "only VFX artists and supervisors request training and aging jobs"
 
-    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+    def has_permission(self, request, view) -> bool:
         return bool(reach_of(request.user).roles & VFX_ROLES)

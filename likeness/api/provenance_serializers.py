@@ -46,7 +46,7 @@ class ApprovalSerializer(NoteSerializer, SecondFactorSerializer):
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="any image or video; C2PA-signed or not")
 
-    def validate_file(self, upload):  # noqa: ANN001, ANN201
+    def validate_file(self, upload):
         limit = settings.OUTPUT_UPLOAD_MAX_BYTES
         if upload.size > limit:
             raise serializers.ValidationError(

@@ -50,7 +50,7 @@ class OutputViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.OutputSerializer
     permission_classes = [IsAuthenticated, AuditorsReadOnly]
 
-    def get_permissions(self):  # noqa: ANN201
+    def get_permissions(self):
         if self.action == "lookup":  # a POST that only reads: auditors use it too
             return [IsAuthenticated()]
         return super().get_permissions()
@@ -65,7 +65,7 @@ class OutputViewSet(viewsets.ReadOnlyModelViewSet):
         return qs
 
     @extend_schema(parameters=[OpenApiParameter("sha256", str, description="SHA-256 of the signed file or render")])
-    def list(self, request: Request, *args, **kwargs) -> Response:  # noqa: ANN002, ANN003
+    def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request={"multipart/form-data": s.UploadSerializer}, responses={200: dict})
@@ -75,7 +75,7 @@ class OutputViewSet(viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         return Response(registry_lookup_upload(request.user, body.validated_data["file"]))
 
-    def _note_action(self, request: Request, service, serializer=s.NoteSerializer) -> Response:  # noqa: ANN001
+    def _note_action(self, request: Request, service, serializer=s.NoteSerializer) -> Response:
         output = self.get_object()
         body = serializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -36,13 +36,13 @@ def _context_reach(context: dict[str, Any]) -> Any:
     return context["_reach"]
 
 
-def _admin_orgs(user):  # noqa: ANN001, ANN202
+def _admin_orgs(user):
     reach = reach_of(user)
     return Organisation.objects.all() if reach.operator else Organisation.objects.filter(
         pk__in=reach.orgs(frozenset({Role.ADMIN})))
 
 
-def _consent_orgs(user):  # noqa: ANN001, ANN202
+def _consent_orgs(user):
     return Organisation.objects.filter(pk__in=reach_of(user).orgs(CONSENT_ROLES))
 
 

@@ -281,7 +281,7 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
 
     filterset_fields = ("performer", "production", "outcome", "purpose")
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         qs = scope.decisions_visible_to(self.request.user).prefetch_related("grants")
         return qs
 

@@ -118,7 +118,7 @@ class ConsentGrant(models.Model):
     def label(self) -> str:
         return f"grant v{self.version} ({str(self.family)[:8]})"
 
-    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs):
         if self.pk is not None:
             stored = type(self).objects.filter(pk=self.pk).values().first()
             if stored and stored["status"] != GrantStatus.DRAFT:
@@ -133,7 +133,7 @@ class ConsentGrant(models.Model):
                     raise PermissionError(f"{self.label}: the signed document cannot be replaced")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def delete(self, *args, **kwargs):
         if self.status != GrantStatus.DRAFT:
             raise PermissionError(f"{self.label} is {self.status}: only drafts can be deleted")
         return super().delete(*args, **kwargs)

@@ -100,7 +100,7 @@ def run_job(job_id: str, *, worker: str) -> str:
         except (OperationalError, InterfaceError):
             log.warning("job %s: could not release the claim; the stale sweep will", job_id)
         raise
-    except BaseException as exc:  # noqa: BLE001 - time limits and engine bugs end the job, never strand it
+    except BaseException as exc:
         log.exception("job %s failed", job_id)
         services.job_stop(job_id=job_id, attempt=job.attempt, state=JobState.FAILED,
                           reason=f"{type(exc).__name__}: {exc}"[:2000])
@@ -173,7 +173,7 @@ def _training_figures(job: Job, checkpoint: Path, refs: list[Any], history: dict
     try:
         drawn = training_figures(checkpoint, refs, history, checkpoint.parent, stem=checkpoint.stem,
                                  performer_id=str(job.performer.public_id))
-    except Exception as exc:  # noqa: BLE001 - pictures are a convenience, never a reason to lose the model
+    except Exception as exc:
         log.warning("job %s: training figures not drawn: %s", job.pk, exc)
         services.job_log(job, f"training figures not drawn: {exc}", "warning")
         return {}
@@ -272,7 +272,7 @@ def run_preview(session_id: str, *, worker: str, max_frames: int | None = None) 
         return "revoked at claim"
     try:
         return _preview_loop(session, worker=worker, max_frames=max_frames, frame_path=preview_frame_path(session_id))
-    except BaseException as exc:  # noqa: BLE001 - a broken source or engine ends the session, never strands it
+    except BaseException as exc:
         log.exception("preview %s failed", session_id)
         # An engine error is already a sentence for people (e.g. a camera that cannot be opened).
         reason = str(exc) if _engine_error(exc) else f"{type(exc).__name__}: {exc}"

@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError
 
 @shared_task(bind=True, acks_late=True, max_retries=5, soft_time_limit=settings.JOB_TIME_LIMIT_SECONDS,
              time_limit=settings.JOB_TIME_LIMIT_SECONDS + 120)
-def run_job(self, job_id: str) -> str:  # noqa: ANN001
+def run_job(self, job_id: str) -> str:
     from likeness.jobs.runner import run_job as run
 
     try:
@@ -21,7 +21,7 @@ def run_job(self, job_id: str) -> str:  # noqa: ANN001
 
 @shared_task(bind=True, acks_late=False, soft_time_limit=settings.JOB_TIME_LIMIT_SECONDS,
              time_limit=settings.JOB_TIME_LIMIT_SECONDS + 120)
-def run_preview_session(self, session_id: str) -> str:  # noqa: ANN001
+def run_preview_session(self, session_id: str) -> str:
     # Not acks_late: a live preview whose worker died is over; delivering it again later would replay a stale
     # session on a monitor nobody is watching (the claim would refuse it anyway: it is no longer queued).
     from likeness.jobs.runner import run_preview

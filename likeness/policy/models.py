@@ -49,10 +49,10 @@ class Decision(models.Model):
     def allowed(self) -> bool:
         return Outcome(self.outcome).permits
 
-    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("decisions are immutable")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def delete(self, *args, **kwargs):
         raise PermissionError("decisions are immutable")

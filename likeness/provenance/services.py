@@ -341,7 +341,7 @@ def output_register(
 def _fingerprint_or_blank(path: Path, mime: str) -> str:
     try:
         return fingerprint_path(path, mime)
-    except Exception:  # noqa: BLE001 - a file the decoders cannot read still gets a record, without fingerprint
+    except Exception:
         return ""
 
 

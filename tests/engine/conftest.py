@@ -49,7 +49,7 @@ def clip_256() -> list[synthetic.Rendered]:
 
 
 @pytest.fixture
-def write_video():  # noqa: ANN201 - returns the helper below
+def write_video():
     """The video-writing helper, as a fixture (test modules cannot import conftest in importlib mode)."""
     return _write_video
 

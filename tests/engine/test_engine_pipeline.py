@@ -19,7 +19,7 @@ from engine.pipeline import FaceAger
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_older_targets_are_judged_older(tiny_checkpoint: Path, age_judge, clip_256) -> None:  # noqa: ANN001
+def test_older_targets_are_judged_older(tiny_checkpoint: Path, age_judge, clip_256) -> None:
     renderer, _ = load_renderer(tiny_checkpoint)
     judged = {}
     for target in (20.0, 50.0, 80.0):
@@ -30,7 +30,7 @@ def test_older_targets_are_judged_older(tiny_checkpoint: Path, age_judge, clip_2
     assert judged[80.0] - judged[20.0] > 15, judged
 
 
-def test_pixels_outside_the_face_mask_are_unchanged(tiny_checkpoint: Path, clip_256) -> None:  # noqa: ANN001
+def test_pixels_outside_the_face_mask_are_unchanged(tiny_checkpoint: Path, clip_256) -> None:
     renderer, _ = load_renderer(tiny_checkpoint)
     outs = FaceAger(renderer).process_batch([r.image for r in clip_256], 75.0)
     for o, r in zip(outs, clip_256):
@@ -41,7 +41,7 @@ def test_pixels_outside_the_face_mask_are_unchanged(tiny_checkpoint: Path, clip_
         assert np.abs(o.frame.astype(int) - r.image.astype(int))[alpha > 0.5].mean() > 1.0  # it did change the face
 
 
-def test_a_chunk_composited_on_threads_matches_frame_by_frame(tiny_checkpoint: Path, clip_256) -> None:  # noqa: ANN001
+def test_a_chunk_composited_on_threads_matches_frame_by_frame(tiny_checkpoint: Path, clip_256) -> None:
     renderer, _ = load_renderer(tiny_checkpoint)
     frames = [r.image for r in clip_256]
     chunked = FaceAger(renderer).process_batch(frames, 70.0)
@@ -53,7 +53,7 @@ def test_a_chunk_composited_on_threads_matches_frame_by_frame(tiny_checkpoint: P
         assert np.array_equal(a.frame, b.frame)
 
 
-def test_video_keeps_frame_count_rate_size_and_audio(tiny_checkpoint: Path, clip_256, tmp_path: Path, write_video) -> None:  # noqa: ANN001
+def test_video_keeps_frame_count_rate_size_and_audio(tiny_checkpoint: Path, clip_256, tmp_path: Path, write_video) -> None:
     src = write_video(tmp_path / "plate.mp4", [r.image for r in clip_256], fps=25, audio=True)
     calls: list[tuple[str, int, int]] = []
     res = age_video(src, tmp_path / "aged.mp4", tiny_checkpoint, 70, chunk_frames=4, progress=lambda *a: calls.append(a))
@@ -66,7 +66,7 @@ def test_video_keeps_frame_count_rate_size_and_audio(tiny_checkpoint: Path, clip
     assert set(res.stage_ms_per_frame) >= {"decode", "detect_track", "align", "model", "composite", "encode"}
 
 
-def test_frames_without_a_face_pass_through_unchanged_and_are_counted(tiny_checkpoint: Path, clip_256, tmp_path: Path) -> None:  # noqa: ANN001
+def test_frames_without_a_face_pass_through_unchanged_and_are_counted(tiny_checkpoint: Path, clip_256, tmp_path: Path) -> None:
     empty = [synthetic.empty_frame((256, 256), seed=s) for s in (1, 2)]
     frames = [clip_256[0].image, empty[0], clip_256[1].image, empty[1], clip_256[2].image]
     with FrameWriter(tmp_path / "in", width=256, height=256, fps=24) as w:
@@ -95,7 +95,7 @@ def test_image_without_a_face_is_a_clear_error(tiny_checkpoint: Path) -> None:
         age_image(synthetic.empty_frame((256, 256)), tiny_checkpoint, 50)
 
 
-def test_cancellation_stops_and_removes_partial_output(tiny_checkpoint: Path, clip_256, tmp_path: Path, write_video) -> None:  # noqa: ANN001
+def test_cancellation_stops_and_removes_partial_output(tiny_checkpoint: Path, clip_256, tmp_path: Path, write_video) -> None:
     src = write_video(tmp_path / "plate.mp4", [r.image for r in clip_256])
     checks = iter([True, False])
     with pytest.raises(Cancelled):
@@ -103,7 +103,7 @@ def test_cancellation_stops_and_removes_partial_output(tiny_checkpoint: Path, cl
     assert not (tmp_path / "aged.mp4").exists()
 
 
-def test_checkpoint_of_another_performer_is_refused_before_work(tiny_checkpoint: Path, clip_256, tmp_path: Path, write_video) -> None:  # noqa: ANN001
+def test_checkpoint_of_another_performer_is_refused_before_work(tiny_checkpoint: Path, clip_256, tmp_path: Path, write_video) -> None:
     src = write_video(tmp_path / "plate.mp4", [r.image for r in clip_256[:3]])
     with pytest.raises(CheckpointError, match="belongs to performer"):
         age_video(src, tmp_path / "aged.mp4", tiny_checkpoint, 60, performer_id="synthetic-2")
@@ -124,7 +124,7 @@ def test_cli_reports_bad_input_in_one_line(tiny_checkpoint: Path, tmp_path: Path
     assert r.returncode == 2 and "does not exist" in r.stderr
 
 
-def test_preview_yields_side_by_side_frames_with_latency(tiny_checkpoint: Path, clip_256, tmp_path: Path, write_video) -> None:  # noqa: ANN001
+def test_preview_yields_side_by_side_frames_with_latency(tiny_checkpoint: Path, clip_256, tmp_path: Path, write_video) -> None:
     from engine.preview import run_preview
 
     src = write_video(tmp_path / "cam.mp4", [r.image for r in clip_256[:6]])

@@ -43,7 +43,7 @@ def notice(ctx: RuleContext) -> Finding | None:
     session = r.session_at
     due = session - dt.timedelta(hours=NOTICE_HOURS)
 
-    def ok(g):  # noqa: ANN001, ANN202
+    def ok(g):
         deadline = g.engaged_at if g.engaged_at is not None and g.engaged_at > due else due
         return g.notice_given_at is not None and g.notice_given_at <= deadline
 

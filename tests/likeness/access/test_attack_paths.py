@@ -34,14 +34,14 @@ from tests.factories import pdf_file
 OTHER_SECRET = "other studio pays 9x scale"
 
 
-def api(user) -> APIClient:  # noqa: ANN001
+def api(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
 
 
 @pytest.fixture
-def two_studios(world, make_grant):  # noqa: ANN001, ANN201
+def two_studios(world, make_grant):
     """The performer has an active consent with this studio ('Here and Then'), and one with the other studio
     ('Elsewhere'), each with its own compensation."""
     world.active = make_grant()
@@ -56,7 +56,7 @@ def two_studios(world, make_grant):  # noqa: ANN001, ANN201
     return world
 
 
-def _what_if_body(w, production) -> dict:  # noqa: ANN001
+def _what_if_body(w, production) -> dict:
     return {"performer": w.performer.pk, "production": production.pk, "use": "de_aging", "depicted_age": 30,
             "media": ["theatrical"], "territories": ["US"], "replica_types": ["digital_alteration"]}
 
@@ -64,7 +64,7 @@ def _what_if_body(w, production) -> dict:  # noqa: ANN001
 # ----- 1. a studio's legal drafting for a stranger ------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_another_studios_legal_cannot_draft_for_a_performer_it_has_no_consent_with(world, make_grant):  # noqa: ANN001
+def test_another_studios_legal_cannot_draft_for_a_performer_it_has_no_consent_with(world, make_grant):
     make_grant()  # the performer's consent is with this studio only
     elsewhere = production_create(by=world.other_legal, title="Elsewhere", studio=world.other_studio,
                                   agreement="sag_aftra_tv_theatrical_2026", jurisdictions=["US-CA"],
@@ -89,7 +89,7 @@ def test_another_studios_legal_cannot_draft_for_a_performer_it_has_no_consent_wi
 
 
 @pytest.mark.django_db
-def test_a_draft_naming_a_studio_confers_nothing_on_it(world):  # noqa: ANN001
+def test_a_draft_naming_a_studio_confers_nothing_on_it(world):
     """Even a draft the performer's own rep wrote naming the other studio's production gives that studio no
     sight of the performer until the consent is active."""
     elsewhere = production_create(by=world.other_legal, title="Elsewhere", studio=world.other_studio,
@@ -106,7 +106,7 @@ def test_a_draft_naming_a_studio_confers_nothing_on_it(world):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_decision_facts_never_carry_another_studios_grants_or_money(two_studios):  # noqa: ANN001
+def test_decision_facts_never_carry_another_studios_grants_or_money(two_studios):
     w = two_studios
     # The gate itself sees both grants; the stored snapshot holds both.
     req = gate_request_build(performer=w.performer, production=w.production, use="de_aging", depicted_age=30,
@@ -130,7 +130,7 @@ def test_decision_facts_never_carry_another_studios_grants_or_money(two_studios)
 # ----- 2. an admin widening itself ----------------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_an_admin_cannot_give_anyone_the_auditor_role(world):  # noqa: ANN001
+def test_an_admin_cannot_give_anyone_the_auditor_role(world):
     before = world.studio_admin.memberships.count()
     for user in (world.studio_admin, world.vfx):
         response = api(world.studio_admin).post("/api/v1/memberships/", {
@@ -144,7 +144,7 @@ def test_an_admin_cannot_give_anyone_the_auditor_role(world):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_an_auditor_reads_only_what_an_engagement_covers(two_studios):  # noqa: ANN001
+def test_an_auditor_reads_only_what_an_engagement_covers(two_studios):
     w = two_studios
     # An audit firm's own admin makes a new auditor: with no engagement, they read nothing.
     from django.contrib.auth import get_user_model
@@ -175,7 +175,7 @@ def test_an_auditor_reads_only_what_an_engagement_covers(two_studios):  # noqa: 
 
 
 @pytest.mark.django_db
-def test_a_revoked_engagement_reads_nothing(world, make_grant):  # noqa: ANN001
+def test_a_revoked_engagement_reads_nothing(world, make_grant):
     from likeness.organisations.services import audit_engagement_revoke
 
     grant = make_grant()
@@ -188,7 +188,7 @@ def test_a_revoked_engagement_reads_nothing(world, make_grant):  # noqa: ANN001
 # ----- 3. a what-if about another studio's production ---------------------------------------------------------
 
 @pytest.mark.django_db
-def test_a_what_if_may_name_only_productions_ones_organisation_acts_for(two_studios):  # noqa: ANN001
+def test_a_what_if_may_name_only_productions_ones_organisation_acts_for(two_studios):
     w = two_studios
     before = Decision.objects.count(), AuditEvent.objects.count()
     for user, production in ((w.vfx, w.elsewhere), (w.studio_legal, w.elsewhere), (w.other_vfx, w.production),
@@ -209,7 +209,7 @@ def test_a_what_if_may_name_only_productions_ones_organisation_acts_for(two_stud
 # ----- 4. reading is not writing ------------------------------------------------------------------------------
 
 @pytest.fixture
-def studio_model(two_studios):  # noqa: ANN001, ANN201
+def studio_model(two_studios):
     w = two_studios
     req = gate_request_build(performer=w.performer, production=w.production, use="training", replica_types=["icdr"])
     decision = decision_make(request=req, performer=w.performer, production=w.production, purpose="submit", by=w.vfx)
@@ -219,7 +219,7 @@ def studio_model(two_studios):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.django_db
-def test_vfx_auditor_cannot_use_what_the_engagement_lets_them_read(studio_model):  # noqa: ANN001
+def test_vfx_auditor_cannot_use_what_the_engagement_lets_them_read(studio_model):
     w = studio_model
     assert api(w.vfx_auditor).get(f"/api/v1/models/{w.model.pk}/").status_code == 200  # read: the engagement
     before = PreviewSession.objects.count(), Job.objects.count(), AuditEvent.objects.count()
@@ -246,7 +246,7 @@ def test_vfx_auditor_cannot_use_what_the_engagement_lets_them_read(studio_model)
 
 
 @pytest.mark.django_db
-def test_an_auditor_only_account_writes_nothing_even_through_services(studio_model):  # noqa: ANN001
+def test_an_auditor_only_account_writes_nothing_even_through_services(studio_model):
     w = studio_model
     with pytest.raises(PermissionDenied):
         preview_session_start(performer=w.performer, production=w.production, likeness_model=w.model,
@@ -262,7 +262,7 @@ def test_an_auditor_only_account_writes_nothing_even_through_services(studio_mod
     assert not PreviewSession.objects.exists()
 
 
-def _tiny_file():  # noqa: ANN202
+def _tiny_file():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("plate.mp4", b"\x00" * 64, content_type="video/mp4")

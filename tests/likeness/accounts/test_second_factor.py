@@ -20,23 +20,23 @@ from tests.factories import fresh_code, pdf_file, totp_code
 pytestmark = pytest.mark.django_db
 
 
-def as_stored(user):  # noqa: ANN001, ANN201
+def as_stored(user):
     """The account as a new request loads it: no second factor proved yet."""
     return get_user_model().objects.get(pk=user.pk)
 
 
-def api_as(user) -> APIClient:  # noqa: ANN001
+def api_as(user) -> APIClient:
     api = APIClient()
     api.force_authenticate(as_stored(user))
     return api
 
 
 @pytest.fixture
-def submitted(world, make_grant):  # noqa: ANN001, ANN201
+def submitted(world, make_grant):
     return consent.grant_submit(grant=make_grant(activate=False), document=pdf_file(), by=world.rep)
 
 
-def test_api_approval_needs_a_code(world, submitted) -> None:  # noqa: ANN001
+def test_api_approval_needs_a_code(world, submitted) -> None:
     api = api_as(world.counsel)
     url = f"/api/v1/grants/{submitted.pk}/approve/"
     refused = api.post(url, {}, format="json")
@@ -58,7 +58,7 @@ def test_api_approval_needs_a_code(world, submitted) -> None:  # noqa: ANN001
     assert audit_chain_verify().ok
 
 
-def test_a_code_works_once(world, make_grant) -> None:  # noqa: ANN001
+def test_a_code_works_once(world, make_grant) -> None:
     first = make_grant()
     second = make_grant(productions=[world.sequel])
     code = fresh_code(world.counsel)
@@ -72,7 +72,7 @@ def test_a_code_works_once(world, make_grant) -> None:  # noqa: ANN001
     assert ConsentGrant.objects.get(pk=second.pk).status == "active"
 
 
-def test_no_authenticator_no_binding_act(world, submitted) -> None:  # noqa: ANN001
+def test_no_authenticator_no_binding_act(world, submitted) -> None:
     TOTPDevice.objects.filter(user=world.counsel).delete()
     response = api_as(world.counsel).post(f"/api/v1/grants/{submitted.pk}/approve/", {"otp_code": "123456"},
                                           format="json")
@@ -82,20 +82,20 @@ def test_no_authenticator_no_binding_act(world, submitted) -> None:  # noqa: ANN
     assert "set up an authenticator" in response.json()["detail"]
 
 
-def test_the_right_code_from_someone_without_rights_is_still_refused(world, submitted) -> None:  # noqa: ANN001
+def test_the_right_code_from_someone_without_rights_is_still_refused(world, submitted) -> None:
     response = api_as(world.other_rep).post(f"/api/v1/grants/{submitted.pk}/approve/",
                                             {"otp_code": fresh_code(world.other_rep)}, format="json")
     assert response.status_code == 404  # another agency does not even see the grant
     assert ConsentGrant.objects.get(pk=submitted.pk).status == "awaiting_approval"
 
 
-def page_client(user) -> Client:  # noqa: ANN001
+def page_client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def test_the_pages_ask_for_the_code_once_per_window(world, make_grant, submitted) -> None:  # noqa: ANN001
+def test_the_pages_ask_for_the_code_once_per_window(world, make_grant, submitted) -> None:
     client = page_client(world.counsel)
     page = client.get(f"/grants/{submitted.pk}/").content.decode()
     assert 'name="otp_code"' in page
@@ -121,7 +121,7 @@ def test_the_pages_ask_for_the_code_once_per_window(world, make_grant, submitted
     assert audit_chain_verify().ok
 
 
-def test_setting_up_an_authenticator_on_the_security_page(world) -> None:  # noqa: ANN001
+def test_setting_up_an_authenticator_on_the_security_page(world) -> None:
     user = get_user_model().objects.create_user("newcomer", password="pw-newcomer")
     client = page_client(user)
     assert "Set up an authenticator" in client.get("/account/").content.decode()

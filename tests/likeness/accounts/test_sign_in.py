@@ -22,7 +22,7 @@ def _web_login(client: Client, username: str, password: str, path: str = "/login
     return client.post(path, {"username": username, "password": password}).status_code
 
 
-def test_thirty_wrong_passwords_then_the_right_one_is_refused_on_the_sign_in_page(world) -> None:  # noqa: ANN001
+def test_thirty_wrong_passwords_then_the_right_one_is_refused_on_the_sign_in_page(world) -> None:
     client = Client()
     answers = [_web_login(client, "counsel", f"guess-{i}") for i in range(30)]
     assert answers[:LIMIT - 1] == [200] * (LIMIT - 1)  # the form again, with its error
@@ -35,7 +35,7 @@ def test_thirty_wrong_passwords_then_the_right_one_is_refused_on_the_sign_in_pag
     assert _web_login(Client(), "rep", "pw-rep") == 302
 
 
-def test_the_lockout_ends_after_the_cool_off(world) -> None:  # noqa: ANN001
+def test_the_lockout_ends_after_the_cool_off(world) -> None:
     client = Client()
     for i in range(LIMIT):
         _web_login(client, "counsel", f"guess-{i}")
@@ -44,7 +44,7 @@ def test_the_lockout_ends_after_the_cool_off(world) -> None:  # noqa: ANN001
     assert _web_login(client, "counsel", "pw-counsel") == 302
 
 
-def test_the_admin_sign_in_counts_failures_too(world) -> None:  # noqa: ANN001
+def test_the_admin_sign_in_counts_failures_too(world) -> None:
     client = Client()
     for i in range(LIMIT):
         _web_login(client, "ops", f"guess-{i}", path="/admin/login/")
@@ -53,7 +53,7 @@ def test_the_admin_sign_in_counts_failures_too(world) -> None:  # noqa: ANN001
     assert _web_login(client, "ops", "pw") == 429
 
 
-def test_the_api_token_endpoint_locks_out_with_a_json_answer(world) -> None:  # noqa: ANN001
+def test_the_api_token_endpoint_locks_out_with_a_json_answer(world) -> None:
     api = APIClient()
     for i in range(LIMIT):
         assert api.post("/api/v1/auth/token/", {"username": "vfx", "password": f"g{i}"}, format="json").status_code \
@@ -64,7 +64,7 @@ def test_the_api_token_endpoint_locks_out_with_a_json_answer(world) -> None:  # 
     assert not ApiToken.objects.exists()
 
 
-def test_the_sign_in_endpoint_is_throttled_per_address(world) -> None:  # noqa: ANN001
+def test_the_sign_in_endpoint_is_throttled_per_address(world) -> None:
     """Spraying many usernames dodges a per-account lockout; the endpoint's own rate (10/min) does not."""
     api = APIClient()
     answers = [api.post("/api/v1/auth/token/", {"username": f"nobody{i}", "password": "x"}, format="json").status_code
@@ -73,7 +73,7 @@ def test_the_sign_in_endpoint_is_throttled_per_address(world) -> None:  # noqa: 
     assert answers[10:] == [429, 429]
 
 
-def test_api_requests_are_throttled_per_user(world, monkeypatch) -> None:  # noqa: ANN001
+def test_api_requests_are_throttled_per_user(world, monkeypatch) -> None:
     # The production rate (1200/min) is lowered for the test by patching the class's table: edge of what a test
     # should spend time on, named as such.
     from rest_framework.throttling import SimpleRateThrottle
@@ -95,7 +95,7 @@ def _token(api: APIClient, username: str, **extra: object) -> dict:
     return response.json()
 
 
-def test_tokens_expire(world) -> None:  # noqa: ANN001
+def test_tokens_expire(world) -> None:
     issued = _token(APIClient(), "vfx", name="render farm", expires_in_days=1)
     expiry = dt.datetime.fromisoformat(issued["expiry"].replace("Z", "+00:00"))
     assert dt.timedelta(hours=23) < expiry - timezone.now() <= dt.timedelta(days=1)
@@ -108,7 +108,7 @@ def test_tokens_expire(world) -> None:  # noqa: ANN001
     assert not ApiToken.objects.filter(digest=issued["token"]).exists()
 
 
-def test_a_token_lasts_at_most_the_longest_term(world) -> None:  # noqa: ANN001
+def test_a_token_lasts_at_most_the_longest_term(world) -> None:
     response = APIClient().post("/api/v1/auth/token/", {"username": "vfx", "password": "pw-vfx",
                                                          "expires_in_days": 3650}, format="json")
     assert response.status_code == 400
@@ -118,7 +118,7 @@ def test_a_token_lasts_at_most_the_longest_term(world) -> None:  # noqa: ANN001
     assert expiry - timezone.now() <= dt.timedelta(days=30)
 
 
-def test_tokens_are_listed_and_revoked_by_their_owner_only(world) -> None:  # noqa: ANN001
+def test_tokens_are_listed_and_revoked_by_their_owner_only(world) -> None:
     mine = _token(APIClient(), "vfx", name="render farm")
     theirs = _token(APIClient(), "rep", name="rep laptop")
     api = APIClient()
@@ -136,7 +136,7 @@ def test_tokens_are_listed_and_revoked_by_their_owner_only(world) -> None:  # no
     assert audit_chain_verify().ok
 
 
-def test_the_security_page_lists_creates_and_revokes_tokens(world) -> None:  # noqa: ANN001
+def test_the_security_page_lists_creates_and_revokes_tokens(world) -> None:
     client = Client()
     client.force_login(world.vfx)
     response = client.post("/account/tokens/", {"name": "nightly export", "expires_in_days": 7}, follow=True)
@@ -159,7 +159,7 @@ def test_the_security_page_lists_creates_and_revokes_tokens(world) -> None:  # n
 @pytest.mark.parametrize("password, problem", [
     ("short1A!", "too short"), ("123456789012345", "entirely numeric"), ("password123456", "too common"),
 ])
-def test_password_change_applies_the_validators(world, password, problem) -> None:  # noqa: ANN001
+def test_password_change_applies_the_validators(world, password, problem) -> None:
     client = Client()
     client.force_login(world.rep)
     response = client.post("/account/password/", {"old_password": "pw-rep", "new_password1": password,
@@ -170,7 +170,7 @@ def test_password_change_applies_the_validators(world, password, problem) -> Non
     assert world.rep.check_password("pw-rep")
 
 
-def test_password_change_revokes_api_tokens(world) -> None:  # noqa: ANN001
+def test_password_change_revokes_api_tokens(world) -> None:
     issued = _token(APIClient(), "rep")
     client = Client()
     client.force_login(world.rep)

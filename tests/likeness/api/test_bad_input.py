@@ -18,7 +18,7 @@ from tests.factories import pdf_bytes, pdf_file
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user):  # noqa: ANN001, ANN201
+def client_for(user):
     client = APIClient()
     client.force_authenticate(user)
     return client
@@ -30,7 +30,7 @@ def state() -> tuple[int, int, int, int]:
     return ConsentGrant.objects.count(), AuditEvent.objects.count(), Decision.objects.count(), files
 
 
-def body(w, **overrides):  # noqa: ANN001, ANN003, ANN201
+def body(w, **overrides):
     data = grant_scope()
     data.update(performer=w.performer.pk, productions=[w.production.pk], term_start=str(data["term_start"]),
                 term_end=str(data["term_end"]), description_given_at=data["description_given_at"].isoformat())
@@ -38,7 +38,7 @@ def body(w, **overrides):  # noqa: ANN001, ANN003, ANN201
     return data
 
 
-def assert_400(response, field: str, words: str = "") -> None:  # noqa: ANN001
+def assert_400(response, field: str, words: str = "") -> None:
     assert response.status_code == 400, (response.status_code, getattr(response, "data", None))
     payload = response.json()
     assert field in payload, payload
@@ -54,13 +54,13 @@ def assert_400(response, field: str, words: str = "") -> None:  # noqa: ANN001
     ({"productions": []}, "productions", ""),
     ({"depicted_age_min": "young"}, "depicted_age_min", "valid integer"),
 ])
-def test_bad_grant_draft(world, overrides, field, words):  # noqa: ANN001
+def test_bad_grant_draft(world, overrides, field, words):
     before = state()
     assert_400(client_for(world.rep).post("/api/v1/grants/", body(world, **overrides), format="json"), field, words)
     assert state() == before
 
 
-def test_amending_a_revoked_grant(world, make_grant):  # noqa: ANN001
+def test_amending_a_revoked_grant(world, make_grant):
     grant = make_grant()
     consent.grant_revoke(grant=grant, by=world.counsel, reason="withdrawn")
     before = state()
@@ -74,7 +74,7 @@ def test_amending_a_revoked_grant(world, make_grant):  # noqa: ANN001
     (b"PK\x03\x04 this is a zip", "contract.pdf", "not a PDF"),
     (b"%PDF-1.4 truncated garbage", "contract.pdf", "cannot be read"),
 ])
-def test_document_that_is_not_a_pdf(world, payload, name, words):  # noqa: ANN001
+def test_document_that_is_not_a_pdf(world, payload, name, words):
     draft = consent.grant_draft_create(performer=world.performer, productions=[world.production], by=world.rep,
                                        **grant_scope())
     before = state()
@@ -88,7 +88,7 @@ def test_document_that_is_not_a_pdf(world, payload, name, words):  # noqa: ANN00
     assert draft.status == "draft"
 
 
-def test_document_over_the_size_limit(world, settings):  # noqa: ANN001
+def test_document_over_the_size_limit(world, settings):
     settings.CONSENT_DOCUMENT_MAX_BYTES = len(pdf_bytes()) - 1
     draft = consent.grant_draft_create(performer=world.performer, productions=[world.production], by=world.rep,
                                        **grant_scope())
@@ -99,7 +99,7 @@ def test_document_over_the_size_limit(world, settings):  # noqa: ANN001
     assert state() == before
 
 
-def test_activation_by_the_person_who_drafted(world):  # noqa: ANN001
+def test_activation_by_the_person_who_drafted(world):
     grant = consent.grant_submit(grant=consent.grant_draft_create(
         performer=world.performer, productions=[world.production], by=world.rep, **grant_scope()),
         document=pdf_file(), by=world.rep)
@@ -108,7 +108,7 @@ def test_activation_by_the_person_who_drafted(world):  # noqa: ANN001
     assert state() == before
 
 
-def test_what_if_with_unknown_codes_and_missing_dimensions(world, make_grant):  # noqa: ANN001
+def test_what_if_with_unknown_codes_and_missing_dimensions(world, make_grant):
     make_grant()
     client = client_for(world.vfx)
     before = state()
@@ -122,7 +122,7 @@ def test_what_if_with_unknown_codes_and_missing_dimensions(world, make_grant):  
     assert state() == before
 
 
-def test_reference_material_age_must_match_birth_year(world):  # noqa: ANN001
+def test_reference_material_age_must_match_birth_year(world):
     before = state()
     response = client_for(world.rep).post("/api/v1/reference-materials/", {
         "performer": world.performer.pk, "title": "Harbour Lights", "year": 1986, "performer_age": 40,
@@ -131,7 +131,7 @@ def test_reference_material_age_must_match_birth_year(world):  # noqa: ANN001
     assert state() == before
 
 
-def test_performer_with_unknown_domicile(world):  # noqa: ANN001
+def test_performer_with_unknown_domicile(world):
     before = state()
     response = client_for(world.rep).post("/api/v1/performers/", {
         "legal_name": "X", "date_of_birth": "1990-01-01", "domicile": "Atlantis",
@@ -140,7 +140,7 @@ def test_performer_with_unknown_domicile(world):  # noqa: ANN001
     assert state() == before
 
 
-def test_editing_an_active_grant_in_place_is_refused(world, make_grant):  # noqa: ANN001
+def test_editing_an_active_grant_in_place_is_refused(world, make_grant):
     grant = make_grant()
     before = state()
     response = client_for(world.rep).patch(f"/api/v1/grants/{grant.pk}/", {"depicted_age_max": 80}, format="json")
@@ -160,7 +160,7 @@ BAD_QUERIES = [
 
 
 @pytest.mark.parametrize("url", BAD_QUERIES)
-def test_bad_query_parameters_never_cause_a_server_error(world, make_grant, url):  # noqa: ANN001
+def test_bad_query_parameters_never_cause_a_server_error(world, make_grant, url):
     make_grant()
     for who in (world.rep, world.auditor, world.vfx):
         response = client_for(who).get(url)
@@ -169,25 +169,25 @@ def test_bad_query_parameters_never_cause_a_server_error(world, make_grant, url)
             assert response.json(), "a 400 says what is wrong"
 
 
-def test_limit_is_capped(world, make_grant):  # noqa: ANN001
+def test_limit_is_capped(world, make_grant):
     make_grant()
     response = client_for(world.rep).get("/api/v1/grants/?limit=99999999999999999999")
     assert response.status_code == 200 and response.json()["count"] >= 1
 
 
-def test_a_non_integer_filter_is_a_400_that_names_the_field(world):  # noqa: ANN001
+def test_a_non_integer_filter_is_a_400_that_names_the_field(world):
     response = client_for(world.rep).get("/api/v1/grants/?performer=abc")
     assert response.status_code == 400 and "performer" in response.json()
 
 
 @pytest.mark.parametrize("against", ["abc", "", "1.5", HUGE, "-1"])
-def test_diff_against_a_non_id_is_a_400(world, make_grant, against):  # noqa: ANN001
+def test_diff_against_a_non_id_is_a_400(world, make_grant, against):
     grant = make_grant()
     response = client_for(world.rep).get(f"/api/v1/grants/{grant.pk}/diff/?against={against}")
     assert response.status_code == 400 and "against" in response.json()
 
 
-def test_deeply_nested_json_is_a_400_and_writes_nothing(world):  # noqa: ANN001
+def test_deeply_nested_json_is_a_400_and_writes_nothing(world):
     before = state()
     nested = "[" * 200_000 + "]" * 200_000
     for url in ("/api/v1/grants/", "/api/v1/gate/what-if/", "/api/v1/performers/"):

@@ -169,7 +169,7 @@ MATRIX: list[Row] = [
 
 
 @pytest.fixture
-def w(world, make_grant):  # noqa: ANN001, ANN201
+def w(world, make_grant):
     world.active = make_grant()
     req = gate_request_build(performer=world.performer, production=world.production, use="de_aging",
                              depicted_age=30, media=["theatrical"], territories=["US"],
@@ -192,7 +192,7 @@ CASES = [(row, role) for row in MATRIX for role in ROLES]
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "role"), CASES, ids=[f"{r[0]} as {role}" for r, role in CASES])
-def test_endpoint_permission(w, row, role):  # noqa: ANN001
+def test_endpoint_permission(w, row, role):
     name, method, path, body, multipart, expected = row
     client = APIClient()
     if role != "anon":
@@ -206,7 +206,7 @@ def test_endpoint_permission(w, row, role):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_matrix_covers_every_route(w):  # noqa: ANN001
+def test_matrix_covers_every_route(w):
     """A new endpoint (or action) without a row here fails this test."""
     from django.urls import resolve
 
@@ -220,7 +220,7 @@ def test_matrix_covers_every_route(w):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_vfx_never_sees_compensation_or_the_contract(w):  # noqa: ANN001
+def test_vfx_never_sees_compensation_or_the_contract(w):
     client = APIClient()
     client.force_authenticate(w.vfx)
     data = client.get(f"/api/v1/grants/{w.active.pk}/").json()
@@ -240,7 +240,7 @@ def test_vfx_never_sees_compensation_or_the_contract(w):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_auditor_changes_nothing(w):  # noqa: ANN001
+def test_auditor_changes_nothing(w):
     from likeness.audit.models import AuditEvent
 
     before = AuditEvent.objects.count()
@@ -255,7 +255,7 @@ def test_auditor_changes_nothing(w):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_token_authentication(w):  # noqa: ANN001
+def test_token_authentication(w):
     client = APIClient()
     response = client.post("/api/v1/auth/token/", {"username": "vfx", "password": "pw-vfx"}, format="json")
     assert response.status_code == 201
@@ -265,7 +265,7 @@ def test_token_authentication(w):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_schema_and_docs_render(client):  # noqa: ANN001
+def test_schema_and_docs_render(client):
     assert client.get("/api/v1/schema/").status_code == 200
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200 and b"cdn" not in docs.content.lower()

@@ -9,12 +9,12 @@ from likeness.audit.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-def test_openapi_schema_is_valid(tmp_path):  # noqa: ANN001
+def test_openapi_schema_is_valid(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     assert "/api/v1/gate/what-if/" in (tmp_path / "schema.yml").read_text()
 
 
-def test_admin_shows_records_but_refuses_changes_to_immutable_ones(client, world, make_grant):  # noqa: ANN001
+def test_admin_shows_records_but_refuses_changes_to_immutable_ones(client, world, make_grant):
     grant = make_grant()
     client.force_login(world.ops)
     for url in ("/admin/", "/admin/consent/consentgrant/", f"/admin/consent/consentgrant/{grant.pk}/change/",
@@ -32,7 +32,7 @@ def test_admin_shows_records_but_refuses_changes_to_immutable_ones(client, world
     assert AuditEvent.objects.count() == before
 
 
-def test_admin_edits_are_audited(client, world):  # noqa: ANN001
+def test_admin_edits_are_audited(client, world):
     client.force_login(world.ops)
     response = client.post(f"/admin/organisations/organisation/{world.agency.pk}/change/",
                            {"name": "Brightside Talent Ltd", "kind": "agency"})
@@ -42,7 +42,7 @@ def test_admin_edits_are_audited(client, world):  # noqa: ANN001
     assert event.data["fields"] == ["name"]
 
 
-def test_static_assets_are_served_by_the_app(client, settings):  # noqa: ANN001
+def test_static_assets_are_served_by_the_app(client, settings):
     """The API docs and the admin load their scripts and styles from the app itself, never from a CDN."""
     page = client.get("/api/v1/docs/").content.decode()
     assert "cdn" not in page.lower()

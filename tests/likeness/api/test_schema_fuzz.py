@@ -40,7 +40,7 @@ schema.config.phases.update(phases=PHASES)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _report():  # noqa: ANN202
+def _report():
     yield
     if FIGURES:
         out = Path(django_settings.BASE_DIR) / "var" / "fuzz-api.json"
@@ -50,7 +50,7 @@ def _report():  # noqa: ANN202
 
 
 @pytest.fixture
-def tokens(db) -> Iterator[dict[str, str]]:  # noqa: ANN001
+def tokens(db) -> Iterator[dict[str, str]]:
     # Requests go through the real WSGI handler, which closes the database connection when a request ends; the
     # test's transaction must outlive them (Django's test client does the same).
     request_started.disconnect(close_old_connections)
@@ -65,7 +65,7 @@ def tokens(db) -> Iterator[dict[str, str]]:  # noqa: ANN001
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=list(HealthCheck))
-def test_no_operation_answers_a_server_error(case, tokens) -> None:  # noqa: ANN001
+def test_no_operation_answers_a_server_error(case, tokens) -> None:
     FIGURES["cases"] += 1
     FIGURES[f"operation {case.operation.label}"] = 1
     for role in ROLES:

@@ -118,7 +118,7 @@ class WatchedInput(io.BytesIO):
 # ----- the state that must not change -------------------------------------------------------------------------
 
 @pytest.fixture(autouse=True)
-def upload_temp(settings, tmp_path):  # noqa: ANN001, ANN201
+def upload_temp(settings, tmp_path):
     """Every upload above 1 kB goes through a temp file in a folder the test watches."""
     folder = tmp_path / "upload-temp"
     folder.mkdir()
@@ -142,7 +142,7 @@ def assert_nothing_left(before: tuple[int, ...], upload_temp: Path) -> None:
     call_command("audit_verify")  # raises CommandError naming the first bad event
 
 
-def assert_refused(response, status: int, field: str | None, *words: str) -> dict:  # noqa: ANN001
+def assert_refused(response, status: int, field: str | None, *words: str) -> dict:
     assert response.status_code == status, (response.status_code, response.content[:500])
     body = response.json()
     text = str(body.get(field) if field else body)
@@ -153,20 +153,20 @@ def assert_refused(response, status: int, field: str | None, *words: str) -> dic
     return body
 
 
-def client_for(user):  # noqa: ANN001, ANN201
+def client_for(user):
     client = APIClient()
     client.force_authenticate(user)
     return client
 
 
 @pytest.fixture
-def draft(world):  # noqa: ANN001, ANN201
+def draft(world):
     return consent.grant_draft_create(performer=world.performer, productions=[world.production], by=world.rep,
                                       **grant_scope())
 
 
 @pytest.fixture
-def ready(world, make_grant):  # noqa: ANN001, ANN201
+def ready(world, make_grant):
     """An active grant for aging and a ready model record (no weights: nothing here runs the engine)."""
     w = world
     w.grant = make_grant(uses=["training", "de_aging", "aging_up"])
@@ -178,7 +178,7 @@ def ready(world, make_grant):  # noqa: ANN001, ANN201
     return w
 
 
-def post_plate(w: SimpleNamespace, data: bytes, name: str = "shot.mov"):  # noqa: ANN201
+def post_plate(w: SimpleNamespace, data: bytes, name: str = "shot.mov"):
     return client_for(w.vfx).post("/api/v1/jobs/aging/", {
         "performer": w.performer.pk, "production": w.production.pk, "likeness_model": str(w.model.pk),
         "target_age": 30, "plate": named(data, name)}, format="multipart")
@@ -195,7 +195,7 @@ def post_plate(w: SimpleNamespace, data: bytes, name: str = "shot.mov"):  # noqa
      "LIKENESS_VERIFY_UPLOAD_MAX_BYTES"),
     ("/api/v1/grants/", DEFAULT_LIMIT + 1, None, DEFAULT_LIMIT, "LIKENESS_REQUEST_BODY_MAX_BYTES"),
 ])
-def test_a_declared_length_over_the_route_limit_is_refused_unread(world, upload_temp, path, declared, field,  # noqa: ANN001
+def test_a_declared_length_over_the_route_limit_is_refused_unread(world, upload_temp, path, declared, field,
                                                                   limit, setting):
     before = snapshot()
     body = WatchedInput(b"--x\r\n" * 1000)
@@ -207,7 +207,7 @@ def test_a_declared_length_over_the_route_limit_is_refused_unread(world, upload_
     assert_nothing_left(before, upload_temp)
 
 
-def test_the_limit_holds_for_anyone_even_before_sign_in(db, upload_temp):  # noqa: ANN001
+def test_the_limit_holds_for_anyone_even_before_sign_in(db, upload_temp):
     body = WatchedInput()
     response = APIClient().generic("POST", "/api/v1/jobs/aging/", b"", content_type="multipart/form-data; boundary=x",
                                    CONTENT_LENGTH=str(50 * 1024 ** 3), **{"wsgi.input": body})
@@ -215,7 +215,7 @@ def test_the_limit_holds_for_anyone_even_before_sign_in(db, upload_temp):  # noq
     assert body.bytes_read == 0
 
 
-def test_a_chunked_body_without_a_length_is_not_read(world, draft, upload_temp):  # noqa: ANN001
+def test_a_chunked_body_without_a_length_is_not_read(world, draft, upload_temp):
     before = snapshot()
     body = WatchedInput(b"x" * (2 * MiB))
     response = client_for(world.rep).generic("POST", f"/api/v1/grants/{draft.pk}/submit/", b"",
@@ -226,7 +226,7 @@ def test_a_chunked_body_without_a_length_is_not_read(world, draft, upload_temp):
     assert_nothing_left(before, upload_temp)
 
 
-def test_a_body_longer_than_it_declares_is_read_only_as_far_as_declared(world, draft, upload_temp):  # noqa: ANN001
+def test_a_body_longer_than_it_declares_is_read_only_as_far_as_declared(world, draft, upload_temp):
     before = snapshot()
     boundary = "B0undary"
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"c.pdf\"\r\n"
@@ -260,7 +260,7 @@ def test_a_stream_is_cut_at_the_route_limit_whatever_the_header_said() -> None:
 
 @pytest.mark.parametrize(("width", "height"), [(20000, 20000), (10000, 10000)])
 @pytest.mark.parametrize("path", ["/api/v1/provenance/verify/", "/api/v1/provenance/outputs/lookup/"])
-def test_a_png_decompression_bomb_is_refused_without_decoding(world, upload_temp, monkeypatch, path, width,  # noqa: ANN001
+def test_a_png_decompression_bomb_is_refused_without_decoding(world, upload_temp, monkeypatch, path, width,
                                                               height):
     import cv2
 
@@ -276,7 +276,7 @@ def test_a_png_decompression_bomb_is_refused_without_decoding(world, upload_temp
     assert_nothing_left(before, upload_temp)
 
 
-def test_an_ordinary_png_is_still_verified(world, upload_temp):  # noqa: ANN001
+def test_an_ordinary_png_is_still_verified(world, upload_temp):
     response = client_for(world.auditor).post("/api/v1/provenance/verify/", {"file": named(small_png(), "a.png")},
                                               format="multipart")
     assert response.status_code == 200, response.json()
@@ -296,13 +296,13 @@ def test_the_fingerprint_refuses_a_bomb_even_when_called_directly() -> None:
     (16000, 16000, "LIKENESS_PLATE_MAX_PIXELS_PER_FRAME"),
     (8193, 8193, "LIKENESS_PLATE_MAX_PIXELS_PER_FRAME"),
 ])
-def test_a_plate_whose_header_declares_huge_frames_is_refused(ready, upload_temp, width, height, words):  # noqa: ANN001
+def test_a_plate_whose_header_declares_huge_frames_is_refused(ready, upload_temp, width, height, words):
     before = snapshot()
     assert_refused(post_plate(ready, mov_with_header(width, height)), 400, "plate", "refused before decoding", words)
     assert_nothing_left(before, upload_temp)
 
 
-def test_a_plate_with_too_many_pixels_in_all_is_refused(ready, upload_temp, settings):  # noqa: ANN001
+def test_a_plate_with_too_many_pixels_in_all_is_refused(ready, upload_temp, settings):
     settings.PLATE_MAX_TOTAL_PIXELS = 16 * 16 * 2  # the plate below is 3 frames of 16 x 16
     before = snapshot()
     assert_refused(post_plate(ready, mov_with_header(16, 16, frames=3)), 400, "plate", "3 frames of 16 x 16",
@@ -310,7 +310,7 @@ def test_a_plate_with_too_many_pixels_in_all_is_refused(ready, upload_temp, sett
     assert_nothing_left(before, upload_temp)
 
 
-def test_a_plate_within_the_caps_is_accepted_and_stored_once(ready, upload_temp):  # noqa: ANN001
+def test_a_plate_within_the_caps_is_accepted_and_stored_once(ready, upload_temp):
     stored_before = set(files_under(settings.MEDIA_ROOT))
     response = post_plate(ready, mov_with_header(16, 16, frames=3), name="shot.mp4")  # the name lies; content wins
     assert response.status_code in (201, 202), response.json()
@@ -321,20 +321,20 @@ def test_a_plate_within_the_caps_is_accepted_and_stored_once(ready, upload_temp)
     call_command("audit_verify")
 
 
-def post_reference(w: SimpleNamespace, data: bytes, name: str = "harbour.mov"):  # noqa: ANN201
+def post_reference(w: SimpleNamespace, data: bytes, name: str = "harbour.mov"):
     return client_for(w.supervisor).post("/api/v1/reference-materials/", {
         "performer": w.performer.pk, "title": "Harbour Lights", "year": 1986, "performer_age": 25,
         "rights_basis": "studio_owned", "file": named(data, name)}, format="multipart")
 
 
-def test_reference_footage_whose_header_declares_huge_frames_is_refused(ready, upload_temp):  # noqa: ANN001
+def test_reference_footage_whose_header_declares_huge_frames_is_refused(ready, upload_temp):
     before = snapshot()
     assert_refused(post_reference(ready, mov_with_header(16000, 16000)), 400, "file",
                    "LIKENESS_PLATE_MAX_PIXELS_PER_FRAME")
     assert_nothing_left(before, upload_temp)
 
 
-def test_reference_footage_is_hashed_here_and_a_second_copy_is_a_400(ready, upload_temp):  # noqa: ANN001
+def test_reference_footage_is_hashed_here_and_a_second_copy_is_a_400(ready, upload_temp):
     response = post_reference(ready, mov_with_header(16, 16), name="harbour.mp4")
     assert response.status_code == 201, response.json()
     material = ReferenceMaterial.objects.get()
@@ -346,7 +346,7 @@ def test_reference_footage_is_hashed_here_and_a_second_copy_is_a_400(ready, uplo
 
 # ----- types decided by content, not by name ------------------------------------------------------------------
 
-def test_a_png_named_pdf_is_not_a_contract(world, draft, upload_temp):  # noqa: ANN001
+def test_a_png_named_pdf_is_not_a_contract(world, draft, upload_temp):
     before = snapshot()
     response = client_for(world.rep).post(f"/api/v1/grants/{draft.pk}/submit/",
                                           {"document": named(small_png(), "contract.pdf")}, format="multipart")
@@ -356,13 +356,13 @@ def test_a_png_named_pdf_is_not_a_contract(world, draft, upload_temp):  # noqa: 
     assert_nothing_left(before, upload_temp)
 
 
-def test_a_pdf_named_mp4_is_not_a_plate(ready, upload_temp):  # noqa: ANN001
+def test_a_pdf_named_mp4_is_not_a_plate(ready, upload_temp):
     before = snapshot()
     assert_refused(post_plate(ready, pdf_bytes(), name="shot.mp4"), 400, "plate", "not an MP4 video", "a PDF")
     assert_nothing_left(before, upload_temp)
 
 
-def test_a_png_named_mov_is_not_reference_footage(ready, upload_temp):  # noqa: ANN001
+def test_a_png_named_mov_is_not_reference_footage(ready, upload_temp):
     before = snapshot()
     assert_refused(post_reference(ready, small_png()), 400, "file", "not an MP4 video", "PNG image")
     assert_nothing_left(before, upload_temp)
@@ -372,8 +372,8 @@ def test_a_png_named_mov_is_not_reference_footage(ready, upload_temp):  # noqa: 
 # A disk cannot be filled here: the write at the storage edge is mocked to write part of the file, as a real
 # full disk does, and then fail with ENOSPC.
 
-def _fill_disk_after(nbytes: int):  # noqa: ANN202
-    def save(self, name, content):  # noqa: ANN001, ANN202
+def _fill_disk_after(nbytes: int):
+    def save(self, name, content):
         path = Path(self.path(name))
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as handle:
@@ -383,7 +383,7 @@ def _fill_disk_after(nbytes: int):  # noqa: ANN202
     return save
 
 
-def test_a_full_disk_while_storing_a_contract_stores_nothing(world, draft, upload_temp, monkeypatch):  # noqa: ANN001
+def test_a_full_disk_while_storing_a_contract_stores_nothing(world, draft, upload_temp, monkeypatch):
     monkeypatch.setattr(FileSystemStorage, "_save", _fill_disk_after(100))
     before = snapshot()
     response = client_for(world.rep).post(f"/api/v1/grants/{draft.pk}/submit/",
@@ -394,18 +394,18 @@ def test_a_full_disk_while_storing_a_contract_stores_nothing(world, draft, uploa
     assert_nothing_left(before, upload_temp)
 
 
-def test_a_full_disk_while_storing_a_plate_stores_nothing(ready, upload_temp, monkeypatch):  # noqa: ANN001
+def test_a_full_disk_while_storing_a_plate_stores_nothing(ready, upload_temp, monkeypatch):
     monkeypatch.setattr(FileSystemStorage, "_save", _fill_disk_after(100))
     before = snapshot()
     assert_refused(post_plate(ready, mov_with_header(16, 16)), 400, "plate", "storage is full")
     assert_nothing_left(before, upload_temp)
 
 
-def test_a_full_disk_while_receiving_an_upload_leaves_no_temp_file(world, draft, upload_temp, monkeypatch,  # noqa: ANN001
+def test_a_full_disk_while_receiving_an_upload_leaves_no_temp_file(world, draft, upload_temp, monkeypatch,
                                                                     settings):
     real = TemporaryFileUploadHandler.receive_data_chunk
 
-    def write_then_fail(self, raw_data, start):  # noqa: ANN001, ANN202
+    def write_then_fail(self, raw_data, start):
         real(self, raw_data[:512], start)  # part of the file reaches the temp folder, then the disk is full
         self.file.flush()
         assert files_under(upload_temp), "the mock should have left a partial temp file to clean up"

@@ -27,7 +27,7 @@ def _triggers_off() -> None:
 
 
 @pytest.fixture
-def chain(world):  # noqa: ANN001, ANN201
+def chain(world):
     """A world plus a few more events. Tests that play the attacker switch the triggers off inside the test's
     transaction, so the rollback at the end restores them."""
     with transaction.atomic():
@@ -45,11 +45,11 @@ def _verify_fails_at(seq: int) -> str:
     return message
 
 
-def test_intact_chain_passes(chain):  # noqa: ANN001
+def test_intact_chain_passes(chain):
     call_command("audit_verify")
 
 
-def test_database_refuses_update_and_delete(chain):  # noqa: ANN001
+def test_database_refuses_update_and_delete(chain):
     errors = (IntegrityError, InternalError, OperationalError, ProgrammingError)
     with pytest.raises(errors, match="append-only"), transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"UPDATE {TABLE} SET action = 'forged' WHERE seq = 2")
@@ -60,7 +60,7 @@ def test_database_refuses_update_and_delete(chain):  # noqa: ANN001
     assert audit_chain_verify().ok
 
 
-def test_edited_event_is_named(chain):  # noqa: ANN001
+def test_edited_event_is_named(chain):
     _triggers_off()
     target = chain[4]
     with connection.cursor() as cur:
@@ -68,7 +68,7 @@ def test_edited_event_is_named(chain):  # noqa: ANN001
     assert "was edited" in _verify_fails_at(target.seq)
 
 
-def test_deleted_event_is_named(chain):  # noqa: ANN001
+def test_deleted_event_is_named(chain):
     _triggers_off()
     target = chain[3]
     with connection.cursor() as cur:
@@ -76,7 +76,7 @@ def test_deleted_event_is_named(chain):  # noqa: ANN001
     _verify_fails_at(target.seq + 1)
 
 
-def test_deleted_tail_is_caught(chain):  # noqa: ANN001
+def test_deleted_tail_is_caught(chain):
     _triggers_off()
     with connection.cursor() as cur:
         cur.execute(f"DELETE FROM {TABLE} WHERE id = %s", [chain[-1].id])
@@ -84,7 +84,7 @@ def test_deleted_tail_is_caught(chain):  # noqa: ANN001
         call_command("audit_verify")
 
 
-def test_inserted_event_is_named(chain):  # noqa: ANN001
+def test_inserted_event_is_named(chain):
     _triggers_off()
     last = chain[-1]
     with connection.cursor() as cur:
@@ -96,7 +96,7 @@ def test_inserted_event_is_named(chain):  # noqa: ANN001
     assert "edited" in message or "appended" in message
 
 
-def test_reordered_events_are_named(chain):  # noqa: ANN001
+def test_reordered_events_are_named(chain):
     _triggers_off()
     a, b = chain[2], chain[3]
     with connection.cursor() as cur:
@@ -112,7 +112,7 @@ def test_audit_outside_a_transaction_is_refused():
         audit_record(actor=None, action="x", object_type="t", object_id="1")
 
 
-def test_change_and_event_roll_back_together(world):  # noqa: ANN001
+def test_change_and_event_roll_back_together(world):
     from likeness.people.services import performer_update
 
     before = AuditEvent.objects.count()

@@ -14,7 +14,7 @@ from tests.conftest import requires_postgres
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _run_threads(target, count: int) -> list[BaseException]:  # noqa: ANN001
+def _run_threads(target, count: int) -> list[BaseException]:
     errors: list[BaseException] = []
     barrier = threading.Barrier(count)
 
@@ -22,7 +22,7 @@ def _run_threads(target, count: int) -> list[BaseException]:  # noqa: ANN001
         try:
             barrier.wait()
             target(index)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
@@ -47,7 +47,7 @@ def test_concurrent_appends_keep_the_chain_intact():
     assert report.events_checked == 60
 
 
-def test_racing_approvals_activate_one_version(world):  # noqa: ANN001
+def test_racing_approvals_activate_one_version(world):
     from django.core.exceptions import ValidationError
 
     from likeness.consent import services

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def anchored(world, settings, tmp_path):  # noqa: ANN001, ANN201
+def anchored(world, settings, tmp_path):
     """A world whose chain has a checkpoint, then a few events after it that a second checkpoint covers."""
     settings.PKI_DIR = tmp_path / "pki"
     settings.TSA_URL = ""
@@ -67,7 +67,7 @@ def _rehash_from(seq: int) -> None:
         AuditChainHead.objects.filter(id=1).update(seq=last.seq if last else 0, hash=prev)
 
 
-def test_a_checkpointed_chain_verifies_and_says_against_what(anchored) -> None:  # noqa: ANN001
+def test_a_checkpointed_chain_verifies_and_says_against_what(anchored) -> None:
     out = io.StringIO()
     call_command("audit_verify", stdout=out)
     latest = checkpoints()[-1]
@@ -76,7 +76,7 @@ def test_a_checkpointed_chain_verifies_and_says_against_what(anchored) -> None: 
     assert checkpoint_write() is None  # nothing new: no checkpoint
 
 
-def test_a_chain_recomputed_whole_is_caught(anchored) -> None:  # noqa: ANN001
+def test_a_chain_recomputed_whole_is_caught(anchored) -> None:
     _triggers_off()
     target = AuditEvent.objects.order_by("seq")[2]
     with connection.cursor() as cur:
@@ -86,7 +86,7 @@ def test_a_chain_recomputed_whole_is_caught(anchored) -> None:  # noqa: ANN001
     _broken("the chain was rewritten")
 
 
-def test_a_truncated_tail_with_its_head_rewritten_is_caught(anchored) -> None:  # noqa: ANN001
+def test_a_truncated_tail_with_its_head_rewritten_is_caught(anchored) -> None:
     _triggers_off()
     keep = AuditEvent.objects.order_by("-seq")[2]
     with connection.cursor() as cur:
@@ -96,7 +96,7 @@ def test_a_truncated_tail_with_its_head_rewritten_is_caught(anchored) -> None:  
     _broken("events were deleted")
 
 
-def test_an_event_moved_to_another_account_is_caught(anchored) -> None:  # noqa: ANN001
+def test_an_event_moved_to_another_account_is_caught(anchored) -> None:
     _triggers_off()
     other = get_user_model().objects.exclude(pk=anchored.ops.pk).first()
     target = AuditEvent.objects.filter(actor=anchored.ops).order_by("seq").first()
@@ -106,7 +106,7 @@ def test_an_event_moved_to_another_account_is_caught(anchored) -> None:  # noqa:
     _broken("an event's actor changed")
 
 
-def test_an_emptied_table_with_its_head_reset_is_caught(anchored) -> None:  # noqa: ANN001
+def test_an_emptied_table_with_its_head_reset_is_caught(anchored) -> None:
     _triggers_off()
     with connection.cursor() as cur:
         cur.execute(f"DELETE FROM {TABLE}")
@@ -115,7 +115,7 @@ def test_an_emptied_table_with_its_head_reset_is_caught(anchored) -> None:  # no
     _broken("the table holds 0")
 
 
-def test_an_edited_or_removed_checkpoint_is_caught(anchored, settings) -> None:  # noqa: ANN001
+def test_an_edited_or_removed_checkpoint_is_caught(anchored, settings) -> None:
     first, second = checkpoints()
     raw = second.path.read_bytes()
     second.path.chmod(0o644)
@@ -128,7 +128,7 @@ def test_an_edited_or_removed_checkpoint_is_caught(anchored, settings) -> None: 
     _broken("a checkpoint was removed or replaced")
 
 
-def test_checkpoints_export_for_an_auditor(anchored, tmp_path) -> None:  # noqa: ANN001
+def test_checkpoints_export_for_an_auditor(anchored, tmp_path) -> None:
     out = io.StringIO()
     call_command("audit_checkpoint", "--export", str(tmp_path / "export"), stdout=out)
     assert "2 checkpoints exported" in out.getvalue()
@@ -136,7 +136,7 @@ def test_checkpoints_export_for_an_auditor(anchored, tmp_path) -> None:  # noqa:
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
-def test_openssl_alone_checks_a_checkpoint(anchored, settings, tmp_path) -> None:  # noqa: ANN001
+def test_openssl_alone_checks_a_checkpoint(anchored, settings, tmp_path) -> None:
     latest = checkpoints()[-1]
     base = Path(settings.PKI_DIR)
     chain = latest.sibling(".pem")
@@ -156,7 +156,7 @@ def test_openssl_alone_checks_a_checkpoint(anchored, settings, tmp_path) -> None
     assert dated.returncode == 0 and "Verification: OK" in dated.stdout
 
 
-def test_the_tree_root_is_recomputed_from_the_definition(anchored) -> None:  # noqa: ANN001
+def test_the_tree_root_is_recomputed_from_the_definition(anchored) -> None:
     """The checkpoint's root from the leaf and node definitions in merkle.py's docstring, written out here with
     hashlib alone (the recursive split of RFC 9162), not with merkle.py."""
     def leaf(e: AuditEvent) -> bytes:
@@ -179,7 +179,7 @@ def test_the_tree_root_is_recomputed_from_the_definition(anchored) -> None:  # n
         assert merkle.root_from_proof(leaves[index], index, len(leaves), proof) == latest.root
 
 
-def test_two_writers_at_once_share_one_checkpoint(anchored, settings, tmp_path) -> None:  # noqa: ANN001
+def test_two_writers_at_once_share_one_checkpoint(anchored, settings, tmp_path) -> None:
     """The sweeps worker and a bundle export may checkpoint the same state at the same moment: the one that finds
     the other's files half written waits for them and uses that checkpoint instead of failing."""
     import threading

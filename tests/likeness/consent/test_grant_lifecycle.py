@@ -19,7 +19,7 @@ from tests.factories import pdf_file
 pytestmark = pytest.mark.django_db
 
 
-def test_two_party_activation(world):  # noqa: ANN001
+def test_two_party_activation(world):
     grant = services.grant_draft_create(performer=world.performer, productions=[world.production], by=world.rep,
                                         **grant_scope())
     with pytest.raises(ValidationError, match="only a submitted grant"):
@@ -39,7 +39,7 @@ def test_two_party_activation(world):  # noqa: ANN001
     assert actions == ["grant.drafted", "grant.submitted", "grant.activated"]
 
 
-def test_document_must_be_a_pdf_within_the_limit(world, settings):  # noqa: ANN001
+def test_document_must_be_a_pdf_within_the_limit(world, settings):
     grant = services.grant_draft_create(performer=world.performer, productions=[world.production], by=world.rep,
                                         **grant_scope())
     for payload, message in ((b"", "empty"), (b"GIF89a....", "not a PDF"),
@@ -53,7 +53,7 @@ def test_document_must_be_a_pdf_within_the_limit(world, settings):  # noqa: ANN0
     assert grant.status == GrantStatus.DRAFT and not grant.document and not grant.document_sha256
 
 
-def test_active_grant_is_immutable_and_amendment_supersedes(world, make_grant):  # noqa: ANN001
+def test_active_grant_is_immutable_and_amendment_supersedes(world, make_grant):
     v1 = make_grant()
     v1.depicted_age_max = 60
     with pytest.raises(PermissionError, match="immutable"):
@@ -72,14 +72,14 @@ def test_active_grant_is_immutable_and_amendment_supersedes(world, make_grant): 
     assert [r["field"] for r in grant_diff(v1, v2, include_confidential=False)] == ["depicted_age_max"]
 
 
-def test_amending_a_revoked_grant_is_refused(world, make_grant):  # noqa: ANN001
+def test_amending_a_revoked_grant_is_refused(world, make_grant):
     grant = make_grant()
     services.grant_revoke(grant=grant, by=world.counsel, reason="withdrawn by the performer")
     with pytest.raises(ValidationError, match="only an active grant can be amended"):
         services.grant_amend(grant=grant, by=world.rep, depicted_age_max=50)
 
 
-def test_revocation_records_who_when_why_and_withdraws_open_amendments(world, make_grant):  # noqa: ANN001
+def test_revocation_records_who_when_why_and_withdraws_open_amendments(world, make_grant):
     grant = make_grant()
     draft = services.grant_amend(grant=grant, by=world.rep, depicted_age_max=50)
     received = []
@@ -100,7 +100,7 @@ def test_revocation_records_who_when_why_and_withdraws_open_amendments(world, ma
     assert received and received[0]["grant"].pk == grant.pk
 
 
-def test_expiry_without_anyone_acting(world, make_grant):  # noqa: ANN001
+def test_expiry_without_anyone_acting(world, make_grant):
     today = timezone.now().date()
     grant = make_grant(term_start=today - dt.timedelta(days=30), term_end=today + dt.timedelta(days=1))
     assert grant_effective_status(grant) == GrantStatus.ACTIVE
@@ -120,7 +120,7 @@ def test_expiry_without_anyone_acting(world, make_grant):  # noqa: ANN001
     ({"media": ["cinema"]}, "media", "unknown code"),
     ({"use_description": "   "}, "use_description", ""),
 ])
-def test_bad_scope_is_refused_and_writes_nothing(world, overrides, field, message):  # noqa: ANN001
+def test_bad_scope_is_refused_and_writes_nothing(world, overrides, field, message):
     before = (ConsentGrant.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ValidationError) as info:
         services.grant_draft_create(performer=world.performer, productions=[world.production], by=world.rep,
@@ -130,12 +130,12 @@ def test_bad_scope_is_refused_and_writes_nothing(world, overrides, field, messag
     assert (ConsentGrant.objects.count(), AuditEvent.objects.count()) == before
 
 
-def test_grant_must_name_a_production(world):  # noqa: ANN001
+def test_grant_must_name_a_production(world):
     with pytest.raises((ValidationError, PermissionDenied)):
         services.grant_draft_create(performer=world.performer, productions=[], by=world.rep, **grant_scope())
 
 
-def test_only_reps_of_the_performer_or_studio_legal_may_draft(world, make_grant):  # noqa: ANN001
+def test_only_reps_of_the_performer_or_studio_legal_may_draft(world, make_grant):
     outsiders = (world.other_rep, world.vfx, world.auditor, world.studio_legal, world.other_legal,
                  world.vfx_auditor)
     for outsider in outsiders:

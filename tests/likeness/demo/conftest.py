@@ -7,7 +7,7 @@ from tests.likeness.jobs.conftest import live_db  # noqa: F401 - committed data 
 
 
 @pytest.fixture
-def local_run(settings, tmp_path):  # noqa: ANN001, ANN201
+def local_run(settings, tmp_path):
     """DEBUG on (the demo authenticators refuse to exist otherwise), a CA, and the instance's folders in tmp."""
     settings.DEBUG = True
     settings.TSA_URL = ""

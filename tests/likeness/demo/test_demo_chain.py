@@ -26,7 +26,7 @@ def _assert_released_and_trusted(job: Job) -> None:
     assert verify_path(job.output.file.path, anchors_pem=platform_anchors()).state == "Trusted"
 
 
-def test_seed_and_chain_run_twice_and_again_after_the_app_was_used(live_db, local_run, capsys):  # noqa: ANN001
+def test_seed_and_chain_run_twice_and_again_after_the_app_was_used(live_db, local_run, capsys):
     from likeness.consent.services import grant_draft_create, grant_revoke
     from likeness.people.services import reference_material_create
     from likeness.provenance.services import pki_initialise

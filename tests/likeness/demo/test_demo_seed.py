@@ -31,7 +31,7 @@ def _assert_footage_has_its_files(materials: list[ReferenceMaterial]) -> None:
         assert hashlib.sha256(data).hexdigest() == material.sha256, material.title
 
 
-def test_seed_twice_makes_the_demo_once_and_its_footage_has_files(db, local_run, capsys):  # noqa: ANN001
+def test_seed_twice_makes_the_demo_once_and_its_footage_has_files(db, local_run, capsys):
     assert seed.seed_demo() is True
     first = _counts()
     assert seed.seed_demo() is False
@@ -46,7 +46,7 @@ def test_seed_twice_makes_the_demo_once_and_its_footage_has_files(db, local_run,
     assert "demo data already present" in out and "likeness-demo-2026" in out
 
 
-def test_training_from_the_seeded_footage_is_accepted(db, local_run):  # noqa: ANN001
+def test_training_from_the_seeded_footage_is_accepted(db, local_run):
     from likeness.jobs.services import job_submit_training
 
     seed.seed_demo()
@@ -63,7 +63,7 @@ def _clip(footage: seed.DemoFootage, variant: int = 0) -> bytes:
         return path.read_bytes()
 
 
-def test_seed_on_footage_the_app_registered_with_the_same_sha256(db, local_run):  # noqa: ANN001
+def test_seed_on_footage_the_app_registered_with_the_same_sha256(db, local_run):
     """The reported crash: 'Reference material with this Performer and Sha256 already exists'."""
     s = seed._Seeding(say=lambda _: None)
     world = seed._people(s)
@@ -93,7 +93,7 @@ def test_seed_on_footage_the_app_registered_with_the_same_sha256(db, local_run):
     assert seed.demo_footage() == footage
 
 
-def test_seed_restores_what_the_app_removed(db, local_run):  # noqa: ANN001
+def test_seed_restores_what_the_app_removed(db, local_run):
     from likeness.consent.services import grant_revoke
     from likeness.organisations.models import Membership
     from likeness.organisations.services import membership_delete
@@ -113,7 +113,7 @@ def test_seed_restores_what_the_app_removed(db, local_run):  # noqa: ANN001
     assert seed._demo_uses_refused(seed.demo_performer(), seed.demo_production()) is None
 
 
-def test_an_authenticator_of_their_own_stops_the_seed_in_one_line(db, local_run):  # noqa: ANN001
+def test_an_authenticator_of_their_own_stops_the_seed_in_one_line(db, local_run):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     seed.seed_demo()
@@ -125,7 +125,7 @@ def test_an_authenticator_of_their_own_stops_the_seed_in_one_line(db, local_run)
 
 
 @pytest.mark.slow  # waits for the clock's next 30-second step once
-def test_binding_acts_in_quick_succession_keep_the_authenticator_near_the_clock(db, local_run):  # noqa: ANN001
+def test_binding_acts_in_quick_succession_keep_the_authenticator_near_the_clock(db, local_run):
     """Each act uses a new step; none runs more than one step ahead of the clock, so a code the demo secret's
     app shows still matches afterwards."""
     from django_otp.oath import TOTP

@@ -35,7 +35,7 @@ SQLITE_TRIGGERS = [
 
 
 @pytest.fixture
-def live_db(transactional_db) -> Iterator[None]:  # noqa: ANN001
+def live_db(transactional_db) -> Iterator[None]:
     """Committed data that a worker process can see. Between tests the database is flushed, which the
     append-only trigger would refuse on SQLite: it is lifted for the flush and restored for the next test."""
     if connection.vendor == "sqlite":
@@ -87,7 +87,7 @@ def _junk(path: Path) -> Path:
 
 
 @pytest.fixture
-def live_world(live_db, footage, settings, tmp_path) -> SimpleNamespace:  # noqa: ANN001
+def live_world(live_db, footage, settings, tmp_path) -> SimpleNamespace:
     """The shared world, committed, with an active grant that allows training and aging ('Here and Then',
     depicted ages 25-45), and reference footage of the performer (the synthetic performer's earlier films)."""
     settings.ENGINE_WORK_DIR = tmp_path / "engine"
@@ -117,7 +117,7 @@ def _test_database_url() -> str:
 
 
 @pytest.fixture
-def broker(tmp_path) -> dict[str, str]:  # noqa: ANN001
+def broker(tmp_path) -> dict[str, str]:
     """A fresh broker for this test, used both by the test (to publish) and by its workers."""
     from likeness.celery import app
 
@@ -204,14 +204,14 @@ def _workers(broker: dict[str, str], settings: Any, tmp_path: Path) -> Workers:
 
 
 @pytest.fixture
-def workers(live_world, broker, settings, tmp_path) -> Iterator[Workers]:  # noqa: ANN001
+def workers(live_world, broker, settings, tmp_path) -> Iterator[Workers]:
     pool = _workers(broker, settings, tmp_path)
     yield pool
     pool.stop_all()
 
 
 @pytest.fixture
-def bare_workers(live_db, broker, settings, tmp_path) -> Iterator[Workers]:  # noqa: ANN001
+def bare_workers(live_db, broker, settings, tmp_path) -> Iterator[Workers]:
     """Workers on whatever committed data the test makes itself (no world, grant or footage made for it)."""
     settings.ENGINE_WORK_DIR = tmp_path / "engine"
     settings.PKI_DIR = tmp_path / "pki"
@@ -244,7 +244,7 @@ def helpers() -> SimpleNamespace:
 
 
 @pytest.fixture(scope="session")
-def tiny_checkpoint(footage, tmp_path_factory) -> tuple[Path, dict[str, Any]]:  # noqa: ANN001
+def tiny_checkpoint(footage, tmp_path_factory) -> tuple[Path, dict[str, Any]]:
     """A tiny model of synthetic performer 1, trained once in this process, for tests that need a ready model
     without waiting for a training job. The performer id inside it is set per test (see ready_model)."""
     from engine import synthetic
@@ -259,7 +259,7 @@ def tiny_checkpoint(footage, tmp_path_factory) -> tuple[Path, dict[str, Any]]:  
 
 
 @pytest.fixture
-def ready_model(live_world, tiny_checkpoint, tmp_path):  # noqa: ANN001, ANN201
+def ready_model(live_world, tiny_checkpoint, tmp_path):
     """A ready LikenessModel of the world's performer, trained under the world's grant (via a real training
     decision), its checkpoint re-tagged with the performer's pseudonymous id as a training job would."""
     from engine.api import train_model

@@ -11,13 +11,13 @@ from likeness.jobs.models import Job, JobState, LikenessModel, ModelStatus
 pytestmark = pytest.mark.slow
 
 
-def client_for(user):  # noqa: ANN001, ANN201
+def client_for(user):
     client = APIClient()
     client.force_authenticate(user)
     return client
 
 
-def post_aging(world, model, plate, **fields):  # noqa: ANN001, ANN003, ANN201
+def post_aging(world, model, plate, **fields):
     body = {"performer": world.performer.pk, "production": world.production.pk, "likeness_model": str(model.pk),
             "target_age": 30, **fields}
     with open(plate, "rb") as handle:
@@ -36,7 +36,7 @@ def counts() -> tuple[int, int]:
     ("another performer's model", "likeness_model"),
     ("quarantined model", "likeness_model"),
 ])
-def test_bad_aging_input_is_a_400_that_stores_nothing(live_world, ready_model, footage, case, field):  # noqa: ANN001
+def test_bad_aging_input_is_a_400_that_stores_nothing(live_world, ready_model, footage, case, field):
     model, plate, extra = ready_model, footage.plate, {}
     if case == "not a video":
         plate = footage.not_a_video
@@ -61,7 +61,7 @@ def test_bad_aging_input_is_a_400_that_stores_nothing(live_world, ready_model, f
     assert counts() == before
 
 
-def test_target_age_outside_the_grant_is_denied_and_stored(live_world, ready_model, footage):  # noqa: ANN001
+def test_target_age_outside_the_grant_is_denied_and_stored(live_world, ready_model, footage):
     response = post_aging(live_world, ready_model, footage.plate, target_age=19)
     assert response.status_code == 400
     body = response.json()
@@ -71,7 +71,7 @@ def test_target_age_outside_the_grant_is_denied_and_stored(live_world, ready_mod
     assert job.state_reason == body["detail"]
 
 
-def test_only_studio_vfx_may_submit(live_world, ready_model, footage):  # noqa: ANN001
+def test_only_studio_vfx_may_submit(live_world, ready_model, footage):
     for user in (live_world.rep, live_world.other_vfx):
         with open(footage.plate, "rb") as handle:
             response = client_for(user).post("/api/v1/jobs/aging/", {
@@ -82,14 +82,14 @@ def test_only_studio_vfx_may_submit(live_world, ready_model, footage):  # noqa: 
     assert not Job.objects.exists()
 
 
-def test_training_needs_footage_of_the_performer(live_world):  # noqa: ANN001
+def test_training_needs_footage_of_the_performer(live_world):
     response = client_for(live_world.vfx).post("/api/v1/jobs/training/", {
         "performer": live_world.performer.pk, "production": live_world.production.pk, "reference_materials": [],
         "size": "tiny"}, format="json")
     assert response.status_code == 400 and "reference_materials" in response.json()
 
 
-def test_a_truncated_plate_is_refused_at_submit(live_world, ready_model, footage, tmp_path):  # noqa: ANN001
+def test_a_truncated_plate_is_refused_at_submit(live_world, ready_model, footage, tmp_path):
     data = footage.long_plate.read_bytes()
     truncated = tmp_path / "truncated.mp4"
     truncated.write_bytes(data[: len(data) // 2])
@@ -100,7 +100,7 @@ def test_a_truncated_plate_is_refused_at_submit(live_world, ready_model, footage
 
 
 def test_what_only_the_worker_can_see_fails_the_job_with_the_reason(workers, live_world, ready_model, footage,
-                                                                    helpers):  # noqa: ANN001
+                                                                    helpers):
     """The model's weights on disk are damaged after submission: the worker fails the job, never strands it."""
     response = post_aging(live_world, ready_model, footage.plate)
     assert response.status_code == 201, response.json()

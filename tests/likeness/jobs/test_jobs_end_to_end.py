@@ -14,32 +14,32 @@ from likeness.provenance.models import Output
 pytestmark = pytest.mark.slow
 
 
-def vfx_client(world):  # noqa: ANN001, ANN201
+def vfx_client(world):
     client = APIClient()
     client.force_authenticate(world.vfx)
     return client
 
 
-def submit_aging(world, model, plate, **extra):  # noqa: ANN001, ANN003, ANN201
+def submit_aging(world, model, plate, **extra):
     with open(plate, "rb") as handle:
         return vfx_client(world).post("/api/v1/jobs/aging/", {
             "performer": world.performer.pk, "production": world.production.pk, "likeness_model": str(model.pk),
             "plate": handle, "target_age": 30, **extra}, format="multipart")
 
 
-def rendered_files(settings) -> list:  # noqa: ANN001
+def rendered_files(settings) -> list:
     folder = settings.ENGINE_WORK_DIR / "renders"
     return sorted(folder.iterdir()) if folder.exists() else []
 
 
-def assert_no_render_left(settings, helpers) -> None:  # noqa: ANN001
+def assert_no_render_left(settings, helpers) -> None:
     """The worker removes its work copy of a render just after it records the job's end, so a test that saw
     the new state may look a moment before the removal: wait briefly for it."""
     helpers.wait_for(lambda: rendered_files(settings) == [], timeout=15,
                      what=f"the worker to remove its work copies of renders: {rendered_files(settings)}")
 
 
-def test_submit_train_age_output(workers, live_world, footage, helpers, settings):  # noqa: ANN001
+def test_submit_train_age_output(workers, live_world, footage, helpers, settings):
     from engine.media import probe
 
     workers.start("w1")
@@ -102,7 +102,7 @@ def test_submit_train_age_output(workers, live_world, footage, helpers, settings
 
 
 def test_revocation_stops_a_running_job_within_one_chunk(workers, live_world, ready_model, footage, helpers,
-                                                         settings):  # noqa: ANN001
+                                                         settings):
     workers.start("w1")
     response = submit_aging(live_world, ready_model, footage.running_plate)
     assert response.status_code == 201, response.json()
@@ -132,7 +132,7 @@ def test_revocation_stops_a_running_job_within_one_chunk(workers, live_world, re
 
 
 def test_worker_killed_mid_job_another_finishes_without_duplicates(workers, live_world, ready_model, footage, helpers,
-                                                                   settings):  # noqa: ANN001
+                                                                   settings):
     import time
 
     first = workers.start("w1")

@@ -14,7 +14,7 @@ from likeness.jobs.models import Job, JobKind, JobState, ModelStatus
 pytestmark = pytest.mark.slow
 
 
-def _queued_job(world, model):  # noqa: ANN001, ANN202
+def _queued_job(world, model):
     job = Job.objects.create(kind=JobKind.AGING, performer=world.performer, production=world.production,
                              requested_by=world.vfx, likeness_model=model, state=JobState.QUEUED,
                              params={"target_age": 30, "frame_start": 0, "frame_end": 8})
@@ -22,7 +22,7 @@ def _queued_job(world, model):  # noqa: ANN001, ANN202
 
 
 @pytest.mark.parametrize("destroy", [False, True])
-def test_revocation_cancels_quarantines_and_destroys_when_required(live_world, ready_model, destroy):  # noqa: ANN001
+def test_revocation_cancels_quarantines_and_destroys_when_required(live_world, ready_model, destroy):
     ConsentGrant.objects.filter(pk=live_world.grant.pk).update(destroy_models_on_revocation=destroy)
     live_world.grant.refresh_from_db()
     job = _queued_job(live_world, ready_model)

@@ -23,14 +23,14 @@ pytestmark = [requires_postgres, pytest.mark.slow]
 ROUNDS = 100
 
 
-def _fresh_grant(w):  # noqa: ANN001, ANN202
+def _fresh_grant(w):
     grant = consent.grant_draft_create(performer=w.performer, productions=[w.production], by=w.rep,
                                        **grant_scope(uses=["training", "de_aging", "aging_up"]))
     consent.grant_submit(grant=grant, document=pdf_file(), by=w.rep)
     return consent.grant_approve(grant=grant, by=w.counsel)
 
 
-def _worker(barrier: threading.Barrier, job: Job, rendered) -> None:  # noqa: ANN001
+def _worker(barrier: threading.Barrier, job: Job, rendered) -> None:
     try:
         barrier.wait()
         claimed = services.job_claim(job_id=str(job.pk), worker="race")
@@ -47,7 +47,7 @@ def _worker(barrier: threading.Barrier, job: Job, rendered) -> None:  # noqa: AN
         connection.close()
 
 
-def _revoker(barrier: threading.Barrier, w, grant, round_: int, delay: float) -> None:  # noqa: ANN001
+def _revoker(barrier: threading.Barrier, w, grant, round_: int, delay: float) -> None:
     try:
         barrier.wait()
         # Spread the revocation over the worker's claim -> gate -> record path, so both orders occur.
@@ -57,7 +57,7 @@ def _revoker(barrier: threading.Barrier, w, grant, round_: int, delay: float) ->
         connection.close()
 
 
-def test_revocation_races_claims(live_world, ready_model, footage, tmp_path):  # noqa: ANN001
+def test_revocation_races_claims(live_world, ready_model, footage, tmp_path):
     w = live_world
     produced_after_revocation = []
     outputs = 0

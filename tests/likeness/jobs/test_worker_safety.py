@@ -47,7 +47,7 @@ def audit_actions(job: Job) -> list[str]:
 # ----- attempts -----------------------------------------------------------------------------------------------
 
 def test_a_poison_job_is_requeued_until_its_last_attempt_then_failed_with_the_reason(
-        world, settings, django_capture_on_commit_callbacks):  # noqa: ANN001
+        world, settings, django_capture_on_commit_callbacks):
     settings.JOB_MAX_ATTEMPTS = 3
     job = queued_training_job(world)
     requeues = []
@@ -81,7 +81,7 @@ def test_a_poison_job_is_requeued_until_its_last_attempt_then_failed_with_the_re
     call_command("audit_verify")
 
 
-def test_the_limit_is_a_setting(world, settings):  # noqa: ANN001
+def test_the_limit_is_a_setting(world, settings):
     settings.JOB_MAX_ATTEMPTS = 1
     job = queued_training_job(world)
     assert services.job_claim(job_id=str(job.pk), worker="w") is not None
@@ -92,7 +92,7 @@ def test_the_limit_is_a_setting(world, settings):  # noqa: ANN001
     assert "stopped responding 1 time;" in job.state_reason
 
 
-def test_a_live_worker_on_its_last_attempt_is_left_alone(world, settings):  # noqa: ANN001
+def test_a_live_worker_on_its_last_attempt_is_left_alone(world, settings):
     settings.JOB_MAX_ATTEMPTS = 2
     job = queued_training_job(world, attempt=1)
     assert services.job_claim(job_id=str(job.pk), worker="w").attempt == 2
@@ -101,7 +101,7 @@ def test_a_live_worker_on_its_last_attempt_is_left_alone(world, settings):  # no
     assert job.state == JobState.RUNNING
 
 
-def test_a_redelivered_task_counts_as_an_attempt(world, settings):  # noqa: ANN001
+def test_a_redelivered_task_counts_as_an_attempt(world, settings):
     """Whatever queued the job again (a broker re-delivery, a retry after a database error, an older release
     without the limit), a claim past the limit fails the job instead of starting it."""
     settings.JOB_MAX_ATTEMPTS = 3
@@ -114,7 +114,7 @@ def test_a_redelivered_task_counts_as_an_attempt(world, settings):  # noqa: ANN0
     call_command("audit_verify")
 
 
-def test_a_job_given_back_on_its_last_attempt_fails(world, settings):  # noqa: ANN001
+def test_a_job_given_back_on_its_last_attempt_fails(world, settings):
     settings.JOB_MAX_ATTEMPTS = 2
     job = queued_training_job(world)
     first = services.job_claim(job_id=str(job.pk), worker="w")
@@ -183,7 +183,7 @@ def test_sweeps_are_routed_to_their_own_queue():
 
 
 @pytest.mark.parametrize("where", ["make run", "make worker", "platform"])
-def test_no_engine_worker_consumes_the_sweeps(where):  # noqa: ANN001
+def test_no_engine_worker_consumes_the_sweeps(where):
     sweeps_queue = _queue_of(SWEEPS[0])
     if where == "platform":
         text = "\n".join(p.read_text() for p in sorted((REPO / "platform" / "bin").glob("*.sh")))
@@ -294,7 +294,7 @@ def _fake_engine(kind: str, pauses: Pauses, plate: Path) -> Any:
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["training", "aging"])
 def test_other_writers_are_not_held_up_while_the_engine_works_or_a_result_is_stored(
-        kind, live_world, broker, footage, request, monkeypatch, settings):  # noqa: ANN001
+        kind, live_world, broker, footage, request, monkeypatch, settings):
     import engine.api
     import engine.figures
     from likeness.jobs import runner
@@ -329,7 +329,7 @@ def test_other_writers_are_not_held_up_while_the_engine_works_or_a_result_is_sto
     def worker() -> None:
         try:
             outcome["result"] = runner.run_job(str(job.pk), worker="gpu-0@test")
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+        except BaseException as exc:
             outcome["error"] = exc
         finally:
             connection.close()
@@ -365,7 +365,7 @@ def test_other_writers_are_not_held_up_while_the_engine_works_or_a_result_is_sto
 
 @pytest.mark.slow
 def test_a_result_refused_after_it_was_stored_leaves_no_file(live_world, broker, footage, ready_model, monkeypatch,
-                                                             settings):  # noqa: ANN001
+                                                             settings):
     """The render is copied into storage before the short transaction that records it; when that transaction
     refuses it (here: the claim was taken over meanwhile), the stored copy is deleted."""
     from likeness.provenance.models import Output
@@ -400,7 +400,7 @@ def test_a_result_refused_after_it_was_stored_leaves_no_file(live_world, broker,
 
 @pytest.mark.slow
 def test_a_job_that_kills_every_worker_stops_after_its_last_attempt(workers, live_world, ready_model, footage,
-                                                                   helpers, settings):  # noqa: ANN001
+                                                                   helpers, settings):
     """Real workers, killed with SIGKILL mid-job each time (as a plate that crashes the engine would): the job is
     taken over once, then the sweep of the next worker to start fails it, with the reason, and runs it no more."""
     from rest_framework.test import APIClient

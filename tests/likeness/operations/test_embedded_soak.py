@@ -53,7 +53,7 @@ class Load(threading.Thread):
                 try:
                     if self.step():
                         self.count += 1
-                except Exception as exc:  # noqa: BLE001 - every failure is reported by the test
+                except Exception as exc:
                     self.errors.append(f"{type(exc).__name__}: {exc}")
                 time.sleep(self.pause)
         finally:
@@ -61,7 +61,7 @@ class Load(threading.Thread):
 
 
 def test_jobs_previews_and_pages_for_minutes_lose_nothing(workers, live_world, ready_model, footage, helpers,
-                                                          tmp_path):  # noqa: ANN001
+                                                          tmp_path):
     from likeness.jobs import services
 
     w = live_world

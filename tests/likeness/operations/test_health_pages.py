@@ -17,29 +17,29 @@ from likeness.operations.selectors import queue_health
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:  # noqa: ANN001
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def text(response) -> str:  # noqa: ANN001
+def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
 @pytest.fixture
-def queued_job(world):  # noqa: ANN001, ANN201
+def queued_job(world):
     return Job.objects.create(kind=JobKind.TRAINING, performer=world.performer, production=world.production,
                               requested_by=world.vfx, state=JobState.QUEUED, params={"size": "tiny"})
 
 
-def test_a_queued_job_with_no_worker_ever_says_nothing_will_start(world, queued_job):  # noqa: ANN001
+def test_a_queued_job_with_no_worker_ever_says_nothing_will_start(world, queued_job):
     page = text(signed_in(world.vfx).get(f"/jobs/{queued_job.pk}/live/"))
     assert "No worker is running for this." in page
     assert "No worker has ever run on the gpu queue" in page
 
 
-def test_the_job_page_names_the_live_worker_and_its_heartbeat(world, queued_job):  # noqa: ANN001
+def test_the_job_page_names_the_live_worker_and_its_heartbeat(world, queued_job):
     services.worker_register(name="gpu@render-1", queues=["gpu"])
     page = text(signed_in(world.vfx).get(f"/jobs/{queued_job.pk}/"))
     assert "1 worker alive on the gpu queue (0 busy); last heartbeat 0 s ago" in page
@@ -50,7 +50,7 @@ def test_the_job_page_names_the_live_worker_and_its_heartbeat(world, queued_job)
     assert "No worker is running for this." in text(signed_in(world.vfx).get(f"/jobs/{queued_job.pk}/live/"))
 
 
-def test_a_killed_worker_goes_silent_and_a_stopped_one_says_stopped(world, queued_job, settings):  # noqa: ANN001
+def test_a_killed_worker_goes_silent_and_a_stopped_one_says_stopped(world, queued_job, settings):
     services.worker_register(name="gpu@render-1", queues=["gpu"])
     long_ago = timezone.now() - dt.timedelta(seconds=settings.WORKER_SILENT_SECONDS + 5)
     WorkerBeat.objects.update(last_seen_at=long_ago)
@@ -65,12 +65,12 @@ def test_a_killed_worker_goes_silent_and_a_stopped_one_says_stopped(world, queue
     assert queue_health("gpu").ok
 
 
-def test_a_settled_job_does_not_talk_about_workers(world, queued_job):  # noqa: ANN001
+def test_a_settled_job_does_not_talk_about_workers(world, queued_job):
     Job.objects.filter(pk=queued_job.pk).update(state=JobState.FAILED, state_reason="the plate was unreadable")
     assert "worker-health" not in text(signed_in(world.vfx).get(f"/jobs/{queued_job.pk}/live/"))
 
 
-def test_busy_and_done_are_recorded_per_task(world):  # noqa: ANN001
+def test_busy_and_done_are_recorded_per_task(world):
     services.worker_register(name="gpu@render-1", queues=["gpu"])
     services.worker_busy(name="gpu@render-1", doing="run_job 1234")
     health = queue_health("gpu")
@@ -80,7 +80,7 @@ def test_busy_and_done_are_recorded_per_task(world):  # noqa: ANN001
     assert beat.busy_with == "" and beat.tasks_done == 1
 
 
-def test_operators_see_platform_health(world):  # noqa: ANN001
+def test_operators_see_platform_health(world):
     services.worker_register(name="gpu@render-1", queues=["gpu"])
     response = signed_in(world.ops).get("/operations/health/")
     assert response.status_code == 200
@@ -94,12 +94,12 @@ def test_operators_see_platform_health(world):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("who", ["studio_admin", "studio_legal", "vfx", "auditor", "rep", "other_legal"])
-def test_only_operators_see_platform_health(world, who):  # noqa: ANN001
+def test_only_operators_see_platform_health(world, who):
     response = signed_in(getattr(world, who)).get("/operations/health/")
     assert response.status_code == 403
     assert "Only the platform&#x27;s operators may see its health." in text(response)
     assert "Platform health" not in text(signed_in(getattr(world, who)).get("/"))
 
 
-def test_the_health_page_is_in_the_operators_navigation(world):  # noqa: ANN001
+def test_the_health_page_is_in_the_operators_navigation(world):
     assert 'href="/operations/health/"' in text(signed_in(world.ops).get("/"))

@@ -108,7 +108,7 @@ def _alive(page: str, queue: str) -> bool:
     return bool(re.search(rf'data-worker="{queue}@[^"]+" data-status="(idle|busy)"', page))
 
 
-def test_a_killed_worker_is_reported_and_started_again_and_ctrl_c_stops_cleanly(instance):  # noqa: ANN001
+def test_a_killed_worker_is_reported_and_started_again_and_ctrl_c_stops_cleanly(instance):
     instance.start()
     health = "/operations/health/"
     _wait(lambda: all(_alive(instance.page(health), q) for q in ("gpu", "default", "sweeps")), 180,
@@ -142,7 +142,7 @@ def test_a_killed_worker_is_reported_and_started_again_and_ctrl_c_stops_cleanly(
     assert stopped == 3
 
 
-def test_a_web_server_that_cannot_start_stops_the_workers_and_fails(instance):  # noqa: ANN001
+def test_a_web_server_that_cannot_start_stops_the_workers_and_fails(instance):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", instance.port))
         taken.listen()

@@ -24,7 +24,7 @@ def run_gate_check(document: object, tmp_path: Path) -> subprocess.CompletedProc
                           capture_output=True, text=True, timeout=120)
 
 
-def test_documented_example_decides(tmp_path):  # noqa: ANN001
+def test_documented_example_decides(tmp_path):
     result = run_gate_check(json.loads(EXAMPLE.read_text()), tmp_path)
     assert result.returncode == 0, result.stderr
     decision = json.loads(result.stdout)
@@ -33,7 +33,7 @@ def test_documented_example_decides(tmp_path):  # noqa: ANN001
     assert decision["nearest_grant"]["gaps"][0]["dimension"] == "depicted_age"
 
 
-def test_changing_the_contract_changes_the_answer(tmp_path):  # noqa: ANN001
+def test_changing_the_contract_changes_the_answer(tmp_path):
     document = json.loads(EXAMPLE.read_text())
     document["facts"]["grants"][0]["depicted_age_min"] = 18
     result = run_gate_check(document, tmp_path)
@@ -55,7 +55,7 @@ def test_changing_the_contract_changes_the_answer(tmp_path):  # noqa: ANN001
       "facts": {"performer": {"id": "a", "name": "A", "date_of_birth": "1990-01-01", "domicile": "GB"},
                 "production": {"id": "b", "title": "B"}}}, "request.use: unknown code(s): teleport"),
 ])
-def test_bad_input_exits_2_with_the_field(tmp_path, document, message):  # noqa: ANN001
+def test_bad_input_exits_2_with_the_field(tmp_path, document, message):
     result = run_gate_check(document, tmp_path)
     assert result.returncode == 2
     assert message in result.stderr, result.stderr
@@ -72,7 +72,7 @@ def test_rule_catalogue_is_up_to_date():
         assert rule.source_kind in {"primary", "secondary", "guidance", "bill", "platform"}
 
 
-def test_rules_doc_check_fails_on_a_stale_file(tmp_path):  # noqa: ANN001
+def test_rules_doc_check_fails_on_a_stale_file(tmp_path):
     stale = tmp_path / "rules.md"
     stale.write_text(render_catalogue().replace("GDPR-9", "GDPR-99"))
     with pytest.raises(CommandError, match="stale"):
@@ -81,7 +81,7 @@ def test_rules_doc_check_fails_on_a_stale_file(tmp_path):  # noqa: ANN001
     call_command("rules_doc", "--check", "--output", str(stale))
 
 
-def test_malformed_facts_are_refused_with_every_bad_field_named(tmp_path):  # noqa: ANN001
+def test_malformed_facts_are_refused_with_every_bad_field_named(tmp_path):
     """Each contradiction the gate used to decide: an active grant with a revocation date, a death before the
     birth, an inverted age range, a term ending before it starts, an unknown medium or status, an agreement code
     in capitals (which silently dropped the union rules), a domicile written out (which dropped California's)."""
@@ -120,7 +120,7 @@ def test_the_documented_suite_passes() -> None:
     assert result.stdout.count("pass ") == 3
 
 
-def test_a_scenario_that_decides_otherwise_fails_the_suite(tmp_path):  # noqa: ANN001
+def test_a_scenario_that_decides_otherwise_fails_the_suite(tmp_path):
     for source in SUITE.glob("*.json"):
         (tmp_path / source.name).write_text(source.read_text())
     changed = json.loads((tmp_path / "02-flashback-at-30-allowed.json").read_text())

@@ -107,7 +107,7 @@ def test_6_minors_and_deceased_need_guardian_or_estate_consent_on_top():
     assert evaluate(request(), facts(with_estate, performer=deceased)).allowed
 
 
-def test_decisions_are_immutable(db, world, make_grant):  # noqa: ANN001
+def test_decisions_are_immutable(db, world, make_grant):
     make_grant()
     req = gate_request_build(performer=world.performer, production=world.production, use="de_aging",
                              depicted_age=30, media=["theatrical"], territories=["US"],

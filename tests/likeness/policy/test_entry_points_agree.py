@@ -234,7 +234,7 @@ def _lines(lines: list[dict[str, Any]]) -> set[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_preflight_what_if_and_gate_check_agree(world, tmp_path, name) -> None:  # noqa: ANN001
+def test_preflight_what_if_and_gate_check_agree(world, tmp_path, name) -> None:
     build, expect = CASES[name]
     situation = build(world)
 
@@ -267,14 +267,14 @@ def test_preflight_what_if_and_gate_check_agree(world, tmp_path, name) -> None: 
     assert offline["inputs_sha256"] == api["inputs_sha256"]
 
 
-def test_three_failures_are_all_explained(world) -> None:  # noqa: ANN001
+def test_three_failures_are_all_explained(world) -> None:
     api = _api(world, _api_body(three_failures(world))).json()
     text = api["explanation"]
     assert "covers depicted ages 35-45 only; 30 requested" in text
     assert "CA-LAB-927" in text and text.startswith("Denied: coverage:")
 
 
-def test_malformed_facts_are_refused_by_all_three(world, tmp_path) -> None:  # noqa: ANN001
+def test_malformed_facts_are_refused_by_all_three(world, tmp_path) -> None:
     """A domicile written "us-ca" (in lower case: a record written around the validators, as an import might)
     would drop the California rules if read as a place: all three refuse to decide and name the field."""
     situation = _simple(world)

@@ -28,7 +28,7 @@ REPLICAS = ["digital_alteration", "icdr", "ebdr"]
 
 
 @st.composite
-def scopes(draw):  # noqa: ANN001, ANN201
+def scopes(draw):
     lo = draw(st.integers(10, 70))
     return dict(
         uses=draw(st.lists(st.sampled_from(USES), min_size=1, max_size=3, unique=True)),
@@ -55,7 +55,7 @@ actions = st.one_of(
 )
 
 
-def oracle_covers(performer, production, use, age, medium, territory, replica, at) -> bool:  # noqa: ANN001
+def oracle_covers(performer, production, use, age, medium, territory, replica, at) -> bool:
     """Independent re-statement of 'an active grant covers every dimension at this moment'."""
     day = at.date()
     for g in ConsentGrant.objects.filter(performer=performer, status="active").prefetch_related("productions"):
@@ -73,7 +73,7 @@ def oracle_covers(performer, production, use, age, medium, territory, replica, a
 class GateNeverAllowsUncoveredRequests(TestCase):
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(first=scopes(), rest=st.lists(actions, min_size=3, max_size=14))
-    def test_property(self, first, rest):  # noqa: ANN001
+    def test_property(self, first, rest):
         steps = [("draft_and_activate", first), *rest]  # start from one active grant: more to decide
         w = build_world()
         grants: list[ConsentGrant] = []

@@ -19,11 +19,11 @@ from tests.factories import NOW, SPECIFIC, facts, grant, performer, production, 
 AGE_UP_MINOR = dict(use="aging_up", depicted_age=30)
 
 
-def line(decision, rule_id):  # noqa: ANN001, ANN201
+def line(decision, rule_id):
     return next((ln for ln in decision.lines if ln.rule_id == rule_id), None)
 
 
-def decide(req=None, *grants, **fact_kw):  # noqa: ANN001, ANN002, ANN003, ANN201
+def decide(req=None, *grants, **fact_kw):
     return evaluate(req or request(), facts(*grants, **fact_kw))
 
 
@@ -198,7 +198,7 @@ CASES = [
 
 @pytest.mark.parametrize(("rule_id", "case", "req_kw", "fact_kw", "outcome", "severity"), CASES,
                          ids=[f"{c[0]}: {c[1]}" for c in CASES])
-def test_rule_case(rule_id, case, req_kw, fact_kw, outcome, severity):  # noqa: ANN001
+def test_rule_case(rule_id, case, req_kw, fact_kw, outcome, severity):
     fact_kw = dict(fact_kw)
     grants = fact_kw.pop("grants", [grant()])
     decision = decide(request(**req_kw), *grants, **fact_kw)

@@ -13,7 +13,7 @@ from tests.factories import NOW, facts, grant, request
 MODEL = ModelFacts(id="m1", performer_id="p1", training_grant_id="g1")
 
 
-def lineage(decision):  # noqa: ANN001, ANN201
+def lineage(decision):
     return next(ln for ln in decision.lines if ln.rule_id == "GATE-MODEL-LINEAGE")
 
 

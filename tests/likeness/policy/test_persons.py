@@ -15,7 +15,7 @@ from tests.factories import NOW, facts, grant, performer, production, request
 GB = dict(production=production(agreement="none", jurisdictions=("GB",)))
 
 
-def line(decision, rule_id):  # noqa: ANN001, ANN201
+def line(decision, rule_id):
     return next((ln for ln in decision.lines if ln.rule_id == rule_id), None)
 
 
@@ -67,7 +67,7 @@ CA_DEAD = dict(production=production(agreement="none", jurisdictions=("US-CA",))
     (dt.date(1956, 2, 29), dt.date(2026, 2, 28), True),
     (dt.date(1956, 2, 29), dt.date(2026, 3, 1), False),
 ])
-def test_the_70_year_window_is_counted_by_anniversary(died, day, inside) -> None:  # noqa: ANN001
+def test_the_70_year_window_is_counted_by_anniversary(died, day, inside) -> None:
     at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
     g = grant(posthumous_terms="continues", estate_consent=False, term_start=dt.date(1950, 1, 1))
     decision = evaluate(request(at=at), facts(g, performer=performer(date_of_death=died,

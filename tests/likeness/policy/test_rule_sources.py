@@ -55,7 +55,7 @@ def test_platform_rules_say_which_agreement_or_statute_they_rest_on():
             assert re.search(r"SAG-AFTRA|GDPR|Civil Code|Civil Rights Law", rule.source), f"{rule.id}: {rule.source}"
 
 
-def test_the_catalogue_file_and_page_cite_no_project_file(db, world):  # noqa: ANN001
+def test_the_catalogue_file_and_page_cite_no_project_file(db, world):
     text = render_catalogue()
     assert "DESIGN.md" not in text and "RULES.md" not in text
     assert (Path(settings.BASE_DIR) / "docs" / "rules.md").read_text(encoding="utf-8") == text

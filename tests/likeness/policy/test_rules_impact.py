@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 OLD = {"PLATFORM": "2026.11.1", "CA": "2026.11.1", "EU-AIA": "2026.11.1"}
 
 
-def stored(world, outcome: str, lines: list[dict], **grant_kw) -> Decision:  # noqa: ANN001
+def stored(world, outcome: str, lines: list[dict], **grant_kw) -> Decision:
     req = request(replica_types=("digital_alteration",))
     snapshot = facts(grant(**grant_kw), performer=performer(domicile="US-CA"),
                      production=production(agreement="none", jurisdictions=("US-CA",)))
@@ -35,7 +35,7 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_lists_the_decisions_the_update_would_change(world) -> None:  # noqa: ANN001
+def test_lists_the_decisions_the_update_would_change(world) -> None:
     # The old packs allowed both (US release only: no EU obligations); the second still is.
     wrong = stored(world, "allow", [{"rule_id": "CA-LAB-927", "severity": "info"}],
                    use_description="digital uses", represented_by_counsel=False, union_agreement_covers_replicas=False)
@@ -49,12 +49,12 @@ def test_lists_the_decisions_the_update_would_change(world) -> None:  # noqa: AN
         (str(wrong.pk), "allow", "deny")]
 
 
-def test_stored_facts_the_gate_now_refuses_are_listed_with_the_reason(world) -> None:  # noqa: ANN001
+def test_stored_facts_the_gate_now_refuses_are_listed_with_the_reason(world) -> None:
     stored(world, "allow", [], status="active", revoked_at="2026-10-01T00:00:00+00:00")
     text = run("--pack", "2026.11.1")
     assert "stored facts now refused" in text and "revoked_at" in text
 
 
-def test_other_versions_are_left_alone(world) -> None:  # noqa: ANN001
+def test_other_versions_are_left_alone(world) -> None:
     stored(world, "allow", [])
     assert "0 re-decided, 0 would change" in run("--pack", "2025.01.1")

@@ -17,18 +17,18 @@ VAGUE_UNREPRESENTED = dict(use_description="digital uses", represented_by_counse
 STATES = [("US-CA", "CA-LAB-927"), ("US-NY", "NY-GOB-5-302")]
 
 
-def non_union(state: str, **grant_kw: object):  # noqa: ANN201
+def non_union(state: str, **grant_kw: object):
     return facts(grant(**grant_kw), performer=performer(domicile=state),
                  production=production(agreement="none", jurisdictions=(state,)))
 
 
-def line(decision, rule_id):  # noqa: ANN001, ANN201
+def line(decision, rule_id):
     return next((ln for ln in decision.lines if ln.rule_id == rule_id), None)
 
 
 @pytest.mark.parametrize(("state", "rule_id"), STATES)
 @pytest.mark.parametrize("use", ["de_aging", "aging_up"])
-def test_an_age_change_is_a_material_alteration(state, rule_id, use) -> None:  # noqa: ANN001
+def test_an_age_change_is_a_material_alteration(state, rule_id, use) -> None:
     """The issue's case: non-union de-aging, no description, no counsel, no union agreement."""
     decision = evaluate(request(use=use, replica_types=("digital_alteration",)), non_union(state, **VAGUE_UNREPRESENTED))
     assert decision.outcome == Outcome.DENY
@@ -37,7 +37,7 @@ def test_an_age_change_is_a_material_alteration(state, rule_id, use) -> None:  #
 
 
 @pytest.mark.parametrize(("state", "rule_id"), STATES)
-def test_an_altered_performance_with_counsel_is_enforceable(state, rule_id) -> None:  # noqa: ANN001
+def test_an_altered_performance_with_counsel_is_enforceable(state, rule_id) -> None:
     decision = evaluate(request(replica_types=("digital_alteration",)),
                         non_union(state, use_description="digital uses", union_agreement_covers_replicas=False))
     assert decision.outcome == Outcome.ALLOW
@@ -48,7 +48,7 @@ def test_an_altered_performance_with_counsel_is_enforceable(state, rule_id) -> N
 
 
 @pytest.mark.parametrize(("state", "rule_id"), STATES)
-def test_a_2024_contract_used_for_a_2026_performance_is_in_scope(state, rule_id) -> None:  # noqa: ANN001
+def test_a_2024_contract_used_for_a_2026_performance_is_in_scope(state, rule_id) -> None:
     decision = evaluate(request(replica_types=("icdr",)),
                         non_union(state, signed_on=dt.date(2024, 3, 1), **VAGUE_UNREPRESENTED))
     assert decision.outcome == Outcome.DENY
@@ -56,7 +56,7 @@ def test_a_2024_contract_used_for_a_2026_performance_is_in_scope(state, rule_id)
 
 
 @pytest.mark.parametrize(("state", "rule_id"), STATES)
-def test_a_performance_fixed_before_2025_is_outside_the_statute(state, rule_id) -> None:  # noqa: ANN001
+def test_a_performance_fixed_before_2025_is_outside_the_statute(state, rule_id) -> None:
     decision = evaluate(request(replica_types=("icdr",), performance_fixed_on=dt.date(2024, 12, 31)),
                         non_union(state, **VAGUE_UNREPRESENTED))
     assert line(decision, rule_id) is None
@@ -66,14 +66,14 @@ def test_a_performance_fixed_before_2025_is_outside_the_statute(state, rule_id) 
 
 
 @pytest.mark.parametrize(("state", "rule_id"), STATES)
-def test_training_alone_is_not_a_replica(state, rule_id) -> None:  # noqa: ANN001
+def test_training_alone_is_not_a_replica(state, rule_id) -> None:
     decision = evaluate(request(use="training", replica_types=(), depicted_age=None, media=(), territories=()),
                         non_union(state, **VAGUE_UNREPRESENTED))
     assert line(decision, rule_id) is None
 
 
 @pytest.mark.django_db
-def test_the_what_if_takes_the_fixation_date(world, make_grant) -> None:  # noqa: ANN001
+def test_the_what_if_takes_the_fixation_date(world, make_grant) -> None:
     from rest_framework.test import APIClient
 
     make_grant(use_description="digital uses", represented_by_counsel=False, union_agreement_covers_replicas=False)

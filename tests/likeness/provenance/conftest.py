@@ -78,7 +78,7 @@ def reencode(src: Path, dst: Path) -> Path:
 
 
 @pytest.fixture
-def pki_base(settings, tmp_path) -> Path:  # noqa: ANN001
+def pki_base(settings, tmp_path) -> Path:
     """A fresh CA on disk only (no database): for signing and verification tests."""
     settings.PKI_DIR = tmp_path / "pki"
     settings.TSA_URL = ""
@@ -87,7 +87,7 @@ def pki_base(settings, tmp_path) -> Path:  # noqa: ANN001
 
 
 @pytest.fixture
-def platform_ca(db, settings, tmp_path):  # noqa: ANN001, ANN201
+def platform_ca(db, settings, tmp_path):
     """The platform's CA created through the service (records the signing certificate)."""
     settings.PKI_DIR = tmp_path / "pki"
     settings.TSA_URL = ""
@@ -95,7 +95,7 @@ def platform_ca(db, settings, tmp_path):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def anchors(settings) -> str:  # noqa: ANN001
+def anchors(settings) -> str:
     return pki.trust_anchors_pem(settings.PKI_DIR).decode()
 
 
@@ -111,7 +111,7 @@ def make_claim(plate: Path, **overrides: Any) -> OutputClaim:
 
 
 @pytest.fixture
-def media(tmp_path) -> Callable[[str, int], Path]:  # noqa: ANN001
+def media(tmp_path) -> Callable[[str, int], Path]:
     def make(ext: str, seed: int = 0, name: str | None = None) -> Path:
         return write_media(tmp_path / f"{name or f'media-{seed}'}.{ext}", seed)
 
@@ -127,7 +127,7 @@ def allowed_decision(world: Any, purpose: str = "release", **kw: Any) -> Any:
 
 
 @pytest.fixture
-def registered(world, make_grant, platform_ca, tmp_path) -> Callable[..., SimpleNamespace]:  # noqa: ANN001
+def registered(world, make_grant, platform_ca, tmp_path) -> Callable[..., SimpleNamespace]:
     """Register a rendered output (an allowed decision, a real file and a source plate) through the service."""
     world.grant = make_grant()
 
@@ -148,7 +148,7 @@ def registered(world, make_grant, platform_ca, tmp_path) -> Callable[..., Simple
 
 
 @pytest.fixture
-def released(registered) -> Callable[..., SimpleNamespace]:  # noqa: ANN001
+def released(registered) -> Callable[..., SimpleNamespace]:
     def make(ext: str = "png", seed: int = 1) -> SimpleNamespace:
         r = registered(ext, seed)
         output_approve(output=r.output, by=r.world.rep, note="looks right; approved for the flashback reel")

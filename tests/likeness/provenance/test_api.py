@@ -24,7 +24,7 @@ def client_for(world: Any, role: str) -> APIClient:
     return client
 
 
-def upload(path) -> dict[str, Any]:  # noqa: ANN001
+def upload(path) -> dict[str, Any]:
     return {"file": io.BytesIO(path.read_bytes())}
 
 
@@ -39,7 +39,7 @@ def check(world: Any, expected: dict[str, int], request: Callable[[APIClient, st
     assert got == expected
 
 
-def test_permission_matrix(released, registered, tmp_path):  # noqa: ANN001
+def test_permission_matrix(released, registered, tmp_path):
     r = released("png")
     w = r.world
     signed = r.output.file.read()
@@ -71,7 +71,7 @@ def test_permission_matrix(released, registered, tmp_path):  # noqa: ANN001
                   "auditor": 403}, note_action(verb))
 
 
-def test_verify_explains_codes_and_links_records(released, tmp_path):  # noqa: ANN001
+def test_verify_explains_codes_and_links_records(released, tmp_path):
     r = released("jpg")
     client = client_for(r.world, "auditor")
     signed = r.output.file.read()
@@ -92,7 +92,7 @@ def test_verify_explains_codes_and_links_records(released, tmp_path):  # noqa: A
     assert body["platform"] is None  # a file that fails validation names no record, whatever it claims
 
 
-def test_verify_a_file_signed_by_someone_else(world, platform_ca, media, tmp_path):  # noqa: ANN001
+def test_verify_a_file_signed_by_someone_else(world, platform_ca, media, tmp_path):
     other = tmp_path / "other-ca"
     pki.pki_create(base=other, org="Elsewhere Post Ltd")
     theirs = tmp_path / "theirs.png"
@@ -108,7 +108,7 @@ def test_verify_a_file_signed_by_someone_else(world, platform_ca, media, tmp_pat
     assert body["state"] == "NoManifest" and "stripped" in body["failures"][0]["explanation"]
 
 
-def test_search_by_sha256_and_lookup_by_fingerprint(released, tmp_path):  # noqa: ANN001
+def test_search_by_sha256_and_lookup_by_fingerprint(released, tmp_path):
     r = released("png")
     client = client_for(r.world, "auditor")
     rows = client.get(f"/api/v1/provenance/outputs/?sha256={r.output.sha256}").json()["results"]
@@ -126,7 +126,7 @@ def test_search_by_sha256_and_lookup_by_fingerprint(released, tmp_path):  # noqa
     assert body["outputs"] == [] and body["matched_by"] is None
 
 
-def test_bundle_download_is_a_zip_that_verifies(released, tmp_path):  # noqa: ANN001
+def test_bundle_download_is_a_zip_that_verifies(released, tmp_path):
     from likeness.provenance import bundle_check
 
     r = released("mp4")
@@ -139,7 +139,7 @@ def test_bundle_download_is_a_zip_that_verifies(released, tmp_path):  # noqa: AN
     assert problems == [], problems
 
 
-def test_upload_limits_and_bad_notes_are_clear_400s(released, settings):  # noqa: ANN001
+def test_upload_limits_and_bad_notes_are_clear_400s(released, settings):
     r = released("png")
     settings.OUTPUT_UPLOAD_MAX_BYTES = 1000
     client = client_for(r.world, "auditor")
@@ -157,14 +157,14 @@ def test_upload_limits_and_bad_notes_are_clear_400s(released, settings):  # noqa
 
 
 @pytest.mark.parametrize("role", ["vfx", "studio_legal"])
-def test_studio_staff_cannot_approve_their_own_output(registered, role):  # noqa: ANN001
+def test_studio_staff_cannot_approve_their_own_output(registered, role):
     r = registered("png")
     response = client_for(r.world, role).post(f"/api/v1/provenance/outputs/{r.output.pk}/approve/",
                                               {"note": "looks fine to us"}, format="json")
     assert response.status_code == 403
 
 
-def test_a_large_upload_is_hashed_as_it_arrives(world, platform_ca):  # noqa: ANN001
+def test_a_large_upload_is_hashed_as_it_arrives(world, platform_ca):
     """Above the in-memory limit an upload goes to a temp file, hashed as its chunks arrive; the verification
     report's SHA-256 is that one, and it is the file's."""
     import hashlib

@@ -20,7 +20,7 @@ from likeness.provenance.bundle import bundle_build
 from likeness.provenance.tsa import POLICY
 
 
-def _rewrite(src: bytes, name: str, change) -> bytes:  # noqa: ANN001
+def _rewrite(src: bytes, name: str, change) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(out, "w") as zout:
         for info in zin.infolist():
@@ -46,7 +46,7 @@ def _flip_seal_stamp(data: bytes) -> bytes:
 
 
 @pytest.fixture
-def bundle(released, tmp_path) -> Path:  # noqa: ANN001
+def bundle(released, tmp_path) -> Path:
     r = released("png")
     path = tmp_path / "bundle.zip"
     path.write_bytes(bundle_build(output=r.output))
@@ -65,7 +65,7 @@ def _published_checker(*args: str) -> subprocess.CompletedProcess:
                           text=True, env=env, timeout=120, cwd="/")
 
 
-def test_a_bundle_verifies_offline_with_the_published_checker(bundle, tmp_path):  # noqa: ANN001
+def test_a_bundle_verifies_offline_with_the_published_checker(bundle, tmp_path):
     with zipfile.ZipFile(bundle) as zf:
         names = set(zf.namelist())
         assert {"output.png", "manifest.json", "validation.json", "record.json", "audit_events.json",
@@ -82,7 +82,7 @@ def test_a_bundle_verifies_offline_with_the_published_checker(bundle, tmp_path):
     assert "are in the audit log of checkpoint" in done.stdout and "not revoked" in done.stdout
 
 
-def test_without_a_confirmed_root_the_answer_is_unconfirmed(bundle):  # noqa: ANN001
+def test_without_a_confirmed_root_the_answer_is_unconfirmed(bundle):
     """The checker never silently trusts the anchors the bundle brings: it prints the root to confirm."""
     done = _published_checker(str(bundle))
     assert done.returncode == bundle_check.UNCONFIRMED, done.stdout + done.stderr
@@ -92,7 +92,7 @@ def test_without_a_confirmed_root_the_answer_is_unconfirmed(bundle):  # noqa: AN
     assert wrong.returncode == 1 and "not the platform's anchors" in wrong.stdout
 
 
-def test_an_edited_checker_inside_a_bundle_changes_nothing(bundle, tmp_path):  # noqa: ANN001
+def test_an_edited_checker_inside_a_bundle_changes_nothing(bundle, tmp_path):
     """A bundle that brings its own 'checker' (one that always prints INTACT) is judged by the published one,
     which never runs it and names it as a file slipped in."""
     forged = tmp_path / "forged.zip"
@@ -106,7 +106,7 @@ def test_an_edited_checker_inside_a_bundle_changes_nothing(bundle, tmp_path):  #
     assert "record.json: changed" in done.stdout
 
 
-def test_every_event_is_proven_in_the_checkpoint(bundle, tmp_path):  # noqa: ANN001
+def test_every_event_is_proven_in_the_checkpoint(bundle, tmp_path):
     def drop_proof(data: bytes) -> bytes:
         events = json.loads(data)
         events[0]["inclusion"]["proof"][0] = "00" * 32
@@ -131,7 +131,7 @@ def test_every_event_is_proven_in_the_checkpoint(bundle, tmp_path):  # noqa: ANN
     assert any("lifecycle is incomplete: no output.approved" in p for p in problems), problems
 
 
-def test_any_single_changed_file_fails_naming_it(bundle, tmp_path):  # noqa: ANN001
+def test_any_single_changed_file_fails_naming_it(bundle, tmp_path):
     original = bundle.read_bytes()
     with zipfile.ZipFile(bundle) as zf:
         names = zf.namelist()
@@ -152,7 +152,7 @@ def test_any_single_changed_file_fails_naming_it(bundle, tmp_path):  # noqa: ANN
     assert any(p.startswith("extra.txt") for p in bundle_check.check(added)[0])
 
 
-def test_manage_py_verify_bundle(bundle, tmp_path, capsys):  # noqa: ANN001
+def test_manage_py_verify_bundle(bundle, tmp_path, capsys):
     call_command("verify_bundle", str(bundle), "--own-anchors")
     assert "INTACT" in capsys.readouterr().out
     with pytest.raises(CommandError, match="UNCONFIRMED"):
@@ -164,7 +164,7 @@ def test_manage_py_verify_bundle(bundle, tmp_path, capsys):  # noqa: ANN001
     assert "audit_events.json" in capsys.readouterr().out
 
 
-def test_a_bundle_checked_against_other_anchors_is_not_trusted(bundle, tmp_path):  # noqa: ANN001
+def test_a_bundle_checked_against_other_anchors_is_not_trusted(bundle, tmp_path):
     from likeness.provenance import pki
 
     other = tmp_path / "other"

@@ -31,7 +31,7 @@ def run(bundle: Path, root: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def test_the_documented_commands_check_a_real_bundle(released, tmp_path) -> None:  # noqa: ANN001
+def test_the_documented_commands_check_a_real_bundle(released, tmp_path) -> None:
     bundle = tmp_path / "evidence.zip"
     bundle.write_bytes(bundle_build(output=released("jpg").output))
     with zipfile.ZipFile(bundle) as zf:
@@ -41,7 +41,7 @@ def test_the_documented_commands_check_a_real_bundle(released, tmp_path) -> None
     assert "checked with outside tools" in done.stdout
     assert run(bundle, "0" * 64).returncode != 0  # an unconfirmed root stops it at once
 
-    def rewrite(name: str, change) -> Path:  # noqa: ANN001
+    def rewrite(name: str, change) -> Path:
         out = tmp_path / f"changed-{name.replace('/', '_')}.zip"
         with zipfile.ZipFile(bundle) as zin, zipfile.ZipFile(out, "w") as zout:
             for info in zin.infolist():

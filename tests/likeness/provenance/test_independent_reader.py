@@ -33,7 +33,7 @@ def read(*paths: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize("ext", ["png", "jpg", "mp4"])
-def test_the_independent_reader_validates_each_kind_of_output(released, tmp_path, ext) -> None:  # noqa: ANN001
+def test_the_independent_reader_validates_each_kind_of_output(released, tmp_path, ext) -> None:
     r = released(ext)
     signed = Path(r.output.file.path)
     [seen] = read(signed)
@@ -72,7 +72,7 @@ def test_the_independent_reader_validates_each_kind_of_output(released, tmp_path
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
-def test_the_signing_chain_the_reader_sees_is_the_platforms(released, settings, tmp_path) -> None:  # noqa: ANN001
+def test_the_signing_chain_the_reader_sees_is_the_platforms(released, settings, tmp_path) -> None:
     """c2pa-ts does not check trust: openssl checks the chain the file carries against the platform's anchors."""
     from likeness.provenance.selectors import verify_upload
 

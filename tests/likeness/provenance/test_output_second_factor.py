@@ -11,13 +11,13 @@ from tests.factories import fresh_code
 pytestmark = pytest.mark.django_db
 
 
-def api_as(user) -> APIClient:  # noqa: ANN001
+def api_as(user) -> APIClient:
     api = APIClient()
     api.force_authenticate(get_user_model().objects.get(pk=user.pk))  # as a new request loads it
     return api
 
 
-def test_output_approval_through_the_api_needs_a_code(registered) -> None:  # noqa: ANN001
+def test_output_approval_through_the_api_needs_a_code(registered) -> None:
     r = registered()
     api = api_as(r.world.rep)
     url = f"/api/v1/provenance/outputs/{r.output.pk}/approve/"

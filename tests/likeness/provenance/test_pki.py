@@ -18,11 +18,11 @@ from likeness.provenance.verification import verify_path
 from tests.likeness.provenance.conftest import make_claim
 
 
-def _mode(path) -> int:  # noqa: ANN001
+def _mode(path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_pki_init_writes_private_keys_0600_and_refuses_to_overwrite(db, settings, tmp_path, capsys):  # noqa: ANN001
+def test_pki_init_writes_private_keys_0600_and_refuses_to_overwrite(db, settings, tmp_path, capsys):
     settings.PKI_DIR = tmp_path / "pki"
     call_command("pki_init")
     d = settings.PKI_DIR
@@ -39,7 +39,7 @@ def test_pki_init_writes_private_keys_0600_and_refuses_to_overwrite(db, settings
     assert SigningCertificate.objects.filter(active=True).count() == 1
 
 
-def test_signing_certificate_has_the_profile_c2pa_accepts(pki_base):  # noqa: ANN001
+def test_signing_certificate_has_the_profile_c2pa_accepts(pki_base):
     ident = pki.signing_identity(base=pki_base)
     cert = ident.certificate()
     ext = cert.extensions
@@ -56,7 +56,7 @@ def test_signing_certificate_has_the_profile_c2pa_accepts(pki_base):  # noqa: AN
     assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days == pki.SIGNING_DAYS == 365
 
 
-def test_rotation_keeps_earlier_files_trusted(db, settings, tmp_path, media, capsys):  # noqa: ANN001
+def test_rotation_keeps_earlier_files_trusted(db, settings, tmp_path, media, capsys):
     settings.PKI_DIR = tmp_path / "pki"
     settings.TSA_URL = ""
     call_command("pki_init")
@@ -97,7 +97,7 @@ def test_pki_dir_defaults_to_the_instances_var_folder() -> None:
         "/srv/keys/pki"
 
 
-def test_if_missing_twice_creates_one_ca_and_one_record(db, settings, tmp_path, capsys):  # noqa: ANN001
+def test_if_missing_twice_creates_one_ca_and_one_record(db, settings, tmp_path, capsys):
     settings.PKI_DIR = tmp_path / "pki"
     call_command("pki_init", "--if-missing")
     first = (settings.PKI_DIR / "root.cert.pem").read_bytes()
@@ -107,7 +107,7 @@ def test_if_missing_twice_creates_one_ca_and_one_record(db, settings, tmp_path, 
     assert "CA already present" in capsys.readouterr().out
 
 
-def test_a_fresh_database_beside_an_existing_ca_records_its_active_certificate(db, settings, tmp_path,  # noqa: ANN001
+def test_a_fresh_database_beside_an_existing_ca_records_its_active_certificate(db, settings, tmp_path,
                                                                                 capsys):
     settings.PKI_DIR = tmp_path / "pki"
     ident = pki.pki_create(base=settings.PKI_DIR)  # a CA on disk that this (empty) database has never seen
@@ -117,7 +117,7 @@ def test_a_fresh_database_beside_an_existing_ca_records_its_active_certificate(d
     assert "recorded the CA's active signing certificate" in capsys.readouterr().out
 
 
-def test_records_without_their_ca_are_refused_in_one_line_unless_a_new_ca_is_asked_for(  # noqa: ANN001
+def test_records_without_their_ca_are_refused_in_one_line_unless_a_new_ca_is_asked_for(
         db, settings, tmp_path, monkeypatch):
     monkeypatch.setattr(pki, "LEGACY_PKI_DIR", tmp_path / "no-legacy-ca")
     settings.PKI_DIR = tmp_path / "pki"
@@ -135,7 +135,7 @@ def test_records_without_their_ca_are_refused_in_one_line_unless_a_new_ca_is_ask
     assert new.serial != old.serial and pki.ca_exists(settings.PKI_DIR)
 
 
-def test_the_ca_at_the_old_default_location_is_copied_when_it_issued_the_records(  # noqa: ANN001
+def test_the_ca_at_the_old_default_location_is_copied_when_it_issued_the_records(
         db, settings, tmp_path, monkeypatch, capsys):
     legacy = tmp_path / "home" / ".local" / "share" / "likeness" / "pki"
     monkeypatch.setattr(pki, "LEGACY_PKI_DIR", legacy)
@@ -153,7 +153,7 @@ def test_the_ca_at_the_old_default_location_is_copied_when_it_issued_the_records
     assert SigningCertificate.objects.count() == 1
 
 
-def test_a_ca_that_issued_none_of_the_records_is_refused(db, settings, tmp_path, monkeypatch):  # noqa: ANN001
+def test_a_ca_that_issued_none_of_the_records_is_refused(db, settings, tmp_path, monkeypatch):
     monkeypatch.setattr(pki, "LEGACY_PKI_DIR", tmp_path / "no-legacy-ca")
     settings.PKI_DIR = tmp_path / "pki-a"
     call_command("pki_init")

@@ -23,7 +23,7 @@ def _kinds(path: Path) -> list[bytes]:
         return [kind for _, kind, _ in _chunks(fh)]
 
 
-def test_merging_keeps_every_pixel_and_leaves_one_idat(tmp_path):  # noqa: ANN001
+def test_merging_keeps_every_pixel_and_leaves_one_idat(tmp_path):
     src = _noise_png(tmp_path / "in.png")
     assert _kinds(src).count(b"IDAT") > 5, "libpng writes many small IDAT chunks"
     assert png_merge_idat(src, tmp_path / "out.png")
@@ -41,7 +41,7 @@ def test_merging_keeps_every_pixel_and_leaves_one_idat(tmp_path):  # noqa: ANN00
         pos += 12 + length
 
 
-def test_a_png_with_one_idat_is_left_alone(tmp_path):  # noqa: ANN001
+def test_a_png_with_one_idat_is_left_alone(tmp_path):
     src = _noise_png(tmp_path / "in.png")
     png_merge_idat(src, tmp_path / "once.png")
     assert not png_merge_idat(tmp_path / "once.png", tmp_path / "twice.png")
@@ -52,7 +52,7 @@ def test_a_png_with_one_idat_is_left_alone(tmp_path):  # noqa: ANN001
     (lambda b: b"GIF89a" + b[6:], "not a PNG"),
     (lambda b: b[: len(b) // 2], "truncated"),
 ])
-def test_malformed_pngs_are_refused_with_the_reason(tmp_path, damage, message):  # noqa: ANN001
+def test_malformed_pngs_are_refused_with_the_reason(tmp_path, damage, message):
     src = _noise_png(tmp_path / "in.png")
     bad = tmp_path / "bad.png"
     bad.write_bytes(damage(src.read_bytes()))

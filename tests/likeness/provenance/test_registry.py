@@ -14,7 +14,7 @@ from likeness.provenance.services import output_approve, output_decline, output_
 from tests.likeness.provenance.conftest import allowed_decision, reencode
 
 
-def test_release_signs_a_new_file_and_records_it(released):  # noqa: ANN001
+def test_release_signs_a_new_file_and_records_it(released):
     r = released("png")
     out = r.output
     assert out.status == OutputStatus.RELEASED and out.released_at and out.manifest_label.startswith("urn:c2pa:")
@@ -42,7 +42,7 @@ def test_release_signs_a_new_file_and_records_it(released):  # noqa: ANN001
     assert audit_chain_verify().ok
 
 
-def test_release_refused_without_approval(registered):  # noqa: ANN001
+def test_release_refused_without_approval(registered):
     r = registered("png")
     calls = []
     with pytest.raises(ValidationError, match="not been approved"):
@@ -54,7 +54,7 @@ def test_release_refused_without_approval(registered):  # noqa: ANN001
     assert AuditEvent.objects.filter(object_id=str(r.output.pk), action="output.release_refused").exists()
 
 
-def test_release_refused_when_the_gate_says_no_now(registered):  # noqa: ANN001
+def test_release_refused_when_the_gate_says_no_now(registered):
     r = registered("png")
     output_approve(output=r.output, by=r.world.counsel, note="fine by counsel")
     with pytest.raises(ValidationError) as err:
@@ -68,7 +68,7 @@ def test_release_refused_when_the_gate_says_no_now(registered):  # noqa: ANN001
     assert refused.data["decision"]  # the refusing decision is on record
 
 
-def test_only_the_performers_side_approves_and_a_note_is_required(registered):  # noqa: ANN001
+def test_only_the_performers_side_approves_and_a_note_is_required(registered):
     r = registered("jpg")
     for user in (r.world.vfx, r.world.studio_legal, r.world.other_rep, r.world.auditor):
         with pytest.raises(PermissionDenied):
@@ -81,7 +81,7 @@ def test_only_the_performers_side_approves_and_a_note_is_required(registered):  
         output_sign_and_release(output=declined, by=r.world.supervisor, regate=lambda: allowed_decision(r.world))
 
 
-def test_a_failed_signing_stores_nothing_and_keeps_the_output_approved(registered, settings):  # noqa: ANN001
+def test_a_failed_signing_stores_nothing_and_keeps_the_output_approved(registered, settings):
     r = registered("png")
     output_approve(output=r.output, by=r.world.rep, note="approved")
     (settings.PKI_DIR / "active").write_text("deadbeef\n")  # the active key is gone: signing cannot happen
@@ -92,7 +92,7 @@ def test_a_failed_signing_stores_nothing_and_keeps_the_output_approved(registere
     assert not list((settings.MEDIA_ROOT / "outputs").rglob("signed/*"))
 
 
-def test_revocation_after_release_shows_on_the_record_and_in_verification(released):  # noqa: ANN001
+def test_revocation_after_release_shows_on_the_record_and_in_verification(released):
     r = released("png")
     consent.grant_revoke(grant=r.world.grant, by=r.world.rep, reason="performer withdrew consent")
     r.output.refresh_from_db()
@@ -107,7 +107,7 @@ def test_revocation_after_release_shows_on_the_record_and_in_verification(releas
 
 
 @pytest.mark.parametrize("ext", ["png", "mp4"])
-def test_a_reencoded_output_is_found_by_its_fingerprint(released, tmp_path, ext):  # noqa: ANN001
+def test_a_reencoded_output_is_found_by_its_fingerprint(released, tmp_path, ext):
     r = released(ext, seed=1)
     other = released(ext, seed=2)
     signed = tmp_path / f"signed.{ext}"

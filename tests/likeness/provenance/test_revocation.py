@@ -28,19 +28,19 @@ from tests.likeness.provenance.conftest import make_claim
 pytestmark = pytest.mark.django_db
 
 
-def _sign(media, tmp_path: Path, name: str, identity: pki.SigningIdentity | None = None) -> Path:  # noqa: ANN001
+def _sign(media, tmp_path: Path, name: str, identity: pki.SigningIdentity | None = None) -> Path:
     dst = tmp_path / f"{name}.png"
     sign_output(src=media("png", hash(name) % 100), dst=dst, mime="image/png",
                 claim=make_claim(media("png", 200, f"plate-{name}")), identity=identity)
     return dst
 
 
-def _verify(world, path: Path) -> dict:  # noqa: ANN001
+def _verify(world, path: Path) -> dict:
     with open(path, "rb") as fh:
         return verify_upload(fh, user=world.auditor, name=path.name)
 
 
-def test_a_compromised_key_signs_files_that_read_revoked(world, platform_ca, media, tmp_path) -> None:  # noqa: ANN001
+def test_a_compromised_key_signs_files_that_read_revoked(world, platform_ca, media, tmp_path) -> None:
     old = pki.signing_identity()
     before = _sign(media, tmp_path, "before")
     time.sleep(2.5)  # past the rounding of signing times (verification.TIME_UNCERTAINTY)
@@ -67,14 +67,14 @@ def test_a_compromised_key_signs_files_that_read_revoked(world, platform_ca, med
     assert 'data-state="Revoked"' in text and "Signed with a revoked certificate" in text
 
 
-def test_a_compromise_dated_earlier_reaches_files_signed_since(world, platform_ca, media, tmp_path) -> None:  # noqa: ANN001
+def test_a_compromise_dated_earlier_reaches_files_signed_since(world, platform_ca, media, tmp_path) -> None:
     signed = _sign(media, tmp_path, "since")
     signing_certificate_revoke(certificate=platform_ca, reason="compromised", by=world.ops,
                                since=timezone.now() - dt.timedelta(hours=1))
     assert _verify(world, signed)["state"] == "Revoked"
 
 
-def test_rotation_revokes_the_certificate_it_replaces(world, platform_ca, media, tmp_path) -> None:  # noqa: ANN001
+def test_rotation_revokes_the_certificate_it_replaces(world, platform_ca, media, tmp_path) -> None:
     old = pki.signing_identity()
     signed = _sign(media, tmp_path, "rotated")
     time.sleep(2.5)
@@ -87,7 +87,7 @@ def test_rotation_revokes_the_certificate_it_replaces(world, platform_ca, media,
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
-def test_openssl_reads_the_crl_and_refuses_the_revoked_certificate(world, platform_ca, settings, tmp_path) -> None:  # noqa: ANN001
+def test_openssl_reads_the_crl_and_refuses_the_revoked_certificate(world, platform_ca, settings, tmp_path) -> None:
     base = Path(settings.PKI_DIR)
     leaf = base / "signing" / f"{platform_ca.serial}.cert.pem"
     args = ["openssl", "verify", "-CAfile", str(base / "root.cert.pem"), "-untrusted",
@@ -107,7 +107,7 @@ def test_openssl_reads_the_crl_and_refuses_the_revoked_certificate(world, platfo
     assert b"BEGIN CERTIFICATE" in Client().get("/trust/tsa.pem").content
 
 
-def test_a_crl_from_another_ca_is_ignored(world, platform_ca, media, tmp_path) -> None:  # noqa: ANN001
+def test_a_crl_from_another_ca_is_ignored(world, platform_ca, media, tmp_path) -> None:
     """A CRL is evidence only when the signing certificate's own issuer signed it."""
     from likeness.provenance.verification import verify_path
 
@@ -120,7 +120,7 @@ def test_a_crl_from_another_ca_is_ignored(world, platform_ca, media, tmp_path) -
     assert report.state == "Trusted"
 
 
-def test_the_revoke_command_refuses_what_it_cannot_do(world, platform_ca) -> None:  # noqa: ANN001
+def test_the_revoke_command_refuses_what_it_cannot_do(world, platform_ca) -> None:
     with pytest.raises(CommandError, match="no signing certificate"):
         call_command("pki_revoke", "ffffffffffffff")
     with pytest.raises(CommandError, match="needs a time zone"):

@@ -20,7 +20,7 @@ from tests.likeness.provenance.conftest import MIMES, make_claim, reencode
 EXTS = ["png", "jpg", "mp4"]
 
 
-def _sign(media, tmp_path: Path, ext: str, **kw) -> Path:  # noqa: ANN001, ANN003
+def _sign(media, tmp_path: Path, ext: str, **kw) -> Path:
     plate = media(ext, 100, "plate")
     dst = tmp_path / f"signed.{ext}"
     sign_output(src=media(ext, 1, "render"), dst=dst, mime=MIMES[ext], claim=make_claim(plate), **kw)
@@ -35,7 +35,7 @@ def _flip(src: Path, dst: Path, offset: int) -> Path:
 
 
 @pytest.mark.parametrize("ext", EXTS)
-def test_signed_output_reads_trusted_with_the_full_manifest(pki_base, anchors, media, tmp_path, ext):  # noqa: ANN001
+def test_signed_output_reads_trusted_with_the_full_manifest(pki_base, anchors, media, tmp_path, ext):
     signed = _sign(media, tmp_path, ext)
     report = verify_path(signed, anchors_pem=anchors)
     assert report.state == "Trusted", report.failures
@@ -60,7 +60,7 @@ def test_signed_output_reads_trusted_with_the_full_manifest(pki_base, anchors, m
 
 
 @pytest.mark.parametrize("ext", EXTS)
-def test_every_assertion_the_platform_makes_is_a_created_assertion(pki_base, media, tmp_path, ext):  # noqa: ANN001
+def test_every_assertion_the_platform_makes_is_a_created_assertion(pki_base, media, tmp_path, ext):
     """C2PA 2.x: created assertions are attributed to the signer, gathered ones to no one. The claim is read from
     the file's own CBOR (not through the SDK): the actions assertion, which carries the AI source type, and
     the platform's own assertions are all listed as created; only the SDK's ingredient may be gathered."""
@@ -90,7 +90,7 @@ def _pixel_offset(path: Path) -> int:
 @pytest.mark.parametrize(("ext", "code"), [("png", "assertion.dataHash.mismatch"),
                                            ("jpg", "assertion.dataHash.mismatch"),
                                            ("mp4", "assertion.bmffHash.mismatch")])
-def test_changed_pixels_or_media_data_are_invalid(pki_base, anchors, media, tmp_path, ext, code):  # noqa: ANN001
+def test_changed_pixels_or_media_data_are_invalid(pki_base, anchors, media, tmp_path, ext, code):
     signed = _sign(media, tmp_path, ext)
     tampered = _flip(signed, tmp_path / f"tampered.{ext}", _pixel_offset(signed))
     report = verify_path(tampered, anchors_pem=anchors)
@@ -101,7 +101,7 @@ def test_changed_pixels_or_media_data_are_invalid(pki_base, anchors, media, tmp_
 
 
 @pytest.mark.parametrize("ext", EXTS)
-def test_an_edited_assertion_is_invalid(pki_base, anchors, media, tmp_path, ext):  # noqa: ANN001
+def test_an_edited_assertion_is_invalid(pki_base, anchors, media, tmp_path, ext):
     signed = _sign(media, tmp_path, ext)
     data = signed.read_bytes()
     # Change one character of the consent record's decision id inside the manifest.
@@ -115,7 +115,7 @@ def test_an_edited_assertion_is_invalid(pki_base, anchors, media, tmp_path, ext)
 
 
 @pytest.mark.parametrize("ext", EXTS)
-def test_a_stripped_manifest_reads_as_no_manifest(pki_base, anchors, media, tmp_path, ext):  # noqa: ANN001
+def test_a_stripped_manifest_reads_as_no_manifest(pki_base, anchors, media, tmp_path, ext):
     signed = _sign(media, tmp_path, ext)
     stripped = reencode(signed, tmp_path / f"reencoded.{ext}")
     report = verify_path(stripped, anchors_pem=anchors)
@@ -124,7 +124,7 @@ def test_a_stripped_manifest_reads_as_no_manifest(pki_base, anchors, media, tmp_
     assert "stripped" in report.failures[0].explanation
 
 
-def test_a_timestamped_output_stays_trusted_after_its_certificate_expires(pki_base, anchors, media, tmp_path):  # noqa: ANN001
+def test_a_timestamped_output_stays_trusted_after_its_certificate_expires(pki_base, anchors, media, tmp_path):
     """The signing certificate expires during the test. The RFC 3161 timestamp (the platform's own authority by
     default) proves the signature was made while it was valid: the file stays Trusted and says when it was
     signed. The same signature without a timestamp (made here with the SDK directly, as the platform never
@@ -154,7 +154,7 @@ def test_a_timestamped_output_stays_trusted_after_its_certificate_expires(pki_ba
     assert "expired" in explanation and "someone else" not in explanation
 
 
-def test_a_file_signed_by_an_unrelated_ca_is_valid_but_untrusted(pki_base, anchors, media, tmp_path):  # noqa: ANN001
+def test_a_file_signed_by_an_unrelated_ca_is_valid_but_untrusted(pki_base, anchors, media, tmp_path):
     other = tmp_path / "other-ca"
     pki.pki_create(base=other, org="Elsewhere Post Ltd")
     signed = tmp_path / "theirs.png"
@@ -170,7 +170,7 @@ def test_a_file_signed_by_an_unrelated_ca_is_valid_but_untrusted(pki_base, ancho
     assert verify_path(signed, anchors_pem=pki.trust_anchors_pem(other).decode()).state == "Trusted"
 
 
-def test_an_unsigned_file_and_a_non_media_file(pki_base, anchors, media, tmp_path):  # noqa: ANN001
+def test_an_unsigned_file_and_a_non_media_file(pki_base, anchors, media, tmp_path):
     assert verify_path(media("jpg", 9), anchors_pem=anchors).state == "NoManifest"
     junk = tmp_path / "notes.txt"
     junk.write_text("not a picture")
@@ -179,7 +179,7 @@ def test_an_unsigned_file_and_a_non_media_file(pki_base, anchors, media, tmp_pat
     assert report.failures[0].explanation
 
 
-def test_a_failed_signing_leaves_no_file(pki_base, media, tmp_path):  # noqa: ANN001
+def test_a_failed_signing_leaves_no_file(pki_base, media, tmp_path):
     now = dt.datetime.now(dt.UTC)
     expired = pki.pki_issue_signing(base=pki_base, not_before=now - dt.timedelta(days=10),
                                     not_after=now - dt.timedelta(days=1), activate=False)

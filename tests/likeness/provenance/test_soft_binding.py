@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("ext", ["png", "jpg", "mp4"])
-def test_the_soft_binding_names_the_registered_fingerprint(released, tmp_path, ext) -> None:  # noqa: ANN001
+def test_the_soft_binding_names_the_registered_fingerprint(released, tmp_path, ext) -> None:
     r = released(ext)
     signed = Path(r.output.file.path)
     with open(signed, "rb") as fh:
@@ -37,7 +37,7 @@ def test_the_soft_binding_names_the_registered_fingerprint(released, tmp_path, e
     assert found["matched_by"] == "fingerprint" and found["outputs"][0]["id"] == str(r.output.pk)
 
 
-def test_an_output_whose_fingerprint_was_deferred_is_fingerprinted_at_release(registered) -> None:  # noqa: ANN001
+def test_an_output_whose_fingerprint_was_deferred_is_fingerprinted_at_release(registered) -> None:
     """The jobs app defers fingerprints to a worker that may not run (the embedded demo has none): release does it."""
     r = registered("png")
     Output.objects.filter(pk=r.output.pk).update(fingerprint="")

@@ -36,7 +36,7 @@ def _altered(plate: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture
-def from_plate(world, make_grant, platform_ca, tmp_path) -> SimpleNamespace:  # noqa: ANN001
+def from_plate(world, make_grant, platform_ca, tmp_path) -> SimpleNamespace:
     """A released output rendered from a plate through the real services (register, approve, sign)."""
     world.grant = make_grant()
     plate = tmp_path / "plate.png"
@@ -60,7 +60,7 @@ def _verify(path: Path, user: Any) -> dict[str, Any]:
         return verify_upload(fh, user=user, name=path.name)
 
 
-def test_the_source_plate_is_recorded_as_the_manifest_names_it(from_plate):  # noqa: ANN001
+def test_the_source_plate_is_recorded_as_the_manifest_names_it(from_plate):
     output = Output.objects.get(pk=from_plate.output.pk)
     assert output.source_sha256 == hashlib.sha256(from_plate.plate.read_bytes()).hexdigest()
     assert output.source_fingerprint.startswith("p1:")
@@ -68,7 +68,7 @@ def test_the_source_plate_is_recorded_as_the_manifest_names_it(from_plate):  # n
     assert result["manifests"][0]["ingredients"][0]["sha256"] == output.source_sha256  # the parent ingredient
 
 
-def test_the_untouched_plate_is_its_source_by_exact_sha256(from_plate):  # noqa: ANN001
+def test_the_untouched_plate_is_its_source_by_exact_sha256(from_plate):
     found = _verify(from_plate.plate, from_plate.world.auditor)["registry"]
     assert found["matched_by"] == "source_sha256" and found["relation"] == "source"
     assert [o["id"] for o in found["outputs"]] == [str(from_plate.output.pk)]
@@ -77,7 +77,7 @@ def test_the_untouched_plate_is_its_source_by_exact_sha256(from_plate):  # noqa:
     assert "not a copy" in found["summary"]
 
 
-def test_a_reencoded_plate_matches_the_source_plate_by_content_fingerprint(from_plate, tmp_path):  # noqa: ANN001
+def test_a_reencoded_plate_matches_the_source_plate_by_content_fingerprint(from_plate, tmp_path):
     copy = reencode(from_plate.plate, tmp_path / "plate-reencoded.jpg")
     found = _verify(copy, from_plate.world.auditor)["registry"]
     assert found["matched_by"] == "source_fingerprint" and found["relation"] == "source"
@@ -85,7 +85,7 @@ def test_a_reencoded_plate_matches_the_source_plate_by_content_fingerprint(from_
     assert "matches the source plate of output" in found["summary"]
 
 
-def test_a_stripped_copy_of_the_output_is_still_a_copy(from_plate, tmp_path):  # noqa: ANN001
+def test_a_stripped_copy_of_the_output_is_still_a_copy(from_plate, tmp_path):
     copy = reencode(from_plate.signed, tmp_path / "output-stripped.jpg")
     result = _verify(copy, from_plate.world.auditor)
     assert result["state"] == "NoManifest"
@@ -97,7 +97,7 @@ def test_a_stripped_copy_of_the_output_is_still_a_copy(from_plate, tmp_path):  #
     assert _verify(from_plate.signed, from_plate.world.auditor)["registry"]["matched_by"] == "sha256"
 
 
-def test_an_unrelated_file_is_unknown(from_plate, tmp_path):  # noqa: ANN001
+def test_an_unrelated_file_is_unknown(from_plate, tmp_path):
     other = tmp_path / "unrelated.png"
     cv2.imwrite(str(other), scene(PLATE_SEED + 40))
     found = _verify(other, from_plate.world.auditor)["registry"]
@@ -106,7 +106,7 @@ def test_an_unrelated_file_is_unknown(from_plate, tmp_path):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("role", ["other_auditor", "other_vfx", "other_rep"])
-def test_another_studios_people_learn_nothing_of_the_output_from_its_plate(from_plate, tmp_path, role):  # noqa: ANN001
+def test_another_studios_people_learn_nothing_of_the_output_from_its_plate(from_plate, tmp_path, role):
     """The same answer, key for key, as for a file the registry does not know."""
     user = getattr(from_plate.world, role)
     other = tmp_path / "unrelated.png"
@@ -119,7 +119,7 @@ def test_another_studios_people_learn_nothing_of_the_output_from_its_plate(from_
         assert str(from_plate.output.pk)[:8] not in str(found)
 
 
-def test_the_api_and_the_pages_say_it_is_the_source_plate(from_plate):  # noqa: ANN001
+def test_the_api_and_the_pages_say_it_is_the_source_plate(from_plate):
     w, output = from_plate.world, from_plate.output
     short = str(output.pk)[:8]
     api = APIClient()

@@ -40,7 +40,7 @@ def forged_pki(base: Path, copy_of: SigningCertificate) -> Path:
 
 
 @pytest.mark.parametrize("ext", ["png", "jpg", "mp4"])
-def test_a_forged_certificate_with_our_names_and_serial_is_not_ours(released, tmp_path, ext) -> None:  # noqa: ANN001
+def test_a_forged_certificate_with_our_names_and_serial_is_not_ours(released, tmp_path, ext) -> None:
     r = released(ext)
     ours = r.output.signed_by_certificate
     forged = forged_pki(tmp_path / "forged", ours)
@@ -72,7 +72,7 @@ def test_a_forged_certificate_with_our_names_and_serial_is_not_ours(released, tm
 
 
 @pytest.mark.parametrize("ext", ["png", "jpg", "mp4"])
-def test_the_signing_certificate_is_read_from_the_file_itself(released, ext) -> None:  # noqa: ANN001
+def test_the_signing_certificate_is_read_from_the_file_itself(released, ext) -> None:
     """The chain comes out of the file's COSE signature, and its end-entity certificate is the issued one."""
     r = released(ext)
     with r.output.file.open("rb") as fh:
@@ -82,7 +82,7 @@ def test_the_signing_certificate_is_read_from_the_file_itself(released, ext) -> 
     assert leaf.issuer == x509.load_der_x509_certificate(chain[1]).subject  # then the intermediate
 
 
-def test_a_file_without_a_store_or_with_a_broken_one_has_no_chain(tmp_path) -> None:  # noqa: ANN001
+def test_a_file_without_a_store_or_with_a_broken_one_has_no_chain(tmp_path) -> None:
     plain = write_media(tmp_path / "plain.png", 3)
     with open(plain, "rb") as fh, pytest.raises(StoreUnreadable):
         signing_chain(fh, "image/png")
@@ -92,7 +92,7 @@ def test_a_file_without_a_store_or_with_a_broken_one_has_no_chain(tmp_path) -> N
         signing_chain(io.BytesIO(b"\0\0\0\x08ftyp" + b"\0" * 3), "video/mp4")
 
 
-def test_a_tampered_copy_of_our_file_names_no_record(released) -> None:  # noqa: ANN001
+def test_a_tampered_copy_of_our_file_names_no_record(released) -> None:
     r = released("jpg")
     data = bytearray(r.output.file.read())
     r.output.file.close()

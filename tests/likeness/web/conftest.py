@@ -87,7 +87,7 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser, live_server, request) -> Callable[..., Visit]:  # noqa: ANN001
+def visit(browser, live_server, request) -> Callable[..., Visit]:
     """visit(username, password) -> a signed-in Visit in a fresh browser context (its own cookies), on committed
     data (the live server answers from another thread)."""
     request.getfixturevalue("live_db")

@@ -28,7 +28,7 @@ from likeness.provenance.services import output_approve, output_register, output
 from tests.factories import fresh_code
 
 
-def signed_in(user) -> Client:  # noqa: ANN001
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -46,7 +46,7 @@ def picture(path: Path, seed: int) -> Path:
     return path
 
 
-def allowed_decision(world, purpose: str):  # noqa: ANN001, ANN201
+def allowed_decision(world, purpose: str):
     request = gate_request_build(performer=world.performer, production=world.production, use="de_aging",
                                  depicted_age=30, media=["theatrical"], territories=["US"],
                                  replica_types=["digital_alteration"])
@@ -57,7 +57,7 @@ def allowed_decision(world, purpose: str):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def outputs(world, make_grant, settings, tmp_path) -> SimpleNamespace:  # noqa: ANN001
+def outputs(world, make_grant, settings, tmp_path) -> SimpleNamespace:
     """One output awaiting approval and one signed and released, made through the services."""
     settings.PKI_DIR = tmp_path / "pki"
     settings.TSA_URL = ""
@@ -90,14 +90,14 @@ def upload(path: Path, name: str | None = None) -> io.BytesIO:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["rep", "vfx", "studio_admin"])
-def test_verify_is_for_auditors_only(world, who):  # noqa: ANN001
+def test_verify_is_for_auditors_only(world, who):
     response = signed_in(getattr(world, who)).get("/verify/")
     assert response.status_code == 403
     assert "Only auditors may verify files" in response.content.decode()
 
 
 @pytest.mark.django_db
-def test_verify_without_a_file_is_a_form_error(world):  # noqa: ANN001
+def test_verify_without_a_file_is_a_form_error(world):
     response = signed_in(world.auditor).post("/verify/", {})
     assert response.status_code == 400
     text = response.content.decode()
@@ -106,7 +106,7 @@ def test_verify_without_a_file_is_a_form_error(world):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_verify_explains_a_file_without_credentials(world, tmp_path):  # noqa: ANN001
+def test_verify_explains_a_file_without_credentials(world, tmp_path):
     garbage = tmp_path / "garbage.bin"
     garbage.write_bytes(b"not an image at all\n" * 50)
     response = signed_in(world.auditor).post("/verify/", {"file": upload(garbage)})
@@ -123,7 +123,7 @@ def test_verify_explains_a_file_without_credentials(world, tmp_path):  # noqa: A
 
 
 @pytest.mark.django_db
-def test_verify_a_released_file_links_the_consent_and_says_if_it_is_still_active(outputs):  # noqa: ANN001
+def test_verify_a_released_file_links_the_consent_and_says_if_it_is_still_active(outputs):
     w, released = outputs.world, outputs.released
     auditor = signed_in(w.auditor)
     text = auditor.post("/verify/", {"file": upload(Path(released.file.path))}).content.decode()
@@ -142,7 +142,7 @@ def test_verify_a_released_file_links_the_consent_and_says_if_it_is_still_active
 
 
 @pytest.mark.django_db
-def test_verify_a_tampered_file_names_the_failure(outputs):  # noqa: ANN001
+def test_verify_a_tampered_file_names_the_failure(outputs):
     data = bytearray(Path(outputs.released.file.path).read_bytes())
     # Flip bytes inside the image data (IDAT), not the manifest: the content no longer matches its hash.
     at = data.index(b"IDAT") + 20
@@ -160,7 +160,7 @@ def test_verify_a_tampered_file_names_the_failure(outputs):  # noqa: ANN001
 # --- the output registry and the output page --------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_output_registry_lists_what_each_user_may_see(outputs):  # noqa: ANN001
+def test_output_registry_lists_what_each_user_may_see(outputs):
     w = outputs.world
     text = signed_in(w.rep).get("/outputs/").content.decode()
     assert str(outputs.waiting.pk)[:8] in text and str(outputs.released.pk)[:8] in text
@@ -169,7 +169,7 @@ def test_output_registry_lists_what_each_user_may_see(outputs):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_output_registry_search_by_sha256(outputs):  # noqa: ANN001
+def test_output_registry_search_by_sha256(outputs):
     auditor = signed_in(outputs.world.auditor)
     text = auditor.get("/outputs/", {"sha256": outputs.released.sha256.upper()}).content.decode()
     assert str(outputs.released.pk)[:8] in text and str(outputs.waiting.pk)[:8] not in text
@@ -183,7 +183,7 @@ def test_output_registry_search_by_sha256(outputs):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_output_lookup_by_file_and_by_fingerprint_when_the_manifest_is_stripped(outputs):  # noqa: ANN001
+def test_output_lookup_by_file_and_by_fingerprint_when_the_manifest_is_stripped(outputs):
     auditor = signed_in(outputs.world.auditor)  # a POST that only reads: open to auditors
     response = auditor.post("/outputs/", {"file": upload(Path(outputs.released.file.path))})
     assert response.status_code == 200
@@ -201,7 +201,7 @@ def test_output_lookup_by_file_and_by_fingerprint_when_the_manifest_is_stripped(
 
 
 @pytest.mark.django_db
-def test_output_page_shows_the_record_and_review_form_to_the_performers_rep(outputs):  # noqa: ANN001
+def test_output_page_shows_the_record_and_review_form_to_the_performers_rep(outputs):
     w = outputs.world
     text = signed_in(w.rep).get(f"/outputs/{outputs.waiting.pk}/").content.decode()
     assert "Awaiting approval" in text and outputs.waiting.sha256 in text
@@ -218,12 +218,12 @@ def test_output_page_shows_the_record_and_review_form_to_the_performers_rep(outp
 
 
 @pytest.mark.django_db
-def test_output_page_is_not_found_for_another_agency(outputs):  # noqa: ANN001
+def test_output_page_is_not_found_for_another_agency(outputs):
     assert signed_in(outputs.world.other_rep).get(f"/outputs/{outputs.released.pk}/").status_code == 404
 
 
 @pytest.mark.django_db
-def test_decline_without_a_note_is_refused_and_approve_with_one_works(outputs):  # noqa: ANN001
+def test_decline_without_a_note_is_refused_and_approve_with_one_works(outputs):
     w, waiting = outputs.world, outputs.waiting
     rep = signed_in(w.counsel)
     response = rep.post(f"/outputs/{waiting.pk}/review/", {"verdict": "decline", "note": "  "})
@@ -248,7 +248,7 @@ def test_decline_without_a_note_is_refused_and_approve_with_one_works(outputs): 
 
 
 @pytest.mark.django_db
-def test_auditors_are_read_only_on_review(outputs):  # noqa: ANN001
+def test_auditors_are_read_only_on_review(outputs):
     w = outputs.world
     text = signed_in(w.auditor).get(f"/outputs/{outputs.waiting.pk}/").content.decode()
     assert "Approve for release" not in text
@@ -261,7 +261,7 @@ def test_auditors_are_read_only_on_review(outputs):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_studio_staff_cannot_approve_for_the_performer(outputs):  # noqa: ANN001
+def test_studio_staff_cannot_approve_for_the_performer(outputs):
     response = signed_in(outputs.world.vfx).post(f"/outputs/{outputs.waiting.pk}/review/",
                                                  {"verdict": "approve", "note": "looks fine to me"})
     assert response.status_code == 403
@@ -269,7 +269,7 @@ def test_studio_staff_cannot_approve_for_the_performer(outputs):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_evidence_bundle_download_verifies(outputs, tmp_path):  # noqa: ANN001
+def test_evidence_bundle_download_verifies(outputs, tmp_path):
     w = outputs.world
     response = signed_in(w.auditor).get(f"/outputs/{outputs.released.pk}/bundle/")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
@@ -287,7 +287,7 @@ def test_evidence_bundle_download_verifies(outputs, tmp_path):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_file_download_for_those_who_see_the_output(outputs):  # noqa: ANN001
+def test_file_download_for_those_who_see_the_output(outputs):
     w, released = outputs.world, outputs.released
     response = signed_in(w.rep).get(f"/outputs/{released.pk}/file/")
     assert response.status_code == 200
@@ -300,13 +300,13 @@ def test_file_download_for_those_who_see_the_output(outputs):  # noqa: ANN001
 # --- audit log --------------------------------------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_audit_log_is_for_auditors(outputs):  # noqa: ANN001
+def test_audit_log_is_for_auditors(outputs):
     for who in ("rep", "vfx", "studio_admin"):
         assert signed_in(getattr(outputs.world, who)).get("/audit-log/").status_code == 403
 
 
 @pytest.mark.django_db
-def test_audit_log_lists_newest_first_with_filters_and_chain_status(outputs):  # noqa: ANN001
+def test_audit_log_lists_newest_first_with_filters_and_chain_status(outputs):
     auditor = signed_in(outputs.world.auditor)
     response = auditor.get("/audit-log/")
     assert response.status_code == 200
@@ -333,7 +333,7 @@ def test_audit_log_lists_newest_first_with_filters_and_chain_status(outputs):  #
 
 
 @pytest.mark.django_db
-def test_audit_log_inverted_date_range_is_a_clear_error(world):  # noqa: ANN001
+def test_audit_log_inverted_date_range_is_a_clear_error(world):
     text = signed_in(world.auditor).get("/audit-log/", {"date_from": "2026-03-10", "date_to": "2026-03-01"}) \
         .content.decode()
     assert "The end date (2026-03-01) is before the start date (2026-03-10)" in text
@@ -343,7 +343,7 @@ def test_audit_log_inverted_date_range_is_a_clear_error(world):  # noqa: ANN001
 
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="tampering lifts SQLite's append-only trigger")
-def test_audit_log_names_the_first_bad_event_when_the_chain_is_broken(world):  # noqa: ANN001
+def test_audit_log_names_the_first_bad_event_when_the_chain_is_broken(world):
     target = AuditEvent.objects.order_by("seq")[2]
     with connection.cursor() as cur:
         # Inside the test's transaction: rolled back, trigger and all, when the test ends.
@@ -356,7 +356,7 @@ def test_audit_log_names_the_first_bad_event_when_the_chain_is_broken(world):  #
 # --- usage reports ----------------------------------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_usage_report_for_auditors_and_the_performers_reps(outputs):  # noqa: ANN001
+def test_usage_report_for_auditors_and_the_performers_reps(outputs):
     w = outputs.world
     for who in ("auditor", "rep", "counsel"):
         response = signed_in(getattr(w, who)).get("/usage/", {"performer": w.performer.pk}, follow=True)
@@ -368,7 +368,7 @@ def test_usage_report_for_auditors_and_the_performers_reps(outputs):  # noqa: AN
 
 
 @pytest.mark.django_db
-def test_usage_report_refuses_other_roles_and_other_agencies(outputs):  # noqa: ANN001
+def test_usage_report_refuses_other_roles_and_other_agencies(outputs):
     w = outputs.world
     assert signed_in(w.vfx).get("/usage/").status_code == 403
     other = signed_in(w.other_rep)
@@ -380,7 +380,7 @@ def test_usage_report_refuses_other_roles_and_other_agencies(outputs):  # noqa: 
 
 
 @pytest.mark.django_db
-def test_usage_csv_holds_every_record_with_the_grant_relied_on(outputs):  # noqa: ANN001
+def test_usage_csv_holds_every_record_with_the_grant_relied_on(outputs):
     w = outputs.world
     response = signed_in(w.auditor).get(f"/usage/{w.performer.pk}/report.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -398,7 +398,7 @@ def test_usage_csv_holds_every_record_with_the_grant_relied_on(outputs):  # noqa
 
 
 @pytest.mark.django_db
-def test_usage_pdf_is_a_pdf(outputs):  # noqa: ANN001
+def test_usage_pdf_is_a_pdf(outputs):
     w = outputs.world
     response = signed_in(w.rep).get(f"/usage/{w.performer.pk}/report.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -410,7 +410,7 @@ def test_usage_pdf_is_a_pdf(outputs):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_usage_pdf_without_a_unicode_font_falls_back_to_latin1(outputs, monkeypatch):  # noqa: ANN001
+def test_usage_pdf_without_a_unicode_font_falls_back_to_latin1(outputs, monkeypatch):
     from likeness.web.views import audit as audit_views
 
     # A host without DejaVu: the PDF core font is used and characters beyond Latin-1 are replaced, not fatal.

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def rendered_job(live_world, ready_model, footage, workers) -> Job:  # noqa: ANN001
+def rendered_job(live_world, ready_model, footage, workers) -> Job:
     """An aging job rendered and awaiting approval. `workers` gives this test its own broker (no worker is
     started): the submit publishes there, and the job runs here, in-process, through the real runner."""
     call_command("pki_init", "--if-missing")
@@ -41,7 +41,7 @@ def rendered_job(live_world, ready_model, footage, workers) -> Job:  # noqa: ANN
 
 
 def test_counsel_approves_then_the_auditor_verifies_and_exports_the_bundle(visit, live_world, rendered_job,
-                                                                           tmp_path):  # noqa: ANN001
+                                                                           tmp_path):
     from playwright.sync_api import expect
 
     w, output = live_world, rendered_job.output

@@ -19,11 +19,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def committed_world(live_db) -> SimpleNamespace:  # noqa: ANN001
+def committed_world(live_db) -> SimpleNamespace:
     return build_world()
 
 
-def test_a_rep_drafts_and_submits_consent_and_counsel_approves_it(visit, committed_world, tmp_path):  # noqa: ANN001
+def test_a_rep_drafts_and_submits_consent_and_counsel_approves_it(visit, committed_world, tmp_path):
     w = committed_world
     rep = visit("rep", password_for("rep"))
     page = rep.goto("/performers/")
@@ -91,7 +91,7 @@ def test_a_rep_drafts_and_submits_consent_and_counsel_approves_it(visit, committ
     assert grant.status == GrantStatus.ACTIVE and grant.approved_by == w.counsel
 
 
-def test_revocation_previews_its_impact_then_revokes(visit, live_world, ready_model):  # noqa: ANN001
+def test_revocation_previews_its_impact_then_revokes(visit, live_world, ready_model):
     job = Job.objects.create(kind=JobKind.AGING, performer=live_world.performer, production=live_world.production,
                              requested_by=live_world.vfx, likeness_model=ready_model, state=JobState.QUEUED,
                              params={"target_age": 30, "frame_start": 0, "frame_end": 8})

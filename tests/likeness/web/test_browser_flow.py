@@ -30,7 +30,7 @@ TITLE = "Tidewater"
 
 
 @pytest.fixture
-def fresh(live_db, settings, tmp_path) -> SimpleNamespace:  # noqa: ANN001
+def fresh(live_db, settings, tmp_path) -> SimpleNamespace:
     """What `make run` leaves on a fresh instance: the demo organisations, people, consent and footage."""
     settings.TSA_URL = ""
     settings.ENGINE_TRAIN_STEPS = {**settings.ENGINE_TRAIN_STEPS, "tiny": 40}  # a rehearsal model: minutes
@@ -42,7 +42,7 @@ def fresh(live_db, settings, tmp_path) -> SimpleNamespace:  # noqa: ANN001
     return SimpleNamespace(performer=demo_performer(), counsel=users["counsel"], users=users)
 
 
-def test_consent_to_delivery_in_the_browser(visit, bare_workers, fresh, footage, settings, tmp_path):  # noqa: ANN001
+def test_consent_to_delivery_in_the_browser(visit, bare_workers, fresh, footage, settings, tmp_path):
     w = fresh
     pki_initialise()
     engine_worker = bare_workers.start("w1")

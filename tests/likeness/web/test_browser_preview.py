@@ -9,7 +9,7 @@ from tests.likeness.web.conftest import password_for
 from tests.likeness.web.test_model_pages import preview_grant, store_figures
 
 
-def image_loaded(page, selector: str) -> bool:  # noqa: ANN001
+def image_loaded(page, selector: str) -> bool:
     return page.eval_on_selector(selector, "img => img.complete && img.naturalWidth > 0")
 
 

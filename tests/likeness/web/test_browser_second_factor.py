@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def committed_world(live_db) -> SimpleNamespace:  # noqa: ANN001
+def committed_world(live_db) -> SimpleNamespace:
     w = build_world()
     w.newcomer = get_user_model().objects.create_user("newcomer", "newcomer@example.test", "pw-newcomer")
     membership_create(user=w.newcomer, organisation=w.agency, role=Role.TALENT_REP, by=w.ops)
@@ -38,7 +38,7 @@ def note_violation(violations: list[str], message: Any) -> None:
         violations.append(f"{message.page.url}: {message.text}")
 
 
-def test_a_rep_sets_up_an_authenticator_and_approves_with_it(visit, committed_world) -> None:  # noqa: ANN001
+def test_a_rep_sets_up_an_authenticator_and_approves_with_it(visit, committed_world) -> None:
     w = committed_world
     rep = visit("newcomer", "pw-newcomer")
     violations: list[str] = []

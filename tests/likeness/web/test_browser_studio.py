@@ -19,11 +19,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def committed_world(live_db) -> SimpleNamespace:  # noqa: ANN001
+def committed_world(live_db) -> SimpleNamespace:
     return build_world()
 
 
-def test_studio_legal_creates_and_edits_a_production_and_flags_a_labour_action(visit, committed_world):  # noqa: ANN001
+def test_studio_legal_creates_and_edits_a_production_and_flags_a_labour_action(visit, committed_world):
     legal = visit("studio_legal", password_for("studio_legal"))
     page = legal.goto("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Productions").click()
@@ -66,7 +66,7 @@ def test_studio_legal_creates_and_edits_a_production_and_flags_a_labour_action(v
     assert production.labour_action
 
 
-def test_the_studio_admin_manages_members(visit, committed_world):  # noqa: ANN001
+def test_the_studio_admin_manages_members(visit, committed_world):
     w = committed_world
     _user("newcomer")
     admin = visit("studio_admin", password_for("studio_admin"))
@@ -98,7 +98,7 @@ def test_the_studio_admin_manages_members(visit, committed_world):  # noqa: ANN0
     assert not Membership.objects.filter(pk=added.pk).exists()
 
 
-def test_the_drafter_sees_why_they_cannot_approve(visit, committed_world):  # noqa: ANN001
+def test_the_drafter_sees_why_they_cannot_approve(visit, committed_world):
     w = committed_world
     draft = consent.grant_draft_create(performer=w.performer, productions=[w.production], by=w.rep, **grant_scope())
     grant = consent.grant_submit(grant=draft, document=pdf_file(), by=w.rep)

@@ -15,7 +15,7 @@ from tests.likeness.web.conftest import password_for
 pytestmark = pytest.mark.slow
 
 
-def test_vfx_artist_requests_follows_and_reviews_an_aging_job(visit, workers, live_world, ready_model,  # noqa: ANN001
+def test_vfx_artist_requests_follows_and_reviews_an_aging_job(visit, workers, live_world, ready_model,
                                                                footage):
     workers.start("w1")
     w = live_world

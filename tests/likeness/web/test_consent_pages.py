@@ -17,13 +17,13 @@ from tests.factories import SPECIFIC, fresh_code, pdf_bytes
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:  # noqa: ANN001
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def form_data(world, **overrides) -> dict:  # noqa: ANN001
+def form_data(world, **overrides) -> dict:
     today = timezone.localdate()
     data = {
         "uses": ["training", "de_aging"], "productions": [world.production.pk], "replica_types": ["icdr"],
@@ -41,7 +41,7 @@ def pdf_upload(content: bytes | None = None, name: str = "signed.pdf") -> Simple
     return SimpleUploadedFile(name, pdf_bytes() if content is None else content, content_type="application/pdf")
 
 
-def a_decision(world, use: str = "de_aging", age: int = 30):  # noqa: ANN001, ANN201
+def a_decision(world, use: str = "de_aging", age: int = 30):
     return decision_make(
         request=gate_request_build(performer=world.performer, production=world.production, use=use,
                                    depicted_age=age, media=["theatrical"], territories=["US"],
@@ -51,7 +51,7 @@ def a_decision(world, use: str = "de_aging", age: int = 30):  # noqa: ANN001, AN
 
 # --- performers ----------------------------------------------------------------------------------------------
 
-def test_the_roster_and_profile_show_the_represented_performer(world, make_grant):  # noqa: ANN001
+def test_the_roster_and_profile_show_the_represented_performer(world, make_grant):
     grant = make_grant()
     client = signed_in(world.rep)
     roster = client.get("/performers/")
@@ -63,14 +63,14 @@ def test_the_roster_and_profile_show_the_represented_performer(world, make_grant
     assert 's-active' in page
 
 
-def test_another_agencys_performer_is_not_found(world):  # noqa: ANN001
+def test_another_agencys_performer_is_not_found(world):
     client = signed_in(world.other_rep)
     assert world.performer.pk not in [r["performer"].pk for r in client.get("/performers/").context["rows"]]
     assert client.get(f"/performers/{world.performer.pk}/").status_code == 404
     assert client.get(f"/performers/{world.performer.pk}/consent/new/").status_code == 404
 
 
-def test_vfx_may_not_draft_consent_or_open_the_approval_queue(world):  # noqa: ANN001
+def test_vfx_may_not_draft_consent_or_open_the_approval_queue(world):
     client = signed_in(world.vfx)
     response = client.get("/approvals/")
     assert response.status_code == 403 and "talent reps and legal" in response.content.decode()
@@ -79,7 +79,7 @@ def test_vfx_may_not_draft_consent_or_open_the_approval_queue(world):  # noqa: A
 
 # --- the consent form ----------------------------------------------------------------------------------------
 
-def test_the_form_has_every_grant_field_labelled_and_described(world):  # noqa: ANN001
+def test_the_form_has_every_grant_field_labelled_and_described(world):
     from likeness.consent.selectors import DIFF_FIELDS
 
     html = signed_in(world.rep).get(f"/performers/{world.performer.pk}/consent/new/").content.decode()
@@ -94,7 +94,7 @@ def test_the_form_has_every_grant_field_labelled_and_described(world):  # noqa: 
     assert "<legend>Uses consented to" in html and "Aging up" in html
 
 
-def test_a_rep_drafts_consent_through_the_form(world):  # noqa: ANN001
+def test_a_rep_drafts_consent_through_the_form(world):
     response = signed_in(world.rep).post(f"/performers/{world.performer.pk}/consent/new/", form_data(world))
     assert response.status_code == 302, response.content.decode()[:3000]
     grant = ConsentGrant.objects.get()
@@ -106,7 +106,7 @@ def test_a_rep_drafts_consent_through_the_form(world):  # noqa: ANN001
     assert list(grant.productions.all()) == [world.production]
 
 
-def test_an_inverted_age_range_is_refused_with_a_clear_message(world):  # noqa: ANN001
+def test_an_inverted_age_range_is_refused_with_a_clear_message(world):
     response = signed_in(world.rep).post(f"/performers/{world.performer.pk}/consent/new/",
                                          form_data(world, depicted_age_min="45", depicted_age_max="25"))
     assert response.status_code == 400
@@ -119,7 +119,7 @@ def test_an_inverted_age_range_is_refused_with_a_clear_message(world):  # noqa: 
     assert not ConsentGrant.objects.exists()
 
 
-def test_service_refusals_become_form_errors(world):  # noqa: ANN001
+def test_service_refusals_become_form_errors(world):
     # Unknown territory: the form refuses it before the service does.
     response = signed_in(world.rep).post(f"/performers/{world.performer.pk}/consent/new/",
                                          form_data(world, territories="US XX", uses=[]))
@@ -128,7 +128,7 @@ def test_service_refusals_become_form_errors(world):  # noqa: ANN001
     assert "This field is required." in html  # no use ticked
 
 
-def test_the_inline_check_returns_the_fields_error(world):  # noqa: ANN001
+def test_the_inline_check_returns_the_fields_error(world):
     client = signed_in(world.rep)
     bad = client.post("/grants/check/", {**form_data(world, depicted_age_min="50", depicted_age_max="30"),
                                          "_field": "depicted_age_max"}, HTTP_HX_REQUEST="true")
@@ -141,7 +141,7 @@ def test_the_inline_check_returns_the_fields_error(world):  # noqa: ANN001
     assert client.post("/grants/check/", {"_field": "nope"}).status_code == 400
 
 
-def test_a_draft_can_be_edited_and_an_active_grant_cannot(world, make_grant):  # noqa: ANN001
+def test_a_draft_can_be_edited_and_an_active_grant_cannot(world, make_grant):
     draft = make_grant(activate=False)
     client = signed_in(world.rep)
     page = client.get(f"/grants/{draft.pk}/edit/").content.decode()
@@ -157,7 +157,7 @@ def test_a_draft_can_be_edited_and_an_active_grant_cannot(world, make_grant):  #
 
 # --- the grant page and its actions --------------------------------------------------------------------------
 
-def test_the_grant_page_shows_every_field_to_the_rep(world, make_grant):  # noqa: ANN001
+def test_the_grant_page_shows_every_field_to_the_rep(world, make_grant):
     grant = make_grant()
     html = signed_in(world.rep).get(f"/grants/{grant.pk}/").content.decode()
     for text in ("Uses consented to", "Training a model on past footage", "Here and Then", "Youngest depicted age",
@@ -166,7 +166,7 @@ def test_the_grant_page_shows_every_field_to_the_rep(world, make_grant):  # noqa
         assert text in html, text
 
 
-def test_vfx_never_sees_compensation_or_the_contract(world, make_grant):  # noqa: ANN001
+def test_vfx_never_sees_compensation_or_the_contract(world, make_grant):
     grant = make_grant()
     client = signed_in(world.vfx)
     page = client.get(f"/grants/{grant.pk}/")
@@ -183,7 +183,7 @@ def test_vfx_never_sees_compensation_or_the_contract(world, make_grant):  # noqa
     assert signed_in(world.other_vfx).get(f"/grants/{grant.pk}/document/").status_code == 404
 
 
-def test_the_rep_and_the_auditor_download_the_contract(world, make_grant):  # noqa: ANN001
+def test_the_rep_and_the_auditor_download_the_contract(world, make_grant):
     grant = make_grant()
     for who in (world.rep, world.auditor):
         response = signed_in(who).get(f"/grants/{grant.pk}/document/")
@@ -191,7 +191,7 @@ def test_the_rep_and_the_auditor_download_the_contract(world, make_grant):  # no
         assert b"".join(response.streaming_content).startswith(b"%PDF-")
 
 
-def test_submitting_a_file_that_is_not_a_pdf_is_a_form_error(world, make_grant):  # noqa: ANN001
+def test_submitting_a_file_that_is_not_a_pdf_is_a_form_error(world, make_grant):
     draft = make_grant(activate=False)
     response = signed_in(world.rep).post(f"/grants/{draft.pk}/submit/",
                                          {"document": pdf_upload(b"GIF89a not a contract", "contract.pdf")})
@@ -202,7 +202,7 @@ def test_submitting_a_file_that_is_not_a_pdf_is_a_form_error(world, make_grant):
     assert draft.status == GrantStatus.DRAFT
 
 
-def test_submit_then_a_second_person_approves(world, make_grant):  # noqa: ANN001
+def test_submit_then_a_second_person_approves(world, make_grant):
     draft = make_grant(activate=False)
     rep = signed_in(world.rep)
     response = rep.post(f"/grants/{draft.pk}/submit/", {"document": pdf_upload(), "signed_on": "2026-01-02"})
@@ -223,7 +223,7 @@ def test_submit_then_a_second_person_approves(world, make_grant):  # noqa: ANN00
     assert draft.status == GrantStatus.ACTIVE and draft.approved_by == world.counsel
 
 
-def test_studio_legal_who_does_not_represent_the_performer_cannot_approve(world, make_grant):  # noqa: ANN001
+def test_studio_legal_who_does_not_represent_the_performer_cannot_approve(world, make_grant):
     draft = make_grant(activate=False)
     from likeness.consent.services import grant_submit
     from tests.factories import pdf_file
@@ -233,7 +233,7 @@ def test_studio_legal_who_does_not_represent_the_performer_cannot_approve(world,
     assert response.status_code == 403 and "may approve consent" in response.content.decode()
 
 
-def test_amending_creates_a_new_version_and_the_history_shows_the_difference(world, make_grant):  # noqa: ANN001
+def test_amending_creates_a_new_version_and_the_history_shows_the_difference(world, make_grant):
     grant = make_grant()
     client = signed_in(world.rep)
     form = client.get(f"/grants/{grant.pk}/amend/").content.decode()
@@ -256,7 +256,7 @@ def test_amending_creates_a_new_version_and_the_history_shows_the_difference(wor
 
 # --- revocation ----------------------------------------------------------------------------------------------
 
-def test_revocation_needs_a_reason_and_a_confirmation(world, make_grant):  # noqa: ANN001
+def test_revocation_needs_a_reason_and_a_confirmation(world, make_grant):
     grant = make_grant()
     client = signed_in(world.counsel)
     page = client.get(f"/grants/{grant.pk}/revoke/").content.decode()
@@ -275,7 +275,7 @@ def test_revocation_needs_a_reason_and_a_confirmation(world, make_grant):  # noq
     assert client.get(f"/grants/{grant.pk}/revoke/", follow=True).redirect_chain  # no second revocation
 
 
-def test_the_revocation_preview_lists_queued_jobs_and_models(world, make_grant):  # noqa: ANN001
+def test_the_revocation_preview_lists_queued_jobs_and_models(world, make_grant):
     from likeness.jobs.models import Job, JobKind, JobState, LikenessModel, ModelStatus
 
     grant = make_grant()
@@ -297,7 +297,7 @@ def test_the_revocation_preview_lists_queued_jobs_and_models(world, make_grant):
 
 # --- auditors, decisions, rules ------------------------------------------------------------------------------
 
-def test_auditors_are_read_only_on_every_post_route(world, make_grant):  # noqa: ANN001
+def test_auditors_are_read_only_on_every_post_route(world, make_grant):
     grant = make_grant()
     draft = make_grant(activate=False)
     client = signed_in(world.auditor)
@@ -312,7 +312,7 @@ def test_auditors_are_read_only_on_every_post_route(world, make_grant):  # noqa:
     assert grant.status == GrantStatus.ACTIVE
 
 
-def test_an_auditor_role_adds_no_write_right(world):  # noqa: ANN001
+def test_an_auditor_role_adds_no_write_right(world):
     """A rep of another agency who is also an auditor engaged on this performer's agency reads the performer
     (the engagement) but may not draft their consent: reading never becomes a right to act."""
     from likeness.organisations.services import membership_create
@@ -325,13 +325,13 @@ def test_an_auditor_role_adds_no_write_right(world):  # noqa: ANN001
     assert response.status_code == 403 and ConsentGrant.objects.count() == before
 
 
-def test_an_auditor_only_account_is_read_only(world):  # noqa: ANN001
+def test_an_auditor_only_account_is_read_only(world):
     before = ConsentGrant.objects.count()
     response = signed_in(world.auditor).post(f"/performers/{world.performer.pk}/consent/new/", form_data(world))
     assert response.status_code == 403 and ConsentGrant.objects.count() == before
 
 
-def test_decisions_are_listed_and_explained(world, make_grant):  # noqa: ANN001
+def test_decisions_are_listed_and_explained(world, make_grant):
     grant = make_grant()
     allowed = a_decision(world, age=30)
     denied = a_decision(world, age=19)
@@ -352,7 +352,7 @@ def test_decisions_are_listed_and_explained(world, make_grant):  # noqa: ANN001
     assert "Covered by" in ok and grant.label in ok
 
 
-def test_the_rule_catalogue_is_open_to_every_role(world):  # noqa: ANN001
+def test_the_rule_catalogue_is_open_to_every_role(world):
     from likeness.policy.rules import REGISTRY
 
     for who in ("rep", "vfx", "auditor", "studio_admin"):
@@ -362,7 +362,7 @@ def test_the_rule_catalogue_is_open_to_every_role(world):  # noqa: ANN001
     assert Client().get("/rules/").status_code == 302
 
 
-def test_the_approval_queue_lists_outputs_awaiting_talent_approval(world, make_grant):  # noqa: ANN001
+def test_the_approval_queue_lists_outputs_awaiting_talent_approval(world, make_grant):
     from likeness.provenance.models import Output
 
     grant = make_grant()
@@ -375,7 +375,7 @@ def test_the_approval_queue_lists_outputs_awaiting_talent_approval(world, make_g
     assert f"/outputs/{output.pk}/" not in signed_in(world.other_rep).get("/approvals/").content.decode()
 
 
-def test_document_bytes_are_not_reachable_through_media_urls(world, make_grant):  # noqa: ANN001
+def test_document_bytes_are_not_reachable_through_media_urls(world, make_grant):
     grant = make_grant()
     response = signed_in(world.vfx).get("/media/" + grant.document.name)
     assert response.status_code == 404

@@ -87,7 +87,7 @@ def crawl(client: Client) -> SimpleNamespace:
 
 
 @pytest.fixture
-def demo_world(live_db, settings, tmp_path):  # noqa: ANN001, ANN201
+def demo_world(live_db, settings, tmp_path):
     """The demo accounts and consent, and the demo chain run through to a released, signed output."""
     from likeness.demo.chain import run_demo_chain
     from likeness.demo.seed import seed_demo
@@ -113,7 +113,7 @@ def _client(username: str) -> Client:
 
 
 @pytest.mark.slow
-def test_every_page_reachable_from_each_demo_home_renders(demo_world):  # noqa: ANN001
+def test_every_page_reachable_from_each_demo_home_renders(demo_world):
     for account in ACCOUNTS:
         result = crawl(_client(account.username))
         broken = {p: s for p, s in result.status.items() if s != 200}
@@ -124,7 +124,7 @@ def test_every_page_reachable_from_each_demo_home_renders(demo_world):  # noqa: 
 
 
 @pytest.mark.slow
-def test_an_auditor_can_change_nothing_through_any_form(demo_world):  # noqa: ANN001
+def test_an_auditor_can_change_nothing_through_any_form(demo_world):
     forms: set[str] = set()
     for account in ACCOUNTS:
         forms |= crawl(_client(account.username)).forms
@@ -141,7 +141,7 @@ def test_an_auditor_can_change_nothing_through_any_form(demo_world):  # noqa: AN
 
 
 @pytest.mark.slow
-def test_a_vfx_user_never_reaches_contracts_or_compensation(demo_world):  # noqa: ANN001
+def test_a_vfx_user_never_reaches_contracts_or_compensation(demo_world):
     grant = ConsentGrant.objects.filter(status="active").first()
     secret = grant.compensation_terms
     assert secret
@@ -192,7 +192,7 @@ _OBJECT_PATH = re.compile(r"/(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4
 
 
 @pytest.mark.slow
-def test_another_tenant_reaches_none_of_the_demo_records(demo_world):  # noqa: ANN001
+def test_another_tenant_reaches_none_of_the_demo_records(demo_world):
     """Every page and form any demo account reached, tried by people of other organisations: each record page
     is refused, no page shows the performer or the money, and no form changes anything."""
     pages: set[str] = set()

@@ -21,14 +21,14 @@ from likeness.policy.services import decision_make
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:  # noqa: ANN001
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
 @pytest.fixture
-def studio(world, make_grant, footage) -> SimpleNamespace:  # noqa: ANN001
+def studio(world, make_grant, footage) -> SimpleNamespace:
     """The shared world with an active grant for training and aging (depicted ages 25-45), reference footage,
     and a ready model record (no weights needed: these tests never run the engine)."""
     w = world
@@ -49,20 +49,20 @@ def studio(world, make_grant, footage) -> SimpleNamespace:  # noqa: ANN001
     return w
 
 
-def aging_post(w, plate: Path | SimpleUploadedFile, **extra) -> dict:  # noqa: ANN001, ANN003
+def aging_post(w, plate: Path | SimpleUploadedFile, **extra) -> dict:
     upload = plate if isinstance(plate, SimpleUploadedFile) else SimpleUploadedFile(
         plate.name, plate.read_bytes(), content_type="video/mp4")
     return {"performer": w.performer.pk, "production": w.production.pk, "likeness_model": str(w.model.pk),
             "plate": upload, "frame_start": 0, "frame_end": "", "target_age": 30, **extra}
 
 
-def text(response) -> str:  # noqa: ANN001
+def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
 # ----- request forms --------------------------------------------------------------------------------------
 
-def test_training_form_lists_the_chosen_performers_reference_material(studio):  # noqa: ANN001
+def test_training_form_lists_the_chosen_performers_reference_material(studio):
     page = text(signed_in(studio.vfx).get(f"/jobs/new/training/?performer={studio.performer.pk}"))
     assert "Request a training job" in page
     for ref in studio.references:
@@ -71,7 +71,7 @@ def test_training_form_lists_the_chosen_performers_reference_material(studio):  
     assert "Pre-flight" in page
 
 
-def test_a_training_request_creates_a_queued_job(studio):  # noqa: ANN001
+def test_a_training_request_creates_a_queued_job(studio):
     response = signed_in(studio.vfx).post("/jobs/new/training/", {
         "performer": studio.performer.pk, "production": studio.production.pk,
         "reference_materials": [r.pk for r in studio.references], "size": "tiny"})
@@ -81,7 +81,7 @@ def test_a_training_request_creates_a_queued_job(studio):  # noqa: ANN001
     assert set(job.reference_materials.all()) == set(studio.references)
 
 
-def test_a_training_request_without_material_is_refused_beside_the_field(studio):  # noqa: ANN001
+def test_a_training_request_without_material_is_refused_beside_the_field(studio):
     response = signed_in(studio.vfx).post("/jobs/new/training/", {
         "performer": studio.performer.pk, "production": studio.production.pk, "size": "tiny"})
     assert response.status_code == 400 and not Job.objects.exists()
@@ -91,13 +91,13 @@ def test_a_training_request_without_material_is_refused_beside_the_field(studio)
 
 @pytest.mark.parametrize("path", ["/jobs/new/training/", "/jobs/new/aging/", "/jobs/preflight/aging/"])
 @pytest.mark.parametrize("who", ["rep", "counsel", "auditor", "studio_admin"])
-def test_request_forms_refuse_non_vfx_staff_with_a_clear_403(world, path, who):  # noqa: ANN001
+def test_request_forms_refuse_non_vfx_staff_with_a_clear_403(world, path, who):
     response = signed_in(getattr(world, who)).get(path)
     assert response.status_code == 403
     assert "Only VFX artists and supervisors may" in text(response)
 
 
-def test_auditors_are_refused_on_every_post(studio):  # noqa: ANN001
+def test_auditors_are_refused_on_every_post(studio):
     client = signed_in(studio.auditor)
     job = Job.objects.create(kind=JobKind.TRAINING, performer=studio.performer, production=studio.production,
                              requested_by=studio.vfx, state=JobState.QUEUED, params={"size": "tiny"})
@@ -110,7 +110,7 @@ def test_auditors_are_refused_on_every_post(studio):  # noqa: ANN001
     assert signed_in(studio.auditor).get(f"/jobs/{job.pk}/").status_code == 200  # reading stays open
 
 
-def test_the_aging_form_offers_only_ready_models_of_the_performer(studio):  # noqa: ANN001
+def test_the_aging_form_offers_only_ready_models_of_the_performer(studio):
     LikenessModel.objects.create(performer=studio.performer, size="tiny", grant=studio.grant,
                                  decision=studio.model.decision, status=ModelStatus.QUARANTINED)
     page = text(signed_in(studio.vfx).get(f"/jobs/new/aging/?performer={studio.performer.pk}"))
@@ -119,7 +119,7 @@ def test_the_aging_form_offers_only_ready_models_of_the_performer(studio):  # no
     assert "MP4 or MOV video, at most" in page
 
 
-def test_an_inverted_frame_range_is_refused_with_a_clear_message(studio, footage):  # noqa: ANN001
+def test_an_inverted_frame_range_is_refused_with_a_clear_message(studio, footage):
     response = signed_in(studio.vfx).post("/jobs/new/aging/", aging_post(studio, footage.plate, frame_start=8,
                                                                           frame_end=3))
     assert response.status_code == 400 and not Job.objects.exists()
@@ -128,13 +128,13 @@ def test_an_inverted_frame_range_is_refused_with_a_clear_message(studio, footage
     assert 'aria-invalid="true"' in page and 'aria-describedby="id_frame_end-help id_frame_end-error"' in page
 
 
-def test_a_range_past_the_end_of_the_plate_is_refused_by_the_service(studio, footage):  # noqa: ANN001
+def test_a_range_past_the_end_of_the_plate_is_refused_by_the_service(studio, footage):
     response = signed_in(studio.vfx).post("/jobs/new/aging/", aging_post(studio, footage.plate, frame_end=500))
     assert response.status_code == 400 and not Job.objects.exists()
     assert "the plate has 12 frames" in text(response)
 
 
-def test_a_file_that_is_not_a_video_is_refused(studio, footage):  # noqa: ANN001
+def test_a_file_that_is_not_a_video_is_refused(studio, footage):
     client = signed_in(studio.vfx)
     response = client.post("/jobs/new/aging/", aging_post(studio, footage.not_a_video))
     assert response.status_code == 400 and not Job.objects.exists()
@@ -144,13 +144,13 @@ def test_a_file_that_is_not_a_video_is_refused(studio, footage):  # noqa: ANN001
     assert response.status_code == 400 and "notes.txt is not an MP4 or MOV video file" in text(response)
 
 
-def test_the_plate_size_limit_comes_from_settings(studio, footage, settings):  # noqa: ANN001
+def test_the_plate_size_limit_comes_from_settings(studio, footage, settings):
     settings.PLATE_UPLOAD_MAX_BYTES = 1000
     response = signed_in(studio.vfx).post("/jobs/new/aging/", aging_post(studio, footage.plate))
     assert response.status_code == 400 and "the limit is 1.0 kB" in text(response)
 
 
-def test_an_aging_request_the_gate_denies_is_stored_and_shown(studio, footage):  # noqa: ANN001
+def test_an_aging_request_the_gate_denies_is_stored_and_shown(studio, footage):
     response = signed_in(studio.vfx).post("/jobs/new/aging/", aging_post(studio, footage.plate, target_age=19))
     job = Job.objects.get()
     assert response.status_code == 302 and job.state == JobState.DENIED
@@ -159,7 +159,7 @@ def test_an_aging_request_the_gate_denies_is_stored_and_shown(studio, footage): 
     assert "hx-trigger" not in page.split('id="job-live"', 1)[1].split(">", 1)[0]  # settled: no polling
 
 
-def test_an_allowed_aging_request_is_queued(studio, footage):  # noqa: ANN001
+def test_an_allowed_aging_request_is_queued(studio, footage):
     response = signed_in(studio.vfx).post("/jobs/new/aging/", aging_post(studio, footage.plate, frame_start=2,
                                                                           frame_end=10))
     job = Job.objects.get()
@@ -167,7 +167,7 @@ def test_an_allowed_aging_request_is_queued(studio, footage):  # noqa: ANN001
     assert job.params["frames"] == 8 and job.params["target_age"] == 30
 
 
-def test_the_planned_use_travels_to_the_gate(studio, footage):  # noqa: ANN001
+def test_the_planned_use_travels_to_the_gate(studio, footage):
     """The Commercials agreement compares the planned use with the description the performer was given: the
     form's "Planned use" reaches the job and every gate check of it."""
     signed_in(studio.vfx).post("/jobs/new/aging/", aging_post(studio, footage.plate,
@@ -179,13 +179,13 @@ def test_the_planned_use_travels_to_the_gate(studio, footage):  # noqa: ANN001
 
 # ----- pre-flight ---------------------------------------------------------------------------------------------
 
-def preflight(w, **extra) -> str:  # noqa: ANN001, ANN003
+def preflight(w, **extra) -> str:
     query = {"performer": w.performer.pk, "production": w.production.pk, "likeness_model": str(w.model.pk),
              "target_age": 30, **extra}
     return text(signed_in(w.vfx).get("/jobs/preflight/aging/", query, HTTP_HX_REQUEST="true"))
 
 
-def test_preflight_denial_names_the_failing_dimension_and_stores_nothing(studio):  # noqa: ANN001
+def test_preflight_denial_names_the_failing_dimension_and_stores_nothing(studio):
     decisions = Decision.objects.count()
     page = preflight(studio, target_age=19)
     assert 'data-outcome="deny"' in page and "The gate would deny this request" in page
@@ -194,13 +194,13 @@ def test_preflight_denial_names_the_failing_dimension_and_stores_nothing(studio)
     assert Decision.objects.count() == decisions and not Job.objects.exists()
 
 
-def test_preflight_allows_a_covered_request_and_lists_the_rules(studio):  # noqa: ANN001
+def test_preflight_allows_a_covered_request_and_lists_the_rules(studio):
     page = preflight(studio, target_age=30)
     assert re.search(r'data-outcome="allow(_with_obligations)?"', page)
     assert "The gate would allow this request" in page and "Rules checked" in page
 
 
-def test_preflight_matches_what_the_submission_decides(studio, footage):  # noqa: ANN001
+def test_preflight_matches_what_the_submission_decides(studio, footage):
     """The pre-flight builds the gate request exactly as a submission does: same outcome, same explanation."""
     for age in (19, 30, 44):
         page = preflight(studio, target_age=age)
@@ -213,12 +213,12 @@ def test_preflight_matches_what_the_submission_decides(studio, footage):  # noqa
             "&quot;", '"'), age
 
 
-def test_preflight_asks_for_what_is_missing(studio):  # noqa: ANN001
+def test_preflight_asks_for_what_is_missing(studio):
     page = preflight(studio, likeness_model="", target_age="")
     assert "Not checked yet" in page and "Choose a model, a target age" in page
 
 
-def test_preflight_without_javascript_renders_the_whole_form(studio):  # noqa: ANN001
+def test_preflight_without_javascript_renders_the_whole_form(studio):
     page = text(signed_in(studio.vfx).get("/jobs/preflight/training/", {
         "performer": studio.performer.pk, "production": studio.production.pk}))
     assert "Request a training job" in page and "The gate would allow this request" in page
@@ -226,7 +226,7 @@ def test_preflight_without_javascript_renders_the_whole_form(studio):  # noqa: A
 
 # ----- list, page, live panel, cancel ------------------------------------------------------------------------
 
-def test_the_job_list_filters_by_state(studio):  # noqa: ANN001
+def test_the_job_list_filters_by_state(studio):
     queued = Job.objects.create(kind=JobKind.TRAINING, performer=studio.performer, production=studio.production,
                                 requested_by=studio.vfx, state=JobState.QUEUED)
     denied = Job.objects.create(kind=JobKind.TRAINING, performer=studio.performer, production=studio.production,
@@ -239,7 +239,7 @@ def test_the_job_list_filters_by_state(studio):  # noqa: ANN001
     assert str(queued.pk)[:8] not in text(signed_in(studio.other_vfx).get("/jobs/"))
 
 
-def test_another_studios_job_is_not_found(studio):  # noqa: ANN001
+def test_another_studios_job_is_not_found(studio):
     job = Job.objects.create(kind=JobKind.TRAINING, performer=studio.performer, production=studio.production,
                              requested_by=studio.vfx, state=JobState.QUEUED)
     client = signed_in(studio.other_vfx)
@@ -251,7 +251,7 @@ def test_another_studios_job_is_not_found(studio):  # noqa: ANN001
     assert job.state == JobState.QUEUED
 
 
-def test_the_live_panel_polls_while_running_and_shows_progress(studio):  # noqa: ANN001
+def test_the_live_panel_polls_while_running_and_shows_progress(studio):
     job = Job.objects.create(kind=JobKind.AGING, performer=studio.performer, production=studio.production,
                              requested_by=studio.vfx, state=JobState.RUNNING, stage="aging", progress_done=3,
                              progress_total=12, eta_seconds=42, likeness_model=studio.model,
@@ -266,7 +266,7 @@ def test_the_live_panel_polls_while_running_and_shows_progress(studio):  # noqa:
     assert "hx-trigger" not in live and "the worker ran out of memory" in live and "Cancel the job" not in live
 
 
-def test_a_long_render_folds_its_chunk_rechecks(studio):  # noqa: ANN001
+def test_a_long_render_folds_its_chunk_rechecks(studio):
     job = Job.objects.create(kind=JobKind.TRAINING, performer=studio.performer, production=studio.production,
                              requested_by=studio.vfx, state=JobState.RUNNING)
     job.decisions.set([studio.model.decision] + [
@@ -278,7 +278,7 @@ def test_a_long_render_folds_its_chunk_rechecks(studio):  # noqa: ANN001
     assert "3 earlier re-checks not shown" in live and live.count('class="decision ') == 6
 
 
-def test_the_requester_cancels_a_queued_job(studio):  # noqa: ANN001
+def test_the_requester_cancels_a_queued_job(studio):
     job = Job.objects.create(kind=JobKind.TRAINING, performer=studio.performer, production=studio.production,
                              requested_by=studio.vfx, state=JobState.QUEUED)
     client = signed_in(studio.vfx)
@@ -290,7 +290,7 @@ def test_the_requester_cancels_a_queued_job(studio):  # noqa: ANN001
     assert "it can no longer be cancelled" in text(again)
 
 
-def test_a_rep_sees_their_performers_job_but_cannot_cancel_it(studio):  # noqa: ANN001
+def test_a_rep_sees_their_performers_job_but_cannot_cancel_it(studio):
     job = Job.objects.create(kind=JobKind.TRAINING, performer=studio.performer, production=studio.production,
                              requested_by=studio.vfx, state=JobState.QUEUED)
     client = signed_in(studio.rep)
@@ -302,7 +302,7 @@ def test_a_rep_sees_their_performers_job_but_cannot_cancel_it(studio):  # noqa: 
 # ----- review player and its frames ---------------------------------------------------------------------------
 
 @pytest.fixture
-def rendered(studio, footage, tmp_path) -> Job:  # noqa: ANN001
+def rendered(studio, footage, tmp_path) -> Job:
     """An aging job of plate frames 2-10 whose 'output' is plate frames 2-10 re-encoded with a visible mark (the
     engine is not needed to test the player)."""
     from fractions import Fraction
@@ -331,7 +331,7 @@ def rendered(studio, footage, tmp_path) -> Job:  # noqa: ANN001
     return job
 
 
-def jpeg(response):  # noqa: ANN001, ANN201
+def jpeg(response):
     import cv2
     import numpy as np
 
@@ -339,7 +339,7 @@ def jpeg(response):  # noqa: ANN001, ANN201
     return cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_COLOR)
 
 
-def test_the_review_page_offers_side_by_side_and_wipe(studio, rendered):  # noqa: ANN001
+def test_the_review_page_offers_side_by_side_and_wipe(studio, rendered):
     page = text(signed_in(studio.vfx).get(f"/jobs/{rendered.pk}/review/?frame=3&mode=wipe&wipe=30"))
     assert f'src="/jobs/{rendered.pk}/frames/plate/3.jpg"' in page
     assert f'src="/jobs/{rendered.pk}/frames/output/3.jpg"' in page
@@ -349,7 +349,7 @@ def test_the_review_page_offers_side_by_side_and_wipe(studio, rendered):  # noqa
     assert "Review the output against the plate" in text(signed_in(studio.vfx).get(f"/jobs/{rendered.pk}/"))
 
 
-def test_frames_are_served_as_jpeg_within_the_rendered_range(studio, rendered, footage):  # noqa: ANN001
+def test_frames_are_served_as_jpeg_within_the_rendered_range(studio, rendered, footage):
     from engine.media import read_all
 
     client = signed_in(studio.vfx)
@@ -369,7 +369,7 @@ def test_frames_are_served_as_jpeg_within_the_rendered_range(studio, rendered, f
     assert Client().get(f"/jobs/{rendered.pk}/frames/output/0.jpg").status_code == 302  # sign-in first
 
 
-def test_seeking_decodes_the_same_frame_as_reading_from_the_start(footage):  # noqa: ANN001
+def test_seeking_decodes_the_same_frame_as_reading_from_the_start(footage):
     from engine.media import read_all
     from likeness.web.views.review import decode_frame
 
@@ -382,7 +382,7 @@ def test_seeking_decodes_the_same_frame_as_reading_from_the_start(footage):  # n
         assert decode_frame(handle, 120) is None
 
 
-def test_a_training_job_has_no_review_player(studio):  # noqa: ANN001
+def test_a_training_job_has_no_review_player(studio):
     job = Job.objects.create(kind=JobKind.TRAINING, performer=studio.performer, production=studio.production,
                              requested_by=studio.vfx, state=JobState.COMPLETED)
     assert signed_in(studio.vfx).get(f"/jobs/{job.pk}/review/").status_code == 404
@@ -400,7 +400,7 @@ def test_the_web_process_never_imports_torch():
 
 # ----- the player on the output's page, approval of what was watched, release in the browser --------------------
 
-def test_the_output_page_embeds_the_player_for_the_performers_side(studio, rendered):  # noqa: ANN001
+def test_the_output_page_embeds_the_player_for_the_performers_side(studio, rendered):
     output = rendered.output
     page = text(signed_in(studio.counsel).get(f"/outputs/{output.pk}/?mode=difference"))
     assert f'src="/outputs/{output.pk}/frames/plate/0.jpg"' in page and 'data-fps="24"' in page
@@ -420,7 +420,7 @@ def test_the_output_page_embeds_the_player_for_the_performers_side(studio, rende
     assert counsel.get(f"/outputs/{output.pk}/frames/elsewhere/0.jpg").status_code == 404
 
 
-def test_approval_records_the_version_watched_and_refuses_another(studio, rendered):  # noqa: ANN001
+def test_approval_records_the_version_watched_and_refuses_another(studio, rendered):
     from likeness.audit.models import AuditEvent
     from tests.factories import fresh_code
 
@@ -441,7 +441,7 @@ def test_approval_records_the_version_watched_and_refuses_another(studio, render
     assert event.data["watched_sha256"] == event.data["sha256"] == output.sha256
 
 
-def test_sign_and_release_in_the_browser(studio, rendered, settings, tmp_path):  # noqa: ANN001
+def test_sign_and_release_in_the_browser(studio, rendered, settings, tmp_path):
     from likeness.provenance.services import output_approve, pki_initialise
     from tests.factories import fresh_code
 
@@ -470,7 +470,7 @@ def test_sign_and_release_in_the_browser(studio, rendered, settings, tmp_path): 
     assert output.release_decision is not None and output.release_decision.allowed
 
 
-def test_a_release_the_gate_refuses_says_why_and_releases_nothing(studio, rendered, settings, tmp_path):  # noqa: ANN001
+def test_a_release_the_gate_refuses_says_why_and_releases_nothing(studio, rendered, settings, tmp_path):
     from likeness.consent.services import grant_revoke
     from likeness.provenance.services import output_approve, pki_initialise
     from tests.factories import fresh_code

@@ -14,17 +14,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def other_admin(world):  # noqa: ANN001, ANN201
+def other_admin(world):
     user = _user("other_admin")
     membership_create(user=user, organisation=world.other_studio, role=Role.ADMIN, by=world.ops)
     return user
 
 
-def members_url(org) -> str:  # noqa: ANN001
+def members_url(org) -> str:
     return f"/organisations/{org.pk}/members/"
 
 
-def test_the_admin_lands_on_its_organisations_members(world, other_admin):  # noqa: ANN001
+def test_the_admin_lands_on_its_organisations_members(world, other_admin):
     client = signed_in(world.studio_admin)
     home = client.get("/").content.decode()
     assert 'href="/members/"' in home
@@ -39,7 +39,7 @@ def test_the_admin_lands_on_its_organisations_members(world, other_admin):  # no
     assert '<option value="vfx_artist">' in html and '<option value="auditor">' not in html
 
 
-def test_the_navigation_offers_members_to_admins_only(world):  # noqa: ANN001
+def test_the_navigation_offers_members_to_admins_only(world):
     for name, shown in (("studio_admin", True), ("studio_legal", False), ("vfx", False), ("rep", False),
                         ("auditor", False)):
         assert ('href="/members/"' in signed_in(getattr(world, name)).get("/").content.decode()) == shown, name
@@ -48,7 +48,7 @@ def test_the_navigation_offers_members_to_admins_only(world):  # noqa: ANN001
             assert signed_in(getattr(world, name)).get(members_url(world.studio)).status_code == 403, name
 
 
-def test_the_admin_adds_an_existing_account_by_username_or_email(world):  # noqa: ANN001
+def test_the_admin_adds_an_existing_account_by_username_or_email(world):
     newcomer = _user("newcomer")
     client = signed_in(world.studio_admin)
     response = client.post(members_url(world.studio), {"person": "newcomer", "role": "vfx_artist"})
@@ -62,7 +62,7 @@ def test_the_admin_adds_an_existing_account_by_username_or_email(world):  # noqa
     assert "newcomer" in page
 
 
-def test_refusals_are_shown_on_the_form(world):  # noqa: ANN001
+def test_refusals_are_shown_on_the_form(world):
     client = signed_in(world.studio_admin)
     events = AuditEvent.objects.count()
     unknown = client.post(members_url(world.studio), {"person": "nobody", "role": "vfx_artist"})
@@ -76,7 +76,7 @@ def test_refusals_are_shown_on_the_form(world):  # noqa: ANN001
     assert AuditEvent.objects.count() == events
 
 
-def test_the_admin_removes_a_member(world):  # noqa: ANN001
+def test_the_admin_removes_a_member(world):
     membership = world.supervisor.memberships.get()
     client = signed_in(world.studio_admin)
     response = client.post(f"{members_url(world.studio)}{membership.pk}/remove/", follow=True)
@@ -85,7 +85,7 @@ def test_the_admin_removes_a_member(world):  # noqa: ANN001
     assert AuditEvent.objects.filter(action="membership.deleted", actor=world.studio_admin).exists()
 
 
-def test_the_last_admin_is_not_offered_removal_and_cannot_be_removed(world):  # noqa: ANN001
+def test_the_last_admin_is_not_offered_removal_and_cannot_be_removed(world):
     own = world.studio_admin.memberships.get()
     client = signed_in(world.studio_admin)
     page = client.get(members_url(world.studio)).content.decode()
@@ -103,7 +103,7 @@ def test_the_last_admin_is_not_offered_removal_and_cannot_be_removed(world):  # 
     assert not Membership.objects.filter(pk=own.pk).exists()
 
 
-def test_another_studios_admin_neither_sees_nor_changes_the_members(world, other_admin):  # noqa: ANN001
+def test_another_studios_admin_neither_sees_nor_changes_the_members(world, other_admin):
     events = AuditEvent.objects.count()
     membership = world.supervisor.memberships.get()
     client = signed_in(other_admin)
@@ -120,7 +120,7 @@ def test_another_studios_admin_neither_sees_nor_changes_the_members(world, other
     assert signed_in(world.studio_admin).get(members_url(world.other_studio)).status_code == 404
 
 
-def test_an_auditor_changes_no_membership(world):  # noqa: ANN001
+def test_an_auditor_changes_no_membership(world):
     membership = world.supervisor.memberships.get()
     client = signed_in(world.auditor)
     assert client.post(members_url(world.studio), {"person": "rep", "role": "legal"}).status_code == 403

@@ -58,7 +58,7 @@ def preview_form(world: SimpleNamespace, model: LikenessModel, **overrides: Any)
 
 
 @pytest.fixture
-def no_broker(monkeypatch) -> list[str]:  # noqa: ANN001
+def no_broker(monkeypatch) -> list[str]:
     """Allowed previews are queued for a GPU worker after commit; these tests record the ids instead."""
     from likeness.jobs import services
 

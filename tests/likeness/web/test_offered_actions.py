@@ -19,12 +19,12 @@ ENABLED_APPROVE = re.compile(r'<button type="submit" class="primary">Approve and
 DISABLED_APPROVE = re.compile(r'<button type="button" class="primary" disabled[^>]*>Approve and activate</button>')
 
 
-def _submitted(world, make_grant) -> ConsentGrant:  # noqa: ANN001
+def _submitted(world, make_grant) -> ConsentGrant:
     draft = make_grant(activate=False)
     return grant_submit(grant=draft, document=pdf_file(), by=world.rep)
 
 
-def test_the_drafter_is_not_offered_approval_and_is_told_why(world, make_grant):  # noqa: ANN001
+def test_the_drafter_is_not_offered_approval_and_is_told_why(world, make_grant):
     grant = _submitted(world, make_grant)
     rep = signed_in(world.rep)
     page = rep.get(f"/grants/{grant.pk}/").content.decode()
@@ -38,7 +38,7 @@ def test_the_drafter_is_not_offered_approval_and_is_told_why(world, make_grant):
     assert grant.status == GrantStatus.AWAITING_APPROVAL
 
 
-def test_approval_is_offered_exactly_to_those_the_server_lets_approve(world, make_grant):  # noqa: ANN001
+def test_approval_is_offered_exactly_to_those_the_server_lets_approve(world, make_grant):
     """Every account that can open the grant: the page's offer and the server's answer agree, person by person.
     The counsel (who acts for the performer and did not draft it) goes last, because approval changes the grant."""
     grant = _submitted(world, make_grant)
@@ -60,7 +60,7 @@ def test_approval_is_offered_exactly_to_those_the_server_lets_approve(world, mak
     assert offered_to == ["counsel"]
 
 
-def test_a_drafter_who_lost_the_right_to_draft_is_not_offered_edit_or_submit(world, make_grant):  # noqa: ANN001
+def test_a_drafter_who_lost_the_right_to_draft_is_not_offered_edit_or_submit(world, make_grant):
     """Studio legal drafts consent only while an active consent ties the performer to the studio. Once that consent
     is revoked, studio legal still sees the draft it wrote, but may no longer edit or submit it."""
     tie = make_grant()
@@ -82,7 +82,7 @@ def test_a_drafter_who_lost_the_right_to_draft_is_not_offered_edit_or_submit(wor
     assert "Edit draft" in html and "Submit for approval" in html
 
 
-def test_a_second_amendment_is_not_offered_while_one_is_open(world, make_grant):  # noqa: ANN001
+def test_a_second_amendment_is_not_offered_while_one_is_open(world, make_grant):
     grant = make_grant()
     rep = signed_in(world.rep)
     assert f'href="/grants/{grant.pk}/amend/"' in rep.get(f"/grants/{grant.pk}/").content.decode()
@@ -93,7 +93,7 @@ def test_a_second_amendment_is_not_offered_while_one_is_open(world, make_grant):
     assert re.search(r"<button type=\"button\" disabled[^>]*>Amend \(new version\)</button>", html)
 
 
-def test_the_revoke_form_offers_no_revocation_to_someone_who_does_not_act_for_the_performer(world, make_grant):  # noqa: ANN001
+def test_the_revoke_form_offers_no_revocation_to_someone_who_does_not_act_for_the_performer(world, make_grant):
     grant = make_grant()
     legal = signed_in(world.studio_legal)
     page = legal.get(f"/grants/{grant.pk}/revoke/")

@@ -23,7 +23,7 @@ def production_form(**overrides: object) -> dict:
 
 
 @pytest.fixture
-def theirs(world):  # noqa: ANN001, ANN201
+def theirs(world):
     """A production of the other studio, and that studio's admin."""
     world.other_admin = _user("other_admin")
     membership_create(user=world.other_admin, organisation=world.other_studio, role=Role.ADMIN, by=world.ops)
@@ -32,7 +32,7 @@ def theirs(world):  # noqa: ANN001, ANN201
                              release_media=["television"])
 
 
-def test_studio_legal_lists_only_its_studios_productions(world, theirs):  # noqa: ANN001
+def test_studio_legal_lists_only_its_studios_productions(world, theirs):
     page = signed_in(world.studio_legal).get("/productions/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -43,7 +43,7 @@ def test_studio_legal_lists_only_its_studios_productions(world, theirs):  # noqa
     assert "Elsewhere" in other and "Here and Then" not in other
 
 
-def test_the_navigation_offers_productions_to_studio_staff_only(world):  # noqa: ANN001
+def test_the_navigation_offers_productions_to_studio_staff_only(world):
     for name, shown in (("studio_legal", True), ("studio_admin", True), ("vfx", True), ("counsel", False),
                         ("rep", False), ("auditor", False)):
         html = signed_in(getattr(world, name)).get("/").content.decode()
@@ -55,7 +55,7 @@ def test_the_navigation_offers_productions_to_studio_staff_only(world):  # noqa:
     assert "Edit terms" not in page and "Flag a labour action" not in page
 
 
-def test_studio_legal_creates_a_production(world):  # noqa: ANN001
+def test_studio_legal_creates_a_production(world):
     client = signed_in(world.studio_legal)
     form = client.get("/productions/new/").content.decode()
     assert "Northlight" in form and "Otherwise Studios" not in form  # only its own studio is offered
@@ -70,7 +70,7 @@ def test_studio_legal_creates_a_production(world):  # noqa: ANN001
     assert "Long Night" in page and "US-CA US-NY" in page and "production.created" in page
 
 
-def test_bad_input_is_shown_on_the_form_never_a_500(world):  # noqa: ANN001
+def test_bad_input_is_shown_on_the_form_never_a_500(world):
     client = signed_in(world.studio_legal)
     response = client.post("/productions/new/", production_form(studio=world.studio.pk, title="",
                                                                 jurisdictions="XX-ZZ", release_territories="EU"))
@@ -87,7 +87,7 @@ def test_bad_input_is_shown_on_the_form_never_a_500(world):  # noqa: ANN001
     assert not Production.objects.filter(title="Long Night").exists()
 
 
-def test_studio_legal_edits_the_terms(world):  # noqa: ANN001
+def test_studio_legal_edits_the_terms(world):
     client = signed_in(world.studio_legal)
     url = f"/productions/{world.production.pk}/edit/"
     form = client.get(url).content.decode()
@@ -103,7 +103,7 @@ def test_studio_legal_edits_the_terms(world):  # noqa: ANN001
     assert bad.status_code == 400 and "unknown place code(s): NOWHERE" in bad.content.decode()
 
 
-def test_the_labour_action_flag_is_set_and_cleared_with_a_reason(world):  # noqa: ANN001
+def test_the_labour_action_flag_is_set_and_cleared_with_a_reason(world):
     client = signed_in(world.studio_legal)
     url = f"/productions/{world.production.pk}/labour-action/"
     missing = client.post(url, {"active": "1", "note": "  "})
@@ -123,7 +123,7 @@ def test_the_labour_action_flag_is_set_and_cleared_with_a_reason(world):  # noqa
     assert actions == ["production.labour_action_set", "production.labour_action_cleared"]
 
 
-def test_another_studio_neither_sees_nor_changes_the_production(world, theirs):  # noqa: ANN001
+def test_another_studio_neither_sees_nor_changes_the_production(world, theirs):
     events = AuditEvent.objects.count()
     for name in ("other_legal", "other_admin", "other_vfx"):
         client = signed_in(getattr(world, name))
@@ -140,7 +140,7 @@ def test_another_studio_neither_sees_nor_changes_the_production(world, theirs): 
 
 
 @pytest.mark.parametrize("who", ["vfx", "auditor", "counsel", "rep"])
-def test_those_who_may_not_change_productions_are_refused_with_a_page(world, who):  # noqa: ANN001
+def test_those_who_may_not_change_productions_are_refused_with_a_page(world, who):
     """VFX staff see but do not change; auditors change nothing; a law firm's legal is not studio staff."""
     client = signed_in(getattr(world, who))
     pk = world.production.pk

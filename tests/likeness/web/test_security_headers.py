@@ -9,18 +9,18 @@ from rest_framework.test import APIClient
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:  # noqa: ANN001
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def directives(response) -> dict[str, list[str]]:  # noqa: ANN001
+def directives(response) -> dict[str, list[str]]:
     policy = response["Content-Security-Policy"]
     return {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
 
 
-def test_pages_carry_a_strict_content_security_policy(world) -> None:  # noqa: ANN001
+def test_pages_carry_a_strict_content_security_policy(world) -> None:
     for response in (Client().get("/login/"), signed_in(world.rep).get("/")):
         policy = directives(response)
         assert policy["default-src"] == ["'self'"]
@@ -31,7 +31,7 @@ def test_pages_carry_a_strict_content_security_policy(world) -> None:  # noqa: A
         assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_contracts_and_records_are_not_stored_by_caches(world, make_grant) -> None:  # noqa: ANN001
+def test_contracts_and_records_are_not_stored_by_caches(world, make_grant) -> None:
     grant = make_grant()
     contract = signed_in(world.counsel).get(f"/grants/{grant.pk}/document/")
     assert contract.status_code == 200
@@ -45,7 +45,7 @@ def test_contracts_and_records_are_not_stored_by_caches(world, make_grant) -> No
         assert {"private", "no-store"} <= directives_, response["Cache-Control"]
 
 
-def test_static_files_stay_cacheable(world) -> None:  # noqa: ANN001
+def test_static_files_stay_cacheable(world) -> None:
     response = Client().get("/static/web/app.css")
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")

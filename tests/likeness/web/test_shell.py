@@ -7,7 +7,7 @@ from django.test import Client
 from tests.likeness.web.conftest import password_for
 
 
-def signed_in(user) -> Client:  # noqa: ANN001
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -30,14 +30,14 @@ def test_anonymous_visitors_land_on_the_login_page():
 
 
 @pytest.mark.django_db
-def test_a_wrong_password_is_refused_with_a_message(world):  # noqa: ANN001
+def test_a_wrong_password_is_refused_with_a_message(world):
     response = Client().post("/login/", {"username": "rep", "password": "nope"})
     assert response.status_code == 200
     assert b"Please enter a correct username and password" in response.content
 
 
 @pytest.mark.django_db
-def test_login_with_the_password_lands_on_home(world):  # noqa: ANN001
+def test_login_with_the_password_lands_on_home(world):
     client = Client()
     response = client.post("/login/", {"username": "rep", "password": password_for("rep")}, follow=True)
     assert response.redirect_chain[-1][0] == "/"
@@ -53,7 +53,7 @@ def test_login_with_the_password_lands_on_home(world):  # noqa: ANN001
      {"Performers", "Approvals", "Jobs", "Request aging"}),
     ("studio_admin", {"Rules"}, {"Performers", "Jobs", "Verify a file", "Audit log"}),
 ])
-def test_navigation_shows_only_what_the_role_may_open(world, who, shown, hidden):  # noqa: ANN001
+def test_navigation_shows_only_what_the_role_may_open(world, who, shown, hidden):
     response = signed_in(getattr(world, who)).get("/")
     assert response.status_code == 200
     labels = set(nav_labels(response.content.decode()))
@@ -62,7 +62,7 @@ def test_navigation_shows_only_what_the_role_may_open(world, who, shown, hidden)
 
 
 @pytest.mark.django_db
-def test_unknown_pages_are_explained_not_dumped(world):  # noqa: ANN001
+def test_unknown_pages_are_explained_not_dumped(world):
     response = signed_in(world.rep).get("/no/such/page/")
     assert response.status_code == 404
     text = response.content.decode()
@@ -70,14 +70,14 @@ def test_unknown_pages_are_explained_not_dumped(world):  # noqa: ANN001
     assert "URLconf" not in text
 
 
-def test_the_static_assets_are_served_by_the_app(client):  # noqa: ANN001
+def test_the_static_assets_are_served_by_the_app(client):
     from django.contrib.staticfiles import finders
 
     assert finders.find("web/vendor/htmx-2.0.11.min.js")
     assert finders.find("web/app.css")
 
 
-def test_the_browser_signs_in(visit, live_world):  # noqa: ANN001
+def test_the_browser_signs_in(visit, live_world):
     v = visit("rep", password_for("rep"))
     assert "Welcome, rep" in v.page.content()
     v.shot("home")

@@ -30,29 +30,29 @@ from tests.likeness.api.test_upload_limits import (
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user, **kwargs) -> Client:  # noqa: ANN001, ANN003
+def signed_in(user, **kwargs) -> Client:
     client = Client(**kwargs)
     client.force_login(user)
     return client
 
 
-def text(response) -> str:  # noqa: ANN001
+def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
-def assert_nothing_left(before: tuple[int, ...], folder) -> None:  # noqa: ANN001
+def assert_nothing_left(before: tuple[int, ...], folder) -> None:
     assert snapshot() == before
     assert files_under(folder) == []
     call_command("audit_verify")
 
 
 @pytest.fixture
-def draft(world):  # noqa: ANN001, ANN201
+def draft(world):
     return consent.grant_draft_create(performer=world.performer, productions=[world.production], by=world.rep,
                                       **grant_scope())
 
 
-def test_a_plate_over_the_limit_is_refused_unread(world, upload_temp):  # noqa: ANN001, F811
+def test_a_plate_over_the_limit_is_refused_unread(world, upload_temp):  # noqa: F811
     before = snapshot()
     body = WatchedInput()
     response = signed_in(world.vfx).generic("POST", "/jobs/new/aging/", b"",
@@ -65,7 +65,7 @@ def test_a_plate_over_the_limit_is_refused_unread(world, upload_temp):  # noqa: 
     assert_nothing_left(before, upload_temp)
 
 
-def test_an_upload_from_someone_not_signed_in_is_refused_unread(db, upload_temp):  # noqa: ANN001, F811
+def test_an_upload_from_someone_not_signed_in_is_refused_unread(db, upload_temp):  # noqa: F811
     body = WatchedInput(b"x" * MiB)
     response = Client().generic("POST", "/verify/", b"", content_type="multipart/form-data; boundary=x",
                                 CONTENT_LENGTH=str(MiB), **{"wsgi.input": body})
@@ -73,7 +73,7 @@ def test_an_upload_from_someone_not_signed_in_is_refused_unread(db, upload_temp)
     assert body.bytes_read == 0
 
 
-def test_a_decompression_bomb_is_refused_beside_the_field(world, upload_temp, monkeypatch):  # noqa: ANN001, F811
+def test_a_decompression_bomb_is_refused_beside_the_field(world, upload_temp, monkeypatch):  # noqa: F811
     import cv2
 
     monkeypatch.setattr(cv2, "imdecode", lambda *a, **k: pytest.fail("the bomb was handed to the decoder"))
@@ -87,7 +87,7 @@ def test_a_decompression_bomb_is_refused_beside_the_field(world, upload_temp, mo
     assert_nothing_left(before, upload_temp)
 
 
-def test_a_png_named_pdf_is_not_a_contract(world, draft, upload_temp):  # noqa: ANN001, F811
+def test_a_png_named_pdf_is_not_a_contract(world, draft, upload_temp):  # noqa: F811
     before = snapshot()
     upload = SimpleUploadedFile("contract.pdf", small_png(), content_type="application/pdf")
     response = signed_in(world.rep).post(f"/grants/{draft.pk}/submit/", {"document": upload})
@@ -99,13 +99,13 @@ def test_a_png_named_pdf_is_not_a_contract(world, draft, upload_temp):  # noqa: 
 
 
 @pytest.mark.parametrize("csrf", [False, True], ids=["in the view", "in the CSRF check"])
-def test_a_full_disk_while_receiving_a_contract_is_a_400_with_no_temp_file(world, draft, upload_temp, monkeypatch,  # noqa: ANN001, F811
+def test_a_full_disk_while_receiving_a_contract_is_a_400_with_no_temp_file(world, draft, upload_temp, monkeypatch,  # noqa: F811
                                                                            settings, csrf):
     """With CSRF checks on (production) the body is parsed by the CSRF middleware, before the view: the full
     disk must be a 400 there too. Mocked at the edge: the temp file's write fails with ENOSPC after a part."""
     real = TemporaryFileUploadHandler.receive_data_chunk
 
-    def write_then_fail(self, raw_data, start):  # noqa: ANN001, ANN202
+    def write_then_fail(self, raw_data, start):
         real(self, raw_data[:100], start)
         raise OSError(errno.ENOSPC, "No space left on device")
 

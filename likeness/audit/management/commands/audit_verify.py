@@ -10,10 +10,10 @@ from likeness.audit.selectors import audit_chain_verify
 class Command(BaseCommand):
     help = "Verify the audit hash chain; exit non-zero and name the first bad event if it was tampered with."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         report = audit_chain_verify()
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict()))

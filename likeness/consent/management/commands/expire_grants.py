@@ -8,7 +8,7 @@ from likeness.consent.services import grants_expire
 class Command(BaseCommand):
     help = "Mark active grants whose term has ended as expired (the gate already refuses them)."
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         expired = grants_expire()
         for grant in expired:
             self.stdout.write(f"expired {grant.label} of {grant.performer} (term ended {grant.term_end})")

@@ -11,10 +11,10 @@ from likeness.demo.authenticator import DEMO_KEY, current_code
 class Command(BaseCommand):
     help = "Print the current authenticator code of a demo account (local runs only)."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("username")
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("demo_code works only in local runs (DJANGO_DEBUG=1)")
         user = get_user_model().objects.filter(username=options["username"]).first()

@@ -79,12 +79,12 @@ class Command(BaseCommand):
             "Decision as JSON; with --suite DIR, run every scenario file of a folder against its expectation and "
             "print a pass/fail table. Format: docs/gate_check.md. Use '-' to read standard input.")
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", help="JSON file with 'request' and 'facts'")
         parser.add_argument("--suite", metavar="DIR",
                             help="folder of scenario files (*.json with 'request', 'facts' and 'expect')")
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         if options["suite"]:
             if options["file"]:
                 raise CommandError("give a file or --suite DIR, not both", returncode=2)

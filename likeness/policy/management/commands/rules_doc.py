@@ -11,11 +11,11 @@ from likeness.policy.catalogue import render_catalogue
 class Command(BaseCommand):
     help = "Write docs/rules.md from the rule registry (--check: fail if the file is stale)."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / "docs" / "rules.md"))
         parser.add_argument("--check", action="store_true", help="exit non-zero if the file differs")
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         path = Path(options["output"])
         text = render_catalogue()
         if options["check"]:

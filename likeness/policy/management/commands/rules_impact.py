@@ -15,12 +15,12 @@ class Command(BaseCommand):
             "whose outcome or failing rules would change (run it on a copy of production with the new release "
             "installed, before rolling the release out). Docs: docs/gate_check.md.")
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--pack", required=True, metavar="VERSION", help="e.g. 2026.11.1")
         parser.add_argument("--limit", type=int, default=None, help="re-decide at most this many Decisions")
         parser.add_argument("--json", action="store_true", help="one JSON object per changed Decision")
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         version, limit = options["pack"], options["limit"]
         if limit is not None and limit < 1:
             raise CommandError("--limit must be at least 1", returncode=2)
