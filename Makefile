@@ -72,14 +72,19 @@ $(READER)/node_modules/.installed: $(READER)/package-lock.json
 	  cd $(READER) && npm install --no-audit --no-fund --ignore-scripts --loglevel=error && touch node_modules/.installed; \
 	else echo "npm is missing: the independent-reader tests will be skipped"; fi
 
-## test: install what tests need and run them (DATABASE_URL=postgres://... to run them on PostgreSQL)
-test: $(VENV)/.installed-dev $(READER)/node_modules/.installed
-	$(VENV)/bin/ruff check likeness engine tests bench
-	DJANGO_DEBUG=1 $(PY) manage.py rules_doc --check
-	$(PY) -m pytest $(PYTEST_ARGS)
-
+## lint: style (ruff), the layering (import-linter: the contracts in pyproject.toml), the generated rule catalogue
+## and the migrations up to date with the models
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check likeness engine tests bench
+	$(VENV)/bin/lint-imports --no-cache
+	DJANGO_DEBUG=1 $(PY) manage.py rules_doc --check
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+## test: install what tests need, lint, and run them (DATABASE_URL=postgres://... to run them on PostgreSQL;
+## NO_LINT=1 skips the lint, e.g. for a second pass on another database)
+test: $(VENV)/.installed-dev $(READER)/node_modules/.installed
+	@if [ -z "$(NO_LINT)" ]; then $(MAKE) --no-print-directory lint; fi
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## docs: regenerate docs/rules.md from the rule registry
 docs: $(VENV)/.installed

@@ -295,7 +295,6 @@ if CELERY_BROKER_URL.startswith("embedded+"):
 # Workers record themselves and beat this often (likeness/operations); one silent this long is taken for dead.
 WORKER_BEAT_SECONDS = float(os.environ.get("LIKENESS_WORKER_BEAT_SECONDS", "5"))
 WORKER_SILENT_SECONDS = float(os.environ.get("LIKENESS_WORKER_SILENT_SECONDS", str(3 * WORKER_BEAT_SECONDS + 1)))
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # A running job writes a heartbeat; one silent for this long belongs to a dead worker and is queued again.
 JOB_HEARTBEAT_SECONDS = float(os.environ.get("LIKENESS_JOB_HEARTBEAT_SECONDS", "2"))
 JOB_STALE_SECONDS = float(os.environ.get("LIKENESS_JOB_STALE_SECONDS", "30"))

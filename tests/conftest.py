@@ -13,11 +13,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from likeness.common import vocabulary as vocab
 from likeness.consent import services as consent
 from likeness.organisations.models import OrganisationKind, Role
 from likeness.organisations.services import audit_engagement_grant, membership_create, organisation_create
 from likeness.people.services import performer_create, representation_create
-from likeness.policy import vocabulary as vocab
 from likeness.productions.services import production_create
 from tests.factories import SPECIFIC, give_authenticator, pdf_file
 

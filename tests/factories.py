@@ -6,7 +6,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from likeness.policy import vocabulary as vocab
+from likeness.common import vocabulary as vocab
 from likeness.policy.facts import GateFacts, GateRequest, GrantFacts, PerformerFacts, ProductionFacts
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)

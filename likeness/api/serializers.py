@@ -12,12 +12,12 @@ from likeness.access.reach import reach_of
 from likeness.api.account_serializers import SecondFactorSerializer
 from likeness.api.binding import BoundToUser
 from likeness.audit.models import AuditEvent
+from likeness.common import vocabulary as vocab
 from likeness.consent.models import ConsentGrant
 from likeness.consent.selectors import CONFIDENTIAL_FIELDS, grant_effective_status
 from likeness.jobs.models import LikenessModel
 from likeness.organisations.models import CONSENT_ROLES, Membership, Organisation, Role
 from likeness.people.models import Performer, ReferenceMaterial, Representation
-from likeness.policy import vocabulary as vocab
 from likeness.policy.models import Decision
 from likeness.productions.models import Production
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from likeness.audit.admin_base import ReadOnlyAdmin
 from likeness.audit.models import AuditEvent
-from likeness.common.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)

@@ -28,7 +28,7 @@ def proofs_check(name: str, raw: bytes, *, chain_pem: bytes, signature: bytes, t
     of `chain_pem` (the one the checkpoint names, issued by `issuer` when it is given) and its RFC 3161 timestamp
     `token` (over exactly `raw`). Returns the checkpoint's body with the timestamp's time and authority added.
     Raises CheckpointError with a message that starts with `name` and says what fails."""
-    from likeness.provenance.tsa import TsaError, token_info
+    from likeness.signing.tsa import TsaError, token_info
 
     try:
         body = json.loads(raw)

@@ -96,8 +96,8 @@ def _write_new(path: Path, data: bytes) -> None:
 
 def checkpoint_write(base: Path | None = None) -> Checkpoint | None:
     """Write a checkpoint of the chain as it stands, or None when nothing was appended since the last one."""
-    from likeness.provenance import pki
-    from likeness.provenance.tsa import timestamp_request
+    from likeness.signing import pki
+    from likeness.signing.tsa import timestamp_request
 
     folder = checkpoint_dir(base)
     folder.mkdir(parents=True, exist_ok=True)
@@ -181,7 +181,7 @@ def checkpoints_check(leaves: list[bytes], base: Path | None = None,
     """The chain's leaves (in sequence) against the checkpoints: the proofs of each one (`every`) or of the latest
     two only (a page that checks on each visit), the link from each to the one before it, and the latest one's
     root against the table. (latest checkpoint's summary, problem or "")."""
-    from likeness.provenance import pki
+    from likeness.signing import pki
 
     found = checkpoints(base)
     if not found:

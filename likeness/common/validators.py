@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 
-from likeness.policy import vocabulary as vocab
+from likeness.common import vocabulary as vocab
 
 
 @deconstructible

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from likeness.common.admin import ReadOnlyAdmin
+from likeness.audit.admin_base import ReadOnlyAdmin
 from likeness.consent.models import ConsentGrant
 
 

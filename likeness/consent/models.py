@@ -11,9 +11,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from likeness.common import vocabulary as vocab
 from likeness.common.validators import CodeListValidator
 from likeness.people.models import Performer
-from likeness.policy import vocabulary as vocab
 from likeness.productions.models import Production
 
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from likeness.common import vocabulary as vocab
 from likeness.common.hashing import sha256_stream
 from likeness.consent.models import GrantStatus
 from likeness.consent.services import grant_approve, grant_draft_create, grant_submit
@@ -32,7 +33,6 @@ from likeness.organisations.models import AuditEngagement, Membership, Organisat
 from likeness.organisations.services import audit_engagement_grant, membership_create, organisation_create
 from likeness.people.models import Performer, ReferenceMaterial, Representation
 from likeness.people.services import performer_create, reference_material_create, representation_create
-from likeness.policy import vocabulary as vocab
 from likeness.policy.gate import evaluate
 from likeness.policy.outcomes import Outcome
 from likeness.policy.requests import gate_request_build

@@ -8,8 +8,8 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from likeness.common import vocabulary as vocab
 from likeness.jobs.models import Job, JobKind, LikenessModel, PreviewSession
-from likeness.policy import vocabulary as vocab
 from likeness.policy.facts import GateRequest, ModelFacts
 from likeness.policy.models import Decision
 from likeness.policy.requests import gate_request_build

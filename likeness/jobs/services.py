@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from likeness.access import predicates, scope
 from likeness.audit.services import audit_record
+from likeness.celery import GPU_QUEUE
+from likeness.celery import app as celery_app
 from likeness.common import uploads
 from likeness.common.hashing import sha256_stream
 from likeness.jobs.gating import job_decide, preview_decide
@@ -48,14 +50,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MODEL_SIZES = ("tiny", "preview", "final")
+# The engine tasks (likeness/jobs/tasks.py), sent by name.
+RUN_JOB_TASK, RUN_PREVIEW_TASK = "likeness.jobs.tasks.run_job", "likeness.jobs.tasks.run_preview_session"
 
 
 def _enqueue(job: Job) -> None:
-    """Send the job to the GPU queue once the transaction that queued it has committed."""
-    from likeness.jobs.tasks import run_job
-
+    """Send the job to the GPU queue once the transaction that queued it has committed. By the task's name, not
+    by importing it: the task module loads the engine, which the web process that submits jobs never imports."""
     job_id = str(job.pk)
-    transaction.on_commit(lambda: run_job.apply_async(args=[job_id], queue="gpu"))
+    transaction.on_commit(lambda: celery_app.send_task(RUN_JOB_TASK, args=[job_id], queue=GPU_QUEUE))
 
 
 def _require_studio_vfx(user: AbstractBaseUser, production: Production) -> None:
@@ -567,10 +570,8 @@ def job_release(*, job: Job, by: AbstractBaseUser) -> Job:
 # ----- live preview sessions ------------------------------------------------------------------------------------
 
 def _enqueue_preview(session: PreviewSession) -> None:
-    from likeness.jobs.tasks import run_preview_session
-
     session_id = str(session.pk)
-    transaction.on_commit(lambda: run_preview_session.apply_async(args=[session_id], queue="gpu"))
+    transaction.on_commit(lambda: celery_app.send_task(RUN_PREVIEW_TASK, args=[session_id], queue=GPU_QUEUE))
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from likeness.common.admin import AuditedAdmin
+from likeness.audit.admin_base import AuditedAdmin
 from likeness.organisations.models import AuditEngagement, Membership, Organisation
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from likeness.common.admin import AuditedAdmin
+from likeness.audit.admin_base import AuditedAdmin
 from likeness.people.models import Performer, ReferenceMaterial, Representation
 
 

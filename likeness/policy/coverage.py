@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from likeness.policy import vocabulary as vocab
+from likeness.common import vocabulary as vocab
 from likeness.policy.facts import GateRequest, GrantFacts
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache, cached_property
 from typing import Any, TypeVar
 
-from likeness.policy import vocabulary as vocab
+from likeness.common import vocabulary as vocab
 
 
 @cache

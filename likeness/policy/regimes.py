@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from likeness.policy import vocabulary as vocab
+from likeness.common import vocabulary as vocab
 from likeness.policy.facts import GateFacts, GateRequest
 
 AGREEMENT_REGIMES: dict[str, frozenset[str]] = {

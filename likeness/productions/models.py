@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.db import models
 
+from likeness.common import vocabulary as vocab
 from likeness.common.validators import CodeListValidator
 from likeness.organisations.models import Organisation
-from likeness.policy import vocabulary as vocab
 
 
 class Production(models.Model):

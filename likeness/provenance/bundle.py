@@ -40,12 +40,13 @@ from likeness.audit.checkpoints import Checkpoint, checkpoint_write, checkpoints
 from likeness.audit.models import AuditEvent
 from likeness.common.hashing import to_jsonable
 from likeness.policy.models import Decision
-from likeness.provenance import bundle_check, pki
+from likeness.provenance import bundle_check
 from likeness.provenance.c2pa_context import BUNDLE_LABEL, platform_anchors, signer_for, signing_context
 from likeness.provenance.models import Output, OutputStatus
 from likeness.provenance.selectors import grant_summary, output_summary
-from likeness.provenance.tsa import timestamp_url
 from likeness.provenance.verification import verify_path
+from likeness.signing import pki
+from likeness.signing.tsa import timestamp_url
 
 # Larger signed files are left out (the bundle would be unwieldy to mail or archive); their hash is recorded.
 EMBED_MAX_BYTES = 512 * 1024 * 1024

@@ -4,7 +4,7 @@
     python manage.py verify_bundle BUNDLE.zip --root-sha256 HEX
 
 Needs the platform's source (for this module, likeness.audit.merkle and .checkpoint_proof and
-likeness.provenance.tsa), c2pa-python, cryptography and asn1crypto; no database, no network. Bundles carry no
+likeness.signing.tsa), c2pa-python, cryptography and asn1crypto; no database, no network. Bundles carry no
 checker: a checker taken from inside the bundle it checks proves nothing, so run this one from the platform's
 published source.
 

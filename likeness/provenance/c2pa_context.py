@@ -13,7 +13,7 @@ from typing import Any
 
 import c2pa
 
-from likeness.provenance import pki
+from likeness.signing import pki
 
 # Labels of the platform's own assertions, written as "created" assertions of the claim: the specification
 # attributes created assertions to the signer and gathered ones to no one, and the AI marking (the actions

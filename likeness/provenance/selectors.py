@@ -13,9 +13,9 @@ from likeness.consent.models import ConsentGrant, GrantStatus
 from likeness.consent.selectors import grant_effective_status
 from likeness.policy.models import Decision
 from likeness.provenance import fingerprint as fp
-from likeness.provenance import pki
 from likeness.provenance.models import Output, SigningCertificate
 from likeness.provenance.verification import VerificationReport, hash_stream, sniff_mime, verify_stream
+from likeness.signing import pki
 
 
 def outputs_by_sha256(sha256: str, qs: QuerySet[Output] | None = None) -> QuerySet[Output]:

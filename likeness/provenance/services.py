@@ -33,10 +33,10 @@ from likeness.consent.selectors import grant_effective_status
 from likeness.people.models import Performer
 from likeness.policy.models import Decision
 from likeness.productions.models import Production
-from likeness.provenance import pki
 from likeness.provenance.fingerprint import fingerprint_path
 from likeness.provenance.models import Output, OutputStatus, SigningCertificate
 from likeness.provenance.signing import SUPPORTED_MIMES, OutputClaim, SignedFile, SigningError, sign_output
+from likeness.signing import pki
 
 EXTENSIONS = {"video/mp4": ".mp4", "image/png": ".png", "image/jpeg": ".jpg"}
 # Obligation codes that say a person acting for the performer must approve before release. The platform asks

@@ -16,7 +16,6 @@ from typing import Any
 import c2pa
 
 from likeness.common.hashing import to_jsonable
-from likeness.provenance import pki
 from likeness.provenance.c2pa_context import (
     CONSENT_LABEL,
     MODEL_LABEL,
@@ -27,7 +26,8 @@ from likeness.provenance.c2pa_context import (
     signing_context,
 )
 from likeness.provenance.png import PNGError, png_merge_idat
-from likeness.provenance.tsa import timestamp_url
+from likeness.signing import pki
+from likeness.signing.tsa import timestamp_url
 
 AI_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
 SUPPORTED_MIMES = frozenset({"video/mp4", "image/png", "image/jpeg"})

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import likeness.common.validators
-import likeness.policy.vocabulary
+import likeness.common.vocabulary
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('compensation_days_estimate', models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True)),
                 ('realtime_consent_separate', models.BooleanField(default=False)),
                 ('realtime_pay_multiple', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
-                ('posthumous_terms', models.CharField(choices=[('continues', 'continues'), ('limited', 'limited'), ('estate_only', 'estate_only')], default=likeness.policy.vocabulary.PosthumousTerms['CONTINUES'], max_length=20)),
+                ('posthumous_terms', models.CharField(choices=[('continues', 'continues'), ('limited', 'limited'), ('estate_only', 'estate_only')], default=likeness.common.vocabulary.PosthumousTerms['CONTINUES'], max_length=20)),
                 ('estate_consent', models.BooleanField(default=False)),
                 ('estate_consent_by', models.CharField(blank=True, max_length=200)),
                 ('guardian_consent', models.BooleanField(default=False)),

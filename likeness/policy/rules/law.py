@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from likeness.policy import vocabulary as vocab
+from likeness.common import vocabulary as vocab
 from likeness.policy.facts import GrantFacts, anniversary
 from likeness.policy.outcomes import Finding, Severity
 from likeness.policy.rules.base import RuleContext, description_is_specific, labels, rule

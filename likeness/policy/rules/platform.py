@@ -1,7 +1,7 @@
 """Rules of the platform itself: deny by default, model lineage, split consent, minors and estates."""
 from __future__ import annotations
 
-from likeness.policy import vocabulary as vocab
+from likeness.common import vocabulary as vocab
 from likeness.policy.coverage import effective_status
 from likeness.policy.facts import GrantFacts
 from likeness.policy.outcomes import Finding, Severity

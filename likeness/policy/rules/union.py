@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from likeness.policy import vocabulary as vocab
+from likeness.common import vocabulary as vocab
 from likeness.policy.outcomes import Finding, Severity
 from likeness.policy.rules.base import (
     MIN_DESCRIPTION_WORDS,

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import likeness.common.validators
-import likeness.policy.vocabulary
+import likeness.common.vocabulary
 from django.db import migrations, models
 
 
@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('title', models.CharField(max_length=300)),
-                ('agreement', models.CharField(choices=[('none', 'none'), ('sag_aftra_tv_theatrical_2023', 'sag_aftra_tv_theatrical_2023'), ('sag_aftra_tv_theatrical_2026', 'sag_aftra_tv_theatrical_2026'), ('sag_aftra_interactive_2025', 'sag_aftra_interactive_2025'), ('sag_aftra_commercials_2025', 'sag_aftra_commercials_2025'), ('equity_uk', 'equity_uk')], default=likeness.policy.vocabulary.Agreement['NONE'], max_length=40)),
+                ('agreement', models.CharField(choices=[('none', 'none'), ('sag_aftra_tv_theatrical_2023', 'sag_aftra_tv_theatrical_2023'), ('sag_aftra_tv_theatrical_2026', 'sag_aftra_tv_theatrical_2026'), ('sag_aftra_interactive_2025', 'sag_aftra_interactive_2025'), ('sag_aftra_commercials_2025', 'sag_aftra_commercials_2025'), ('equity_uk', 'equity_uk')], default=likeness.common.vocabulary.Agreement['NONE'], max_length=40)),
                 ('jurisdictions', models.JSONField(blank=True, default=list, validators=[likeness.common.validators.CodeListValidator('place')])),
                 ('release_territories', models.JSONField(blank=True, default=list, validators=[likeness.common.validators.CodeListValidator('territory')])),
                 ('release_media', models.JSONField(blank=True, default=list, validators=[likeness.common.validators.CodeListValidator('medium')])),

@@ -13,9 +13,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from likeness.common import vocabulary as vocab
 from likeness.consent.models import ConsentGrant
 from likeness.consent.selectors import CONFIDENTIAL_FIELDS
-from likeness.policy import vocabulary as vocab
 from likeness.productions.models import Production
 
 # Words people use for the codes (the codes themselves stay in the data and the API).

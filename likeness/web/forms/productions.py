@@ -10,8 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from likeness.common import vocabulary as vocab
 from likeness.organisations.models import Organisation
-from likeness.policy import vocabulary as vocab
 from likeness.policy.regimes import SELECTABLE_PACKS
 from likeness.productions.models import Production
 from likeness.web.forms.consent import TerritoriesField, code_label

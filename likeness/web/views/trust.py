@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from likeness.provenance import pki
+from likeness.signing import pki
 
 PEM = "application/x-pem-file"
 

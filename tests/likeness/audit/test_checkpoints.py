@@ -22,7 +22,7 @@ from likeness.audit.checkpoints import checkpoint_write, checkpoints
 from likeness.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from likeness.audit.selectors import audit_chain_verify
 from likeness.audit.services import audit_record
-from likeness.provenance import pki
+from likeness.signing import pki
 from tests.likeness.audit.test_audit_chain import TABLE, _triggers_off
 
 pytestmark = pytest.mark.django_db

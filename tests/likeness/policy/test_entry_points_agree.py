@@ -28,11 +28,11 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from likeness.common import vocabulary as vocab
 from likeness.consent import services as consent
 from likeness.jobs.models import LikenessModel, ModelStatus
 from likeness.people.models import Performer
 from likeness.people.services import performer_create, performer_update, representation_create
-from likeness.policy import vocabulary as vocab
 from likeness.policy.models import Decision
 from likeness.policy.requests import gate_request_build
 from likeness.policy.services import decision_make

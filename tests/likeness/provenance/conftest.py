@@ -15,9 +15,9 @@ import pytest
 
 from likeness.policy.requests import gate_request_build
 from likeness.policy.services import decision_make
-from likeness.provenance import pki
 from likeness.provenance.services import output_approve, output_register, output_sign_and_release, pki_initialise
 from likeness.provenance.signing import OutputClaim
+from likeness.signing import pki
 
 MIMES = {"png": "image/png", "jpg": "image/jpeg", "mp4": "video/mp4"}
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from likeness.provenance import pki
 from likeness.provenance.signing import sign_output
+from likeness.signing import pki
 from tests.likeness.provenance.conftest import make_claim, reencode
 
 ROLES = ("anon", "rep", "counsel", "other_rep", "studio_legal", "vfx", "auditor")

@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 
 from likeness.provenance import bundle_check
 from likeness.provenance.bundle import bundle_build
-from likeness.provenance.tsa import POLICY
+from likeness.signing.tsa import POLICY
 
 
 def _rewrite(src: bytes, name: str, change) -> bytes:
@@ -165,7 +165,7 @@ def test_manage_py_verify_bundle(bundle, tmp_path, capsys):
 
 
 def test_a_bundle_checked_against_other_anchors_is_not_trusted(bundle, tmp_path):
-    from likeness.provenance import pki
+    from likeness.signing import pki
 
     other = tmp_path / "other"
     pki.pki_create(base=other, org="Impostor CA")

@@ -11,10 +11,10 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from django.core.management import CommandError, call_command
 
-from likeness.provenance import pki
 from likeness.provenance.models import SigningCertificate
 from likeness.provenance.signing import sign_output
 from likeness.provenance.verification import verify_path
+from likeness.signing import pki
 from tests.likeness.provenance.conftest import make_claim
 
 

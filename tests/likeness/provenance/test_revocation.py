@@ -17,12 +17,12 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
-from likeness.provenance import pki
 from likeness.provenance.codes import REVOKED_AFTER_SIGNING
 from likeness.provenance.models import SigningCertificate
 from likeness.provenance.selectors import verify_upload
 from likeness.provenance.services import pki_rotate, signing_certificate_revoke
 from likeness.provenance.signing import sign_output
+from likeness.signing import pki
 from tests.likeness.provenance.conftest import make_claim
 
 pytestmark = pytest.mark.django_db

@@ -11,10 +11,11 @@ from pathlib import Path
 import c2pa
 import pytest
 
-from likeness.provenance import jumbf, pki
+from likeness.provenance import jumbf
 from likeness.provenance.c2pa_context import signing_context
 from likeness.provenance.signing import AI_SOURCE_TYPE, SigningError, sign_output
 from likeness.provenance.verification import verify_path
+from likeness.signing import pki
 from tests.likeness.provenance.conftest import MIMES, make_claim, reencode
 
 EXTS = ["png", "jpg", "mp4"]

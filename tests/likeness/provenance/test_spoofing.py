@@ -15,10 +15,10 @@ from cryptography import x509
 from django.test import Client
 from rest_framework.test import APIClient
 
-from likeness.provenance import pki
 from likeness.provenance.jumbf import StoreUnreadable, signing_chain
 from likeness.provenance.models import SigningCertificate
 from likeness.provenance.signing import sign_output
+from likeness.signing import pki
 from tests.likeness.provenance.conftest import MIMES, make_claim, write_media
 
 pytestmark = pytest.mark.django_db

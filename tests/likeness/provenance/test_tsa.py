@@ -12,8 +12,8 @@ from asn1crypto import tsp
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from likeness.provenance import pki
-from likeness.provenance.tsa import POLICY, local_tsa_url
+from likeness.signing import pki
+from likeness.signing.tsa import POLICY, local_tsa_url
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 

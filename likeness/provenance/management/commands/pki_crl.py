@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from likeness.provenance import pki
+from likeness.signing import pki
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from likeness.provenance import pki
+from likeness.signing import pki
 
 
 class Command(BaseCommand):

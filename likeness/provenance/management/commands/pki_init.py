@@ -6,8 +6,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from likeness.provenance import pki
 from likeness.provenance.services import pki_ensure
+from likeness.signing import pki
 
 
 class Command(BaseCommand):

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from likeness.provenance import pki
 from likeness.provenance.models import SigningCertificate
 from likeness.provenance.services import signing_certificate_revoke
+from likeness.signing import pki
 
 
 def _moment(value: str) -> dt.datetime:

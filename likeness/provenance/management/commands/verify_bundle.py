@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from likeness.provenance import bundle_check, pki
+from likeness.provenance import bundle_check
+from likeness.signing import pki
 
 
 class Command(BaseCommand):

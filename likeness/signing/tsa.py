@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from likeness.provenance import pki
+from likeness.signing import pki
 
 # The policy under which the platform's authority issues timestamps: an OID in the UUID arc (ITU-T X.667), so it
 # names this platform's policy and no one else's.
