@@ -51,7 +51,7 @@ def main() -> None:
 
     from likeness.audit.checkpoints import checkpoint_write
     from likeness.audit.selectors import audit_chain_verify
-    from likeness.provenance import pki
+    from likeness.signing import pki
 
     pki.pki_create()
     dbs = setup_databases(verbosity=0, interactive=False)

@@ -51,11 +51,11 @@ def bench_claim(plate: Path):
 def child(op: str, path: str, mime: str, pki_dir: str, plate: str) -> None:
     import hashlib
 
-    from likeness.provenance import pki
     from likeness.provenance.c2pa_context import reading_context, signer_for, signing_context
     from likeness.provenance.signing import sign_output
-    from likeness.provenance.tsa import local_tsa_url
     from likeness.provenance.verification import verify_path, verify_stream
+    from likeness.signing import pki
+    from likeness.signing.tsa import local_tsa_url
 
     anchors = pki.trust_anchors_pem(Path(pki_dir)).decode()
     tsa = local_tsa_url(Path(pki_dir))
@@ -162,7 +162,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="likeness-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    from likeness.provenance import pki
+    from likeness.signing import pki
 
     pki_dir = work / "pki"
     if not (pki_dir / "anchors.pem").exists():
