@@ -85,9 +85,9 @@ def main() -> None:
     from rest_framework.test import APIClient
 
     from likeness.consent import services as consent
-    from likeness.jobs import services as jobs
     from likeness.jobs.models import Job, LikenessModel, ModelStatus
     from likeness.jobs.storage import store_local_file
+    from likeness.jobs.submission import job_submit_aging
     from likeness.people.services import reference_material_create
     from likeness.policy.requests import gate_request_build
     from likeness.policy.services import decision_make
@@ -132,8 +132,8 @@ def main() -> None:
                 raise SystemExit(worker_log.read_text())
             time.sleep(0.2)
         with open(plate, "rb") as handle:
-            job = jobs.job_submit_aging(performer=w.performer, production=w.production, likeness_model=model,
-                                        plate=handle, plate_name="plate.mp4", target_age=30, by=w.vfx)
+            job = job_submit_aging(performer=w.performer, production=w.production, likeness_model=model,
+                                   plate=handle, plate_name="plate.mp4", target_age=30, by=w.vfx)
         submitted = time.monotonic()
         while True:
             job.refresh_from_db()

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from likeness.access import scope
 from likeness.api.binding import BoundToUser
 from likeness.jobs.models import Job, LikenessModel
-from likeness.jobs.services import MODEL_SIZES
+from likeness.jobs.submission import MODEL_SIZES
 from likeness.organisations.models import VFX_ROLES
 from likeness.people.models import Performer, ReferenceMaterial
 from likeness.productions.models import Production

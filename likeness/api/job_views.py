@@ -14,8 +14,9 @@ from likeness.access.scope import jobs_visible_to, models_visible_to
 from likeness.api import job_serializers as js
 from likeness.api.parsers import BoundedJSONParser
 from likeness.api.permissions import AuditorsReadOnly, CanRequestJobs
-from likeness.jobs import services
 from likeness.jobs.models import Job, JobState, LikenessModel
+from likeness.jobs.release import job_release
+from likeness.jobs.submission import job_cancel, job_submit_aging, job_submit_training
 
 
 def _submitted(job: Job, context: dict) -> Response:
@@ -46,9 +47,9 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         body = js.TrainingJobRequestSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        job = services.job_submit_training(performer=data["performer"], production=data["production"],
-                                           reference_materials=list(data["reference_materials"]), by=request.user,
-                                           size=data["size"], steps=data.get("steps"))
+        job = job_submit_training(performer=data["performer"], production=data["production"],
+                                  reference_materials=list(data["reference_materials"]), by=request.user,
+                                  size=data["size"], steps=data.get("steps"))
         return _submitted(job, self.get_serializer_context())
 
     @extend_schema(request={"multipart/form-data": js.AgingJobRequestSerializer}, responses={201: js.JobSerializer})
@@ -59,11 +60,11 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         plate = data["plate"]
-        job = services.job_submit_aging(performer=data["performer"], production=data["production"],
-                                        likeness_model=data["likeness_model"], plate=plate, plate_name=plate.name,
-                                        target_age=data["target_age"], by=request.user,
-                                        frame_start=data["frame_start"], frame_end=data.get("frame_end"),
-                                        use_description=data["use_description"])
+        job = job_submit_aging(performer=data["performer"], production=data["production"],
+                               likeness_model=data["likeness_model"], plate=plate, plate_name=plate.name,
+                               target_age=data["target_age"], by=request.user,
+                               frame_start=data["frame_start"], frame_end=data.get("frame_end"),
+                               use_description=data["use_description"])
         return _submitted(job, self.get_serializer_context())
 
     @extend_schema(request=js.JobCancelSerializer, responses=js.JobSerializer)
@@ -71,7 +72,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         body = js.JobCancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        job = services.job_cancel(job=self.get_object(), by=request.user, reason=body.validated_data["reason"])
+        job = job_cancel(job=self.get_object(), by=request.user, reason=body.validated_data["reason"])
         return Response(js.JobSerializer(job, context=self.get_serializer_context()).data)
 
 
@@ -79,7 +80,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk: str | None = None) -> Response:
         """Sign the approved output with C2PA Content Credentials and release it (the gate is asked again)."""
-        job = services.job_release(job=self.get_object(), by=request.user)
+        job = job_release(job=self.get_object(), by=request.user)
         return Response(js.JobSerializer(job, context=self.get_serializer_context()).data)
 
 

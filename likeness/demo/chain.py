@@ -30,9 +30,10 @@ from likeness.demo.seed import (
     render_synthetic_clip,
     seed_demo,
 )
-from likeness.jobs import services as jobs
 from likeness.jobs.models import TERMINAL_STATES, Job, JobState, LikenessModel, ModelStatus
+from likeness.jobs.release import job_release
 from likeness.jobs.runner import run_job
+from likeness.jobs.submission import job_submit_aging, job_submit_training
 
 PLATE_AGE, PLATE_SEED = 60, 7
 # A worker beside the demo (`make run` in another terminal) may take a job first; the demo then waits for it.
@@ -112,9 +113,9 @@ def _chain(say: Callable[[str], None], *, steps: int, retrain: bool) -> Job:
         say(f"3. Model {model.pk} is ready, trained on this footage under {model.grant.label}, which is still in "
             "force: reused (`manage.py demo_chain --retrain` trains a new one)")
     else:
-        training = jobs.job_submit_training(performer=performer, production=production,
-                                            reference_materials=references, by=users["vfx"], size="tiny",
-                                            steps=steps)
+        training = job_submit_training(performer=performer, production=production,
+                                       reference_materials=references, by=users["vfx"], size="tiny",
+                                       steps=steps)
         say(f"3. Training job {training.pk}: the gate said {training.submit_decision.outcome} "
             f"({training.submit_decision.explanation})")
         if training.state != JobState.QUEUED:
@@ -132,9 +133,9 @@ def _chain(say: Callable[[str], None], *, steps: int, retrain: bool) -> Job:
     aging = None
     for target in (19, 30):
         with open(plate, "rb") as handle:
-            aging = jobs.job_submit_aging(performer=performer, production=production, likeness_model=model,
-                                          plate=io.BytesIO(handle.read()), plate_name="plate.mp4", target_age=target,
-                                          by=users["vfx"])
+            aging = job_submit_aging(performer=performer, production=production, likeness_model=model,
+                                     plate=io.BytesIO(handle.read()), plate_name="plate.mp4", target_age=target,
+                                     by=users["vfx"])
         say(f"4. Aging job to {target}: the gate said {aging.submit_decision.outcome}: "
             f"{aging.submit_decision.explanation}")
         if aging.state == JobState.QUEUED:
@@ -153,7 +154,7 @@ def _chain(say: Callable[[str], None], *, steps: int, retrain: bool) -> Job:
     act_as(users["counsel"])
     output_approve(output=output, by=users["counsel"], note="Reviewed with the performer: approved for release.")
     say("6. Approved by the performer's counsel")
-    aging = jobs.job_release(job=aging, by=users["supervisor"])
+    aging = job_release(job=aging, by=users["supervisor"])
     output.refresh_from_db()
     say(f"7. Released: signed with C2PA Content Credentials, manifest {output.manifest_label}, "
         f"sha256 {output.sha256[:16]}...")

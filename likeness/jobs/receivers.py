@@ -13,9 +13,9 @@ from django.utils import timezone
 from likeness.audit.services import audit_record
 from likeness.consent.models import ConsentGrant
 from likeness.consent.signals import grant_withdrawn
+from likeness.jobs.logbook import job_log
 from likeness.jobs.models import JobState, LikenessModel, ModelStatus
 from likeness.jobs.selectors import jobs_cancelled_by_withdrawal, models_quarantined_by_withdrawal
-from likeness.jobs.services import job_log
 
 
 @receiver(grant_withdrawn, dispatch_uid="jobs.grant_withdrawn")

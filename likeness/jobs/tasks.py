@@ -24,7 +24,7 @@ def run_job(self, job_id: str) -> str:
 def run_preview_session(self, session_id: str) -> str:
     # Not acks_late: a live preview whose worker died is over; delivering it again later would replay a stale
     # session on a monitor nobody is watching (the claim would refuse it anyway: it is no longer queued).
-    from likeness.jobs.runner import run_preview
+    from likeness.jobs.preview_runner import run_preview
 
     return run_preview(session_id, worker=self.request.hostname or "worker")
 
@@ -33,7 +33,8 @@ def run_preview_session(self, session_id: str) -> str:
 def requeue_stale_jobs() -> list[str]:
     """Jobs of dead workers go back to the queue (or fail, after their last attempt); their live previews end
     (a preview is never replayed). Routed to the `sweeps` queue, which no engine worker consumes."""
-    from likeness.jobs.services import jobs_requeue_stale, previews_end_stale
+    from likeness.jobs.previews import previews_end_stale
+    from likeness.jobs.worker import jobs_requeue_stale
 
     previews_end_stale()
     return jobs_requeue_stale()
@@ -49,7 +50,7 @@ def expire_grants() -> int:
 @worker_ready.connect
 def _requeue_on_start(**kwargs: object) -> None:
     """A worker that starts (e.g. replacing one that was killed) first puts orphaned jobs back in the queue."""
-    from likeness.jobs.services import jobs_requeue_stale
+    from likeness.jobs.worker import jobs_requeue_stale
 
     jobs_requeue_stale()
 

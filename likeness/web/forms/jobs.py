@@ -20,7 +20,7 @@ from likeness.access.scope import (
 )
 from likeness.common import uploads
 from likeness.jobs.models import LikenessModel, ModelStatus
-from likeness.jobs.services import MODEL_SIZES
+from likeness.jobs.submission import MODEL_SIZES
 from likeness.organisations.models import VFX_ROLES
 from likeness.people.models import Performer, ReferenceMaterial
 from likeness.productions.models import Production

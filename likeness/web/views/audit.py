@@ -39,7 +39,7 @@ from likeness.audit.selectors import audit_chain_verify, audit_events_for
 from likeness.consent.models import ConsentGrant
 from likeness.consent.selectors import grant_effective_status
 from likeness.jobs.models import Job, JobKind, JobState
-from likeness.jobs.services import job_release
+from likeness.jobs.release import job_release
 from likeness.organisations.models import Role
 from likeness.people.models import Performer
 from likeness.provenance.bundle import bundle_build

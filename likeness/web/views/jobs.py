@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from likeness.access.predicates import may_cancel_job
 from likeness.access.scope import jobs_visible_to
 from likeness.celery import GPU_QUEUE
-from likeness.jobs import services
+from likeness.jobs import submission
 from likeness.jobs.gating import job_gate_request
 from likeness.jobs.models import TERMINAL_STATES, Job, JobKind, JobState
 from likeness.operations.selectors import queue_health
@@ -128,12 +128,12 @@ def _job_request(request: HttpRequest, kind: str) -> HttpResponse:
     data = form.cleaned_data
     try:
         if kind == JobKind.TRAINING:
-            job = services.job_submit_training(performer=data["performer"], production=data["production"],
+            job = submission.job_submit_training(performer=data["performer"], production=data["production"],
                                                reference_materials=list(data["reference_materials"]),
                                                size=data["size"], by=request.user)
         else:
             plate = data["plate"]
-            job = services.job_submit_aging(performer=data["performer"], production=data["production"],
+            job = submission.job_submit_aging(performer=data["performer"], production=data["production"],
                                             likeness_model=data["likeness_model"], plate=plate, plate_name=plate.name,
                                             target_age=data["target_age"], frame_start=data["frame_start"],
                                             frame_end=data.get("frame_end"),
@@ -281,7 +281,7 @@ def job_live(request: HttpRequest, pk: Any) -> HttpResponse:
 def job_cancel(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _visible_job(request, pk)
     try:
-        services.job_cancel(job=job, by=request.user, reason=request.POST.get("reason", "").strip()[:500])
+        submission.job_cancel(job=job, by=request.user, reason=request.POST.get("reason", "").strip()[:500])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

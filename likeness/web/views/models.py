@@ -28,7 +28,7 @@ from likeness.access.scope import (
 )
 from likeness.celery import GPU_QUEUE
 from likeness.jobs.models import Job, JobKind, LikenessModel, ModelStatus, PreviewSession, PreviewSource
-from likeness.jobs.services import preview_session_start, preview_session_stop
+from likeness.jobs.previews import preview_session_start, preview_session_stop
 from likeness.jobs.storage import preview_frame_path
 from likeness.operations.selectors import queue_health
 from likeness.organisations.models import VFX_ROLES

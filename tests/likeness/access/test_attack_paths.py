@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 from likeness.audit.models import AuditEvent
 from likeness.consent import services as consent
 from likeness.jobs.models import Job, LikenessModel, PreviewSession
-from likeness.jobs.services import preview_session_start
+from likeness.jobs.previews import preview_session_start
 from likeness.organisations.models import Role
 from likeness.organisations.services import audit_engagement_grant, membership_create
 from likeness.policy.models import Decision

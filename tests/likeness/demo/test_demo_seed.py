@@ -47,7 +47,7 @@ def test_seed_twice_makes_the_demo_once_and_its_footage_has_files(db, local_run,
 
 
 def test_training_from_the_seeded_footage_is_accepted(db, local_run):
-    from likeness.jobs.services import job_submit_training
+    from likeness.jobs.submission import job_submit_training
 
     seed.seed_demo()
     users = seed.demo_users()

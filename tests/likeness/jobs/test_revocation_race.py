@@ -11,9 +11,9 @@ import pytest
 from django.db import connection
 
 from likeness.consent import services as consent
-from likeness.jobs import services
 from likeness.jobs.gating import job_decide
 from likeness.jobs.models import Job, JobKind, JobState
+from likeness.jobs.worker import job_claim, job_finish_aging, job_stop
 from likeness.policy.models import DecisionPurpose
 from likeness.provenance.models import Output
 from tests.conftest import grant_scope, requires_postgres
@@ -33,16 +33,16 @@ def _fresh_grant(w):
 def _worker(barrier: threading.Barrier, job: Job, rendered) -> None:
     try:
         barrier.wait()
-        claimed = services.job_claim(job_id=str(job.pk), worker="race")
+        claimed = job_claim(job_id=str(job.pk), worker="race")
         if claimed is None:
             return
         decision = job_decide(job=claimed, purpose=DecisionPurpose.CLAIM, by=None)
         if not decision.allowed:
-            services.job_stop(job_id=str(job.pk), attempt=claimed.attempt, state=JobState.REVOKED,
-                              reason=decision.explanation)
+            job_stop(job_id=str(job.pk), attempt=claimed.attempt, state=JobState.REVOKED,
+                     reason=decision.explanation)
             return
-        services.job_finish_aging(job_id=str(job.pk), attempt=claimed.attempt, rendered=rendered, mime="video/mp4",
-                                  engine_seconds=0.0, stats={"frames_total": 12})
+        job_finish_aging(job_id=str(job.pk), attempt=claimed.attempt, rendered=rendered, mime="video/mp4",
+                         engine_seconds=0.0, stats={"frames_total": 12})
     finally:
         connection.close()
 

@@ -22,8 +22,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from likeness.audit.models import AuditEvent
-from likeness.jobs import services
 from likeness.jobs.models import Job, JobKind, JobState
+from likeness.jobs.submission import job_submit_aging, job_submit_training
+from likeness.jobs.worker import job_claim, job_finish_aging, job_unclaim, jobs_requeue_stale
 
 REPO = Path(django_settings.BASE_DIR)
 
@@ -52,11 +53,11 @@ def test_a_poison_job_is_requeued_until_its_last_attempt_then_failed_with_the_re
     job = queued_training_job(world)
     requeues = []
     for attempt in (1, 2, 3):
-        claimed = services.job_claim(job_id=str(job.pk), worker=f"gpu-0@host{attempt}")
+        claimed = job_claim(job_id=str(job.pk), worker=f"gpu-0@host{attempt}")
         assert claimed is not None and claimed.attempt == attempt
         go_silent(job)  # the plate crashes the engine: the worker dies every time
         with django_capture_on_commit_callbacks() as enqueued:
-            requeues.append(services.jobs_requeue_stale())
+            requeues.append(jobs_requeue_stale())
         job.refresh_from_db()
         if attempt < 3:
             assert requeues[-1] == [str(job.pk)] and job.state == JobState.QUEUED
@@ -69,8 +70,8 @@ def test_a_poison_job_is_requeued_until_its_last_attempt_then_failed_with_the_re
     assert "stopped responding 3 times" in job.state_reason and "gpu-0@host3" in job.state_reason
     assert job.log_lines.filter(level="error", message__contains="failed after 3 attempts").exists()
     # Nothing starts it again: a later delivery of its message finds a failed job.
-    assert services.job_claim(job_id=str(job.pk), worker="gpu-1@host") is None
-    assert services.jobs_requeue_stale() == []
+    assert job_claim(job_id=str(job.pk), worker="gpu-1@host") is None
+    assert jobs_requeue_stale() == []
     job.refresh_from_db()
     assert job.state == JobState.FAILED and job.attempt == 3
     assert audit_actions(job) == ["job.claimed", "job.requeued", "job.claimed", "job.requeued", "job.claimed",
@@ -84,9 +85,9 @@ def test_a_poison_job_is_requeued_until_its_last_attempt_then_failed_with_the_re
 def test_the_limit_is_a_setting(world, settings):
     settings.JOB_MAX_ATTEMPTS = 1
     job = queued_training_job(world)
-    assert services.job_claim(job_id=str(job.pk), worker="w") is not None
+    assert job_claim(job_id=str(job.pk), worker="w") is not None
     go_silent(job)
-    assert services.jobs_requeue_stale() == []
+    assert jobs_requeue_stale() == []
     job.refresh_from_db()
     assert job.state == JobState.FAILED and "failed after 1 attempt," in job.state_reason
     assert "stopped responding 1 time;" in job.state_reason
@@ -95,8 +96,8 @@ def test_the_limit_is_a_setting(world, settings):
 def test_a_live_worker_on_its_last_attempt_is_left_alone(world, settings):
     settings.JOB_MAX_ATTEMPTS = 2
     job = queued_training_job(world, attempt=1)
-    assert services.job_claim(job_id=str(job.pk), worker="w").attempt == 2
-    assert services.jobs_requeue_stale() == []  # its heartbeat is fresh
+    assert job_claim(job_id=str(job.pk), worker="w").attempt == 2
+    assert jobs_requeue_stale() == []  # its heartbeat is fresh
     job.refresh_from_db()
     assert job.state == JobState.RUNNING
 
@@ -106,7 +107,7 @@ def test_a_redelivered_task_counts_as_an_attempt(world, settings):
     without the limit), a claim past the limit fails the job instead of starting it."""
     settings.JOB_MAX_ATTEMPTS = 3
     job = queued_training_job(world, attempt=3)
-    assert services.job_claim(job_id=str(job.pk), worker="gpu-0@host") is None
+    assert job_claim(job_id=str(job.pk), worker="gpu-0@host") is None
     job.refresh_from_db()
     assert job.state == JobState.FAILED and job.attempt == 3
     assert "started 3 times without finishing" in job.state_reason
@@ -117,12 +118,12 @@ def test_a_redelivered_task_counts_as_an_attempt(world, settings):
 def test_a_job_given_back_on_its_last_attempt_fails(world, settings):
     settings.JOB_MAX_ATTEMPTS = 2
     job = queued_training_job(world)
-    first = services.job_claim(job_id=str(job.pk), worker="w")
-    assert services.job_unclaim(job_id=str(job.pk), attempt=first.attempt, reason="database unavailable")
+    first = job_claim(job_id=str(job.pk), worker="w")
+    assert job_unclaim(job_id=str(job.pk), attempt=first.attempt, reason="database unavailable")
     job.refresh_from_db()
     assert job.state == JobState.QUEUED
-    second = services.job_claim(job_id=str(job.pk), worker="w")
-    assert services.job_unclaim(job_id=str(job.pk), attempt=second.attempt, reason="database unavailable")
+    second = job_claim(job_id=str(job.pk), worker="w")
+    assert job_unclaim(job_id=str(job.pk), attempt=second.attempt, reason="database unavailable")
     job.refresh_from_db()
     assert job.state == JobState.FAILED and "attempt 2 of 2" in job.state_reason
     assert "database unavailable" in job.state_reason
@@ -316,13 +317,13 @@ def test_other_writers_are_not_held_up_while_the_engine_works_or_a_result_is_sto
     monkeypatch.setattr(FileSystemStorage, "_save", slow_save)
     with transaction.atomic():
         if kind == "training":
-            job = services.job_submit_training(performer=w.performer, production=w.production,
-                                               reference_materials=w.references, by=w.vfx, size="tiny", steps=1)
+            job = job_submit_training(performer=w.performer, production=w.production,
+                                      reference_materials=w.references, by=w.vfx, size="tiny", steps=1)
         else:
             with open(footage.plate, "rb") as plate:
-                job = services.job_submit_aging(performer=w.performer, production=w.production,
-                                                likeness_model=model, plate=plate, plate_name="plate.mp4",
-                                                target_age=30, by=w.vfx, frame_start=0, frame_end=4)
+                job = job_submit_aging(performer=w.performer, production=w.production,
+                                       likeness_model=model, plate=plate, plate_name="plate.mp4",
+                                       target_age=30, by=w.vfx, frame_start=0, frame_end=4)
     assert job.state == JobState.QUEUED, job.state_reason
     outcome: dict[str, Any] = {}
 
@@ -372,10 +373,10 @@ def test_a_result_refused_after_it_was_stored_leaves_no_file(live_world, broker,
 
     w = live_world
     with transaction.atomic(), open(footage.plate, "rb") as plate:
-        job = services.job_submit_aging(performer=w.performer, production=w.production, likeness_model=ready_model,
-                                        plate=plate, plate_name="plate.mp4", target_age=30, by=w.vfx,
-                                        frame_start=0, frame_end=4)
-    claimed = services.job_claim(job_id=str(job.pk), worker="w1")
+        job = job_submit_aging(performer=w.performer, production=w.production, likeness_model=ready_model,
+                               plate=plate, plate_name="plate.mp4", target_age=30, by=w.vfx,
+                               frame_start=0, frame_end=4)
+    claimed = job_claim(job_id=str(job.pk), worker="w1")
     original_save = FileSystemStorage._save
     stored: list[str] = []
 
@@ -384,14 +385,14 @@ def test_a_result_refused_after_it_was_stored_leaves_no_file(live_world, broker,
         if name.startswith("outputs/"):
             stored.append(saved)
             go_silent(job)
-            services.jobs_requeue_stale()  # another worker's turn now
+            jobs_requeue_stale()  # another worker's turn now
         return saved
 
     monkeypatch.setattr(FileSystemStorage, "_save", save_then_lose_claim)
     render = Path(settings.MEDIA_ROOT).parent / "render.mp4"
     shutil.copy(footage.plate, render)
-    assert not services.job_finish_aging(job_id=str(job.pk), attempt=claimed.attempt, rendered=render,
-                                         mime="video/mp4", engine_seconds=0.1, stats={"frames_total": 4})
+    assert not job_finish_aging(job_id=str(job.pk), attempt=claimed.attempt, rendered=render,
+                                mime="video/mp4", engine_seconds=0.1, stats={"frames_total": 4})
     assert stored and not Path(settings.MEDIA_ROOT, stored[0]).exists()
     assert not Output.objects.exists()
     job.refresh_from_db()

@@ -62,7 +62,8 @@ class Load(threading.Thread):
 
 def test_jobs_previews_and_pages_for_minutes_lose_nothing(workers, live_world, ready_model, footage, helpers,
                                                           tmp_path):
-    from likeness.jobs import services
+    from likeness.jobs.previews import preview_session_start, preview_session_stop
+    from likeness.jobs.submission import job_submit_aging
 
     w = live_world
     _preview_grant(w)
@@ -77,14 +78,14 @@ def test_jobs_previews_and_pages_for_minutes_lose_nothing(workers, live_world, r
         if Job.objects.filter(pk__in=submitted, state=JobState.QUEUED).count() >= BACKLOG:
             return False
         with open(footage.plate, "rb") as handle:
-            job = services.job_submit_aging(performer=w.performer, production=w.production, likeness_model=ready_model,
-                                            plate=handle, plate_name="plate.mp4", target_age=30, by=w.vfx)
+            job = job_submit_aging(performer=w.performer, production=w.production, likeness_model=ready_model,
+                                   plate=handle, plate_name="plate.mp4", target_age=30, by=w.vfx)
         assert job.state == JobState.QUEUED, job.state_reason
         submitted.append(str(job.pk))
         return True
 
     def preview() -> bool:
-        session = services.preview_session_start(
+        session = preview_session_start(
             performer=w.performer, production=w.production, likeness_model=ready_model,
             source_kind=PreviewSource.REFERENCE, reference_material=w.references[0], target_age=30, by=w.vfx,
             loop=True, max_seconds=20)
@@ -92,7 +93,7 @@ def test_jobs_previews_and_pages_for_minutes_lose_nothing(workers, live_world, r
         time.sleep(4)
         session.refresh_from_db()
         if session.state in PREVIEW_LIVE_STATES:
-            services.preview_session_stop(session=session, by=w.vfx, reason="soak: next take")
+            preview_session_stop(session=session, by=w.vfx, reason="soak: next take")
         return True
 
     vfx, ops = Client(), Client()

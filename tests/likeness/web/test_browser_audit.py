@@ -12,8 +12,9 @@ import pytest
 from django.core.management import call_command
 
 from likeness.jobs.models import Job, JobState
+from likeness.jobs.release import job_release
 from likeness.jobs.runner import run_job
-from likeness.jobs.services import job_release, job_submit_aging
+from likeness.jobs.submission import job_submit_aging
 from likeness.provenance import bundle_check
 
 # ready_model and workers need these two, which the web conftest does not re-export.

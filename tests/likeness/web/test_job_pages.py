@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from likeness.jobs.models import Job, JobKind, JobState, LikenessModel, ModelStatus
-from likeness.jobs.services import job_submit_aging
+from likeness.jobs.submission import job_submit_aging
 from likeness.people.services import reference_material_create
 from likeness.policy.models import Decision
 from likeness.policy.requests import gate_request_build

@@ -60,10 +60,10 @@ def preview_form(world: SimpleNamespace, model: LikenessModel, **overrides: Any)
 @pytest.fixture
 def no_broker(monkeypatch) -> list[str]:
     """Allowed previews are queued for a GPU worker after commit; these tests record the ids instead."""
-    from likeness.jobs import services
+    from likeness.jobs import previews
 
     queued: list[str] = []
-    monkeypatch.setattr(services, "_enqueue_preview", lambda session: queued.append(str(session.pk)))
+    monkeypatch.setattr(previews, "enqueue_preview", lambda session: queued.append(str(session.pk)))
     return queued
 
 
@@ -204,12 +204,12 @@ def test_an_allowed_preview_runs_on_the_worker_code_side_by_side_with_latencies(
 
 def test_revoking_the_preview_consent_stops_a_running_preview(live_world, ready_model, no_broker, settings):
     from likeness.consent import services as consent
-    from likeness.jobs import services
+    from likeness.jobs.previews import preview_session_start
     from likeness.jobs.runner import run_preview
 
     grant = preview_grant(live_world)
     settings.PREVIEW_REGATE_SECONDS = 0.0  # ask the gate on every frame
-    session = services.preview_session_start(
+    session = preview_session_start(
         performer=live_world.performer, production=live_world.production, likeness_model=ready_model,
         source_kind=PreviewSource.REFERENCE, reference_material=live_world.references[0], target_age=30,
         by=live_world.vfx, loop=True)
@@ -237,14 +237,14 @@ def test_a_person_can_stop_a_preview(live_world, ready_model, no_broker):
 
 def test_training_stores_loss_curves_and_an_age_sweep(live_world, monkeypatch):
     """The worker's training path draws the figures next to the checkpoint and the model records them."""
-    from likeness.jobs import services
+    from likeness.jobs import submission
     from likeness.jobs.runner import run_job
+    from likeness.jobs.submission import job_submit_training
 
-    monkeypatch.setattr(services, "_enqueue", lambda job: None)  # run here instead of on a worker
+    monkeypatch.setattr(submission, "enqueue_job", lambda job: None)  # run here instead of on a worker
 
-    job = services.job_submit_training(performer=live_world.performer, production=live_world.production,
-                                       reference_materials=live_world.references[:2], by=live_world.vfx, size="tiny",
-                                       steps=20)
+    job = job_submit_training(performer=live_world.performer, production=live_world.production,
+                              reference_materials=live_world.references[:2], by=live_world.vfx, size="tiny", steps=20)
     assert run_job(str(job.pk), worker="test-worker") == "completed"
     job.refresh_from_db()
     model = job.trained_model
@@ -271,7 +271,7 @@ def test_a_preview_whose_worker_went_silent_ends_as_failed(live_world, ready_mod
 
     from django.utils import timezone
 
-    from likeness.jobs.services import preview_session_claim, previews_end_stale
+    from likeness.jobs.previews import preview_session_claim, previews_end_stale
 
     preview_grant(live_world)
     signed_in(live_world.vfx).post("/preview/", preview_form(live_world, ready_model))
