@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from likeness.common import vocabulary as vocab
@@ -111,19 +115,40 @@ def grant_scope(**overrides: Any) -> dict[str, Any]:
     return scope
 
 
+def grant_make(world: SimpleNamespace, activate: bool = True, productions: list | None = None, **overrides: Any) -> Any:
+    """A grant of the world's performer through the services; activate=True runs submit and the second party's
+    approval."""
+    grant = consent.grant_draft_create(performer=world.performer, productions=productions or [world.production],
+                                       by=world.rep, **grant_scope(**overrides))
+    if activate:
+        grant = consent.grant_submit(grant=grant, document=pdf_file(), by=world.rep)
+        grant = consent.grant_approve(grant=grant, by=world.counsel)
+    return grant
+
+
 @pytest.fixture
 def make_grant(world):
     """Create a grant through the services; activate=True runs submit and the second party's approval."""
+    return lambda activate=True, productions=None, **overrides: grant_make(world, activate, productions, **overrides)
 
-    def make(activate: bool = True, productions: list | None = None, **overrides: Any):
-        grant = consent.grant_draft_create(performer=world.performer, productions=productions or [world.production],
-                                           by=world.rep, **grant_scope(**overrides))
-        if activate:
-            grant = consent.grant_submit(grant=grant, document=pdf_file(), by=world.rep)
-            grant = consent.grant_approve(grant=grant, by=world.counsel)
-        return grant
 
-    return make
+@contextmanager
+def shared_records(django_db_blocker: Any, media: Path) -> Iterator[None]:
+    """Records built once for a whole module, as Django's TestCase.setUpTestData does: written inside a transaction
+    that is rolled back when the module ends, while each test runs in a savepoint inside it (the `db` fixture) and
+    rolls back its own changes. Use it from a module-scoped fixture; the tests then ask for `db` and point
+    MEDIA_ROOT at `media` (where the shared records' files are)."""
+    with django_db_blocker.unblock(), override_settings(
+            MEDIA_ROOT=media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        atomics = [transaction.atomic(using=alias) for alias in connections]
+        for atomic in atomics:
+            atomic.__enter__()
+        try:
+            yield
+        finally:
+            for alias, atomic in zip(reversed(list(connections)), reversed(atomics), strict=True):
+                transaction.set_rollback(True, using=alias)
+                atomic.__exit__(None, None, None)
 
 
 def on_postgres() -> bool:

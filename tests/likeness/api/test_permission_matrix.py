@@ -6,6 +6,7 @@ studio, an auditor, and an anonymous visitor.
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ from likeness.jobs.models import Job, LikenessModel
 from likeness.people.services import reference_material_create
 from likeness.policy.requests import gate_request_build
 from likeness.policy.services import decision_make
-from tests.conftest import grant_scope
+from tests.conftest import build_world, grant_make, grant_scope, shared_records
 from tests.factories import pdf_file
 
 ROLES = ("anon", "rep", "counsel", "other_rep", "studio_legal", "vfx", "supervisor", "studio_admin", "other_vfx",
@@ -168,9 +169,24 @@ MATRIX: list[Row] = [
 ]
 
 
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One world for the whole matrix (each case runs in a savepoint and rolls back what it changed)."""
+    media = tmp_path_factory.mktemp("matrix-media")
+    with shared_records(django_db_blocker, media):
+        yield _matrix_records(build_world()), media
+
+
 @pytest.fixture
-def w(world, make_grant):
-    world.active = make_grant()
+def w(matrix_world, db, settings):
+    world, media = matrix_world
+    settings.MEDIA_ROOT = media
+    # Each case gets its own copy of the Python objects (a request may change a user object in memory).
+    return copy.deepcopy(world)
+
+
+def _matrix_records(world):
+    world.active = grant_make(world)
     req = gate_request_build(performer=world.performer, production=world.production, use="de_aging",
                              depicted_age=30, media=["theatrical"], territories=["US"],
                              replica_types=["digital_alteration"], at=None)

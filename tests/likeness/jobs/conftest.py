@@ -258,19 +258,32 @@ def tiny_checkpoint(footage, tmp_path_factory) -> tuple[Path, dict[str, Any]]:
                             "age_range": list(out.meta.age_range), "refs": refs}
 
 
+def retag_checkpoint(source: Path, target: Path, performer_id: str) -> Path:
+    """The session's trained checkpoint, with another performer's id in its metadata: what training the same
+    frames under that id writes (the id names whose model it is; it does not enter the weights), in a fraction
+    of the time."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    with safe_open(str(source), framework="pt") as handle:
+        metadata = dict(handle.metadata() or {})
+    save_file(load_file(str(source)), str(target), metadata={**metadata, "performer_id": performer_id})
+    return target
+
+
 @pytest.fixture
 def ready_model(live_world, tiny_checkpoint, tmp_path):
     """A ready LikenessModel of the world's performer, trained under the world's grant (via a real training
     decision), its checkpoint re-tagged with the performer's pseudonymous id as a training job would."""
-    from engine.api import train_model
+    from engine.model.checkpoint import read_meta
     from likeness.jobs.models import LikenessModel, ModelStatus
     from likeness.jobs.storage import store_local_file
     from likeness.policy.requests import gate_request_build
     from likeness.policy.services import decision_make
 
-    _, info = tiny_checkpoint
-    ckpt = train_model([(r.image, r.age) for r in info["refs"]], performer_id=str(live_world.performer.public_id),
-                       out_path=tmp_path / "model.safetensors", config="tiny", steps=20, batch_size=16, seed=0)
+    trained, _ = tiny_checkpoint
+    path = retag_checkpoint(trained, tmp_path / "model.safetensors", str(live_world.performer.public_id))
+    ckpt = SimpleNamespace(checkpoint=path, meta=read_meta(path))
     decision = decision_make(
         request=gate_request_build(performer=live_world.performer, production=live_world.production, use="training",
                                    replica_types=["icdr"]),

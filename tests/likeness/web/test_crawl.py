@@ -12,15 +12,17 @@ import re
 from collections import deque
 from html.parser import HTMLParser
 from types import SimpleNamespace
+from unittest import mock
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
+from django.test import Client, override_settings
 
 from likeness.audit.models import AuditEvent
 from likeness.consent.models import ConsentGrant
 from likeness.demo.seed import ACCOUNTS
+from tests.conftest import shared_records
 
 # Uploads that only read (verification, registry look-up) are open to auditors by design.
 READ_ONLY_POSTS = {"/verify/", "/outputs/"}
@@ -86,24 +88,43 @@ def crawl(client: Client) -> SimpleNamespace:
     return SimpleNamespace(status=seen, forms=forms, bodies=bodies)
 
 
-@pytest.fixture
-def demo_world(live_db, settings, tmp_path):
-    """The demo accounts and consent, and the demo chain run through to a released, signed output."""
+@pytest.fixture(scope="module")
+def demo_records(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo accounts and consent, and the demo chain run through to a released, signed output: built once for
+    the module (each test runs in a savepoint over it and rolls back what it changed)."""
     from likeness.demo.chain import run_demo_chain
     from likeness.demo.seed import seed_demo
     from likeness.provenance.services import pki_initialise
 
-    settings.PKI_DIR = tmp_path / "pki"
-    settings.ENGINE_WORK_DIR = tmp_path / "engine"
-    settings.VAR_DIR = tmp_path / "var"
-    pki_initialise()
-    # Demo data exists only in local runs (DEBUG on): the demo authenticators refuse to be made otherwise.
-    settings.DEBUG = True
-    seed_demo()
-    job = run_demo_chain(lambda _: None, steps=30)
-    settings.DEBUG = False
-    assert job.state == "released", (job.state, job.state_reason)
-    return job
+    base = tmp_path_factory.mktemp("demo-world")
+    folders = {"PKI_DIR": base / "pki", "ENGINE_WORK_DIR": base / "engine", "VAR_DIR": base / "var",
+               "PREVIEW_DIR": base / "preview", "AUDIT_CHECKPOINT_DIR": base / "audit-checkpoints"}
+    with shared_records(django_db_blocker, base / "media"), override_settings(**folders):
+        pki_initialise()
+        # Demo data exists only in local runs (DEBUG on): the demo authenticators refuse to be made otherwise.
+        # The worker's first act, closing connections left from an earlier task, would close the one holding
+        # the module's transaction: in-process here, the runner keeps it.
+        with override_settings(DEBUG=True), mock.patch("likeness.jobs.runner.close_old_connections"):
+            seed_demo()
+            job = run_demo_chain(lambda _: None, steps=30)
+        assert job.state == "released", (job.state, job.state_reason)
+        yield SimpleNamespace(job=job, media=base / "media", folders=folders, crawls={})
+
+
+@pytest.fixture
+def demo_world(demo_records, db, settings):
+    """The module's demo world for one test, in a savepoint (`db`), with the folders its files are in."""
+    settings.MEDIA_ROOT = demo_records.media
+    for name, folder in demo_records.folders.items():
+        setattr(settings, name, folder)
+    return demo_records
+
+
+def crawled(demo_world: SimpleNamespace, username: str) -> SimpleNamespace:
+    """One account's crawl of the demo world, done once per module: the records do not change between tests."""
+    if username not in demo_world.crawls:
+        demo_world.crawls[username] = crawl(_client(username))
+    return demo_world.crawls[username]
 
 
 def _client(username: str) -> Client:
@@ -115,7 +136,7 @@ def _client(username: str) -> Client:
 @pytest.mark.slow
 def test_every_page_reachable_from_each_demo_home_renders(demo_world):
     for account in ACCOUNTS:
-        result = crawl(_client(account.username))
+        result = crawled(demo_world, account.username)
         broken = {p: s for p, s in result.status.items() if s != 200}
         assert not broken, f"{account.username} was shown links that do not open: {broken}"
         assert len(result.status) > 3 or account.username == "studio_admin", (account.username, result.status)
@@ -127,7 +148,7 @@ def test_every_page_reachable_from_each_demo_home_renders(demo_world):
 def test_an_auditor_can_change_nothing_through_any_form(demo_world):
     forms: set[str] = set()
     for account in ACCOUNTS:
-        forms |= crawl(_client(account.username)).forms
+        forms |= crawled(demo_world, account.username).forms
     forms.discard("/logout/")
     assert len(forms) >= 5, f"the crawl found too few forms to mean anything: {forms}"
     auditor = _client("auditor")
@@ -147,12 +168,12 @@ def test_a_vfx_user_never_reaches_contracts_or_compensation(demo_world):
     assert secret
     for username in ("vfx", "supervisor"):
         client = _client(username)
-        result = crawl(client)
+        result = crawled(demo_world, username)
         for path, html in result.bodies.items():
             assert secret not in html, f"{username} saw compensation terms on {path}"
             assert not re.search(r"/document/?", path), f"{username} reached a contract document at {path}"
         # And not by typing the URL either: every document route a rep can see is refused.
-        rep_pages = crawl(_client("counsel"))
+        rep_pages = crawled(demo_world, "counsel")
         documents = {p for p in rep_pages.status if "document" in p}
         assert documents, "the rep's pages should link the signed contract"
         for path in documents:
@@ -198,7 +219,7 @@ def test_another_tenant_reaches_none_of_the_demo_records(demo_world):
     pages: set[str] = set()
     forms: set[str] = set()
     for account in ACCOUNTS:
-        result = crawl(_client(account.username))
+        result = crawled(demo_world, account.username)
         pages |= set(result.status)
         forms |= result.forms
     forms.discard("/logout/")

@@ -162,7 +162,7 @@ def test_an_allowed_preview_runs_on_the_worker_code_side_by_side_with_latencies(
     """The task's function, run in this process on a short synthetic reference clip (192 x 192, 14 frames)."""
     import cv2
 
-    from likeness.jobs.runner import run_preview
+    from likeness.jobs.preview_runner import run_preview
     from likeness.jobs.storage import preview_frame_path
 
     preview_grant(live_world)
@@ -204,8 +204,8 @@ def test_an_allowed_preview_runs_on_the_worker_code_side_by_side_with_latencies(
 
 def test_revoking_the_preview_consent_stops_a_running_preview(live_world, ready_model, no_broker, settings):
     from likeness.consent import services as consent
+    from likeness.jobs.preview_runner import run_preview
     from likeness.jobs.previews import preview_session_start
-    from likeness.jobs.runner import run_preview
 
     grant = preview_grant(live_world)
     settings.PREVIEW_REGATE_SECONDS = 0.0  # ask the gate on every frame
@@ -230,7 +230,7 @@ def test_a_person_can_stop_a_preview(live_world, ready_model, no_broker):
     assert response.status_code == 302
     session.refresh_from_db()
     assert session.state == PreviewState.STOPPED and "stopped by vfx" in session.state_reason
-    from likeness.jobs.runner import run_preview
+    from likeness.jobs.preview_runner import run_preview
 
     assert run_preview(str(session.pk), worker="w") == "skipped: not queued"
 
