@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from likeness.common import vocabulary as vocab
+from likeness.common.transitions import StateMachine
 from likeness.common.validators import CodeListValidator
 from likeness.people.models import Performer
 from likeness.productions.models import Production
@@ -24,6 +25,15 @@ class GrantStatus(models.TextChoices):
     SUPERSEDED = "superseded", "Superseded by a later version"
     REVOKED = "revoked", "Revoked"
     EXPIRED = "expired", "Expired"
+
+
+# A draft is submitted with its signed document and activated by the second party; an amendment's activation
+# supersedes the version before it. Revoking the active version also ends its pending draft or submission.
+GRANT_STATES = StateMachine("grant", states=GrantStatus.values, initial=[GrantStatus.DRAFT], moves={
+    GrantStatus.DRAFT: [GrantStatus.AWAITING_APPROVAL, GrantStatus.REVOKED],
+    GrantStatus.AWAITING_APPROVAL: [GrantStatus.ACTIVE, GrantStatus.REVOKED],
+    GrantStatus.ACTIVE: [GrantStatus.SUPERSEDED, GrantStatus.REVOKED, GrantStatus.EXPIRED],
+})
 
 
 class ConsentGrant(models.Model):

@@ -1,8 +1,9 @@
 """Jobs and the per-performer models they build.
 
-A Job moves through: submitted -> denied | queued -> running -> (training) completed | (aging) rendered ->
-awaiting_approval -> released; or cancelled, failed, revoked. Every gate evaluation it went through is kept in
-`decisions`. A LikenessModel records the consent it was trained under and what it was trained on.
+A Job moves through: submitted -> denied | queued -> running -> (training) completed | (aging)
+awaiting_approval -> released | declined | withdrawn; or cancelled, failed, revoked (JOB_STATES has every
+move). Every gate evaluation it went through is kept in `decisions`. A LikenessModel records the consent it was
+trained under and what it was trained on.
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from likeness.common.transitions import StateMachine
+
 
 class ModelStatus(models.TextChoices):
     TRAINING = "training", "Training"
@@ -18,6 +21,14 @@ class ModelStatus(models.TextChoices):
     QUARANTINED = "quarantined", "Quarantined (its consent ended)"
     DESTROYED = "destroyed", "Destroyed (weights deleted)"
     FAILED = "failed", "Training failed"
+
+
+# A model is trained, then used until its consent ends (quarantined), when its weights may be destroyed.
+MODEL_STATES = StateMachine("model", states=ModelStatus.values, initial=[ModelStatus.TRAINING], moves={
+    ModelStatus.TRAINING: [ModelStatus.READY, ModelStatus.FAILED, ModelStatus.QUARANTINED],
+    ModelStatus.READY: [ModelStatus.QUARANTINED],
+    ModelStatus.QUARANTINED: [ModelStatus.DESTROYED],
+})
 
 
 class LikenessModel(models.Model):
@@ -64,16 +75,26 @@ class JobState(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     COMPLETED = "completed", "Completed (model ready)"
-    RENDERED = "rendered", "Rendered"
-    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    AWAITING_APPROVAL = "awaiting_approval", "Rendered, awaiting approval"
     RELEASED = "released", "Released"
+    DECLINED = "declined", "Output declined"
+    WITHDRAWN = "withdrawn", "Output withdrawn: its consent ended"
     CANCELLED = "cancelled", "Cancelled"
     FAILED = "failed", "Failed"
     REVOKED = "revoked", "Stopped: consent no longer covers it"
 
 
-TERMINAL_STATES = frozenset({JobState.DENIED, JobState.COMPLETED, JobState.RELEASED, JobState.CANCELLED,
-                             JobState.FAILED, JobState.REVOKED})
+# A job is created and gated in one transaction (submitted is never seen outside it); a worker claims it (and
+# may give it back, or die and have it queued again); training completes, aging awaits approval of its output,
+# which is released, declined or withdrawn. Every other end is a stop: cancelled, failed, or revoked by the gate.
+JOB_STATES = StateMachine("job", states=JobState.values, initial=[JobState.SUBMITTED], moves={
+    JobState.SUBMITTED: [JobState.QUEUED, JobState.DENIED],
+    JobState.QUEUED: [JobState.RUNNING, JobState.CANCELLED, JobState.FAILED],
+    JobState.RUNNING: [JobState.QUEUED, JobState.COMPLETED, JobState.AWAITING_APPROVAL, JobState.CANCELLED,
+                       JobState.FAILED, JobState.REVOKED],
+    JobState.AWAITING_APPROVAL: [JobState.RELEASED, JobState.DECLINED, JobState.WITHDRAWN],
+})
+TERMINAL_STATES = JOB_STATES.final
 
 
 class Job(models.Model):
@@ -146,7 +167,14 @@ class PreviewState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-PREVIEW_LIVE_STATES = frozenset({PreviewState.QUEUED, PreviewState.RUNNING})
+# A preview is created denied or queued; a worker streams it until a person stops it, its source ends, the gate
+# says no, or it fails (its worker died).
+PREVIEW_STATES = StateMachine("preview", states=PreviewState.values, initial=[PreviewState.QUEUED, PreviewState.DENIED],
+                              moves={
+    PreviewState.QUEUED: [PreviewState.RUNNING, PreviewState.STOPPED],
+    PreviewState.RUNNING: [PreviewState.STOPPED, PreviewState.FINISHED, PreviewState.REVOKED, PreviewState.FAILED],
+})
+PREVIEW_LIVE_STATES = frozenset(PREVIEW_STATES.states) - PREVIEW_STATES.final
 
 
 class PreviewSession(models.Model):

@@ -14,7 +14,7 @@ from likeness.audit.services import audit_record
 from likeness.jobs.checks import require_studio_vfx, require_usable
 from likeness.jobs.gating import preview_decide
 from likeness.jobs.models import (
-    PREVIEW_LIVE_STATES,
+    PREVIEW_STATES,
     Job,
     LikenessModel,
     ModelStatus,
@@ -91,7 +91,7 @@ def preview_session_stop(*, session: PreviewSession, by: AbstractBaseUser, reaso
     predicates.require(predicates.may_stop_preview(by, session),
                        "only VFX staff of the production's studio may stop this preview")
     reason = reason or f"stopped by {by.get_username()}"
-    stopped = PreviewSession.objects.filter(pk=session.pk, state__in=PREVIEW_LIVE_STATES).update(
+    stopped = PreviewSession.objects.filter(pk=session.pk, state__in=PREVIEW_STATES.sources(PreviewState.STOPPED)).update(
         state=PreviewState.STOPPED, state_reason=reason, finished_at=timezone.now())
     if stopped:
         audit_record(actor=by, action="preview.stopped", obj=session, data={"reason": reason})
@@ -138,6 +138,7 @@ def previews_end_stale(*, now: dt.datetime | None = None) -> list[str]:
 @transaction.atomic
 def preview_session_end(*, session_id: str, state: str, reason: str, decision: Decision | None = None) -> bool:
     """End a running preview as finished, revoked or failed (only if it is still running)."""
+    PREVIEW_STATES.require(PreviewState.RUNNING, state)
     ended = PreviewSession.objects.filter(pk=session_id, state=PreviewState.RUNNING).update(
         state=state, state_reason=reason[:4000], finished_at=timezone.now())
     if ended:

@@ -20,7 +20,7 @@ from likeness.common.hashing import sha256_stream
 from likeness.jobs.checks import require_studio_vfx, require_usable
 from likeness.jobs.gating import job_decide
 from likeness.jobs.logbook import job_log
-from likeness.jobs.models import TERMINAL_STATES, Job, JobKind, JobState, LikenessModel, ModelStatus
+from likeness.jobs.models import JOB_STATES, Job, JobKind, JobState, LikenessModel, ModelStatus
 from likeness.jobs.queueing import enqueue_job
 from likeness.people.models import Performer, ReferenceMaterial
 from likeness.policy.models import DecisionPurpose
@@ -163,7 +163,7 @@ def job_cancel(*, job: Job, by: AbstractBaseUser, reason: str = "") -> Job:
     job = Job.objects.select_for_update(no_key=True).get(pk=job.pk)
     predicates.require(predicates.may_cancel_job(by, job), "only VFX staff of the production's studio may cancel "
                                                            "this job")
-    if job.state in TERMINAL_STATES or job.state in (JobState.RENDERED, JobState.AWAITING_APPROVAL):
+    if not JOB_STATES.allows(job.state, JobState.CANCELLED):
         raise ValidationError({"state": [f"the job is {job.state}; it can no longer be cancelled"]})
     job.state, job.state_reason, job.finished_at = JobState.CANCELLED, reason or "cancelled by the requester", timezone.now()
     job.save(update_fields=["state", "state_reason", "finished_at"])

@@ -16,7 +16,7 @@ from django.utils import timezone
 from likeness.audit.services import audit_record
 from likeness.jobs.gating import job_decide
 from likeness.jobs.logbook import job_log
-from likeness.jobs.models import Job, JobState, LikenessModel, ModelStatus
+from likeness.jobs.models import JOB_STATES, Job, JobState, LikenessModel, ModelStatus
 from likeness.jobs.queueing import enqueue_job
 from likeness.policy.models import Decision, DecisionPurpose
 
@@ -102,6 +102,7 @@ def job_stop(*, job_id: str, attempt: int, state: str, reason: str, decision: De
 
 @transaction.atomic
 def _end_running(owned: Q, *, job_id: str, attempt: int, state: str, reason: str, data: dict[str, Any]) -> bool:
+    JOB_STATES.require(JobState.RUNNING, state)
     stopped = Job.objects.filter(owned).update(state=state, state_reason=reason[:4000], finished_at=timezone.now(),
                                                stage="stopped")
     if stopped:

@@ -6,6 +6,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from likeness.common.transitions import StateMachine
+
 
 class SigningCertificate(models.Model):
     """One end-entity certificate the platform's CA issued for signing outputs. Never deleted: files signed with
@@ -47,6 +49,14 @@ class OutputStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
     RELEASED = "released", "Signed and released"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# People approve or decline a rendered output; an approved one is signed and released. Consent that ends first
+# withdraws it. A released output keeps its status (the file is out in the world); the record shows the rest.
+OUTPUT_STATES = StateMachine("output", states=OutputStatus.values, initial=[OutputStatus.AWAITING_APPROVAL], moves={
+    OutputStatus.AWAITING_APPROVAL: [OutputStatus.APPROVED, OutputStatus.DECLINED, OutputStatus.WITHDRAWN],
+    OutputStatus.APPROVED: [OutputStatus.RELEASED, OutputStatus.DECLINED, OutputStatus.WITHDRAWN],
+})
 
 
 class Output(models.Model):

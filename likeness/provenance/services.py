@@ -34,7 +34,8 @@ from likeness.people.models import Performer
 from likeness.policy.models import Decision
 from likeness.productions.models import Production
 from likeness.provenance.fingerprint import fingerprint_path
-from likeness.provenance.models import Output, OutputStatus, SigningCertificate
+from likeness.provenance.models import OUTPUT_STATES, Output, OutputStatus, SigningCertificate
+from likeness.provenance.signals import output_closed
 from likeness.provenance.signing import SUPPORTED_MIMES, OutputClaim, SignedFile, SigningError, sign_output
 from likeness.signing import pki
 
@@ -397,7 +398,7 @@ def output_approve(*, output: Output, by: AbstractBaseUser, note: str, watched_s
     output = Output.objects.select_for_update(no_key=True).get(pk=output.pk)
     _require_rep(by, output, "approve")
     second_factor.require(by, "approving an output for release")
-    if output.status != OutputStatus.AWAITING_APPROVAL:
+    if not OUTPUT_STATES.allows(output.status, OutputStatus.APPROVED):
         raise ValidationError({"status": [f"the output is {output.get_status_display().lower()}; only an output "
                                           "awaiting approval can be approved"]})
     watched = watched_sha256.strip().lower()
@@ -418,12 +419,14 @@ def output_decline(*, output: Output, by: AbstractBaseUser, note: str) -> Output
     note = _note(note, "note")
     output = Output.objects.select_for_update(no_key=True).get(pk=output.pk)
     _require_rep(by, output, "decline")
-    if output.status not in (OutputStatus.AWAITING_APPROVAL, OutputStatus.APPROVED):
+    if not OUTPUT_STATES.allows(output.status, OutputStatus.DECLINED):
         raise ValidationError({"status": [f"the output is {output.get_status_display().lower()}; it can no longer "
                                           "be declined"]})
     output.status, output.declined_by, output.decline_note, output.declined_at = (
         OutputStatus.DECLINED, by, note, timezone.now())
     output.save()
+    # Before this service's audit event: listeners lock their rows before the audit chain's head is taken.
+    output_closed.send(sender=Output, output=output, by=by, reason=f"declined by {by.get_username()}: {note}")
     audit_record(actor=by, action="output.declined", obj=output, data={"note": note})
     return output
 
@@ -538,7 +541,7 @@ def output_sign_and_release(*, output: Output, by: AbstractBaseUser | None,
 def _record_release(*, output: Output, decision: Decision, grant: ConsentGrant, signed: SignedFile,
                     by: AbstractBaseUser | None, fingerprint: str, plate_fingerprint: str = "") -> Output:
     locked = Output.objects.select_for_update(no_key=True).get(pk=output.pk)
-    if locked.status != OutputStatus.APPROVED:
+    if not OUTPUT_STATES.allows(locked.status, OutputStatus.RELEASED):
         raise ValidationError({"release": [f"the output became {locked.get_status_display().lower()} while it was "
                                            "being signed; not released"]})
     # Consent may have been revoked while the file was being signed: lock the grant and look again.
@@ -588,7 +591,7 @@ def outputs_mark_consent_withdrawn(*, grant: ConsentGrant, by: AbstractBaseUser 
                                                                         consent_revoked_at__isnull=True):
         output.consent_revoked_at = now
         output.consent_note = f"{grant.label} {grant.status} on {now:%Y-%m-%d}: {reason}"
-        if output.status in (OutputStatus.AWAITING_APPROVAL, OutputStatus.APPROVED):
+        if OUTPUT_STATES.allows(output.status, OutputStatus.WITHDRAWN):
             output.status = OutputStatus.WITHDRAWN
         output.save()
         audit_record(actor=by, action="output.consent_withdrawn", obj=output,

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 # The engine has nothing more to do in these states: the live panel stops polling. An aging job waiting for
 # approval is settled for this page (its next step is a person's, on the outputs pages).
-SETTLED_STATES = frozenset(TERMINAL_STATES | {JobState.RENDERED, JobState.AWAITING_APPROVAL})
+SETTLED_STATES = frozenset(TERMINAL_STATES | {JobState.AWAITING_APPROVAL})
 CANCELLABLE_STATES = frozenset({JobState.SUBMITTED, JobState.QUEUED, JobState.RUNNING})
 FORMS: dict[str, type[JobRequestForm]] = {JobKind.TRAINING: TrainingJobForm, JobKind.AGING: AgingJobForm}
 # The fields the gate needs to decide; the others (plate, frames, reference material) are checked at submit.

@@ -487,3 +487,46 @@ def test_a_release_the_gate_refuses_says_why_and_releases_nothing(studio, render
     assert "Not released:" in page
     output.refresh_from_db()
     assert output.status != "released" and not output.manifest_label
+
+
+# ----- a job ends with its output -------------------------------------------------------------------------------
+
+def test_declining_the_output_ends_its_job(studio, rendered):
+    """Declined is final for the output, so the job that rendered it is over too (it no longer waits for a
+    release that cannot come), with the reason, an audit event and its page saying so."""
+    from likeness.audit.models import AuditEvent
+    from likeness.provenance.services import output_decline
+
+    output_decline(output=rendered.output, by=studio.rep, note="the jawline reads wrong")
+    rendered.refresh_from_db()
+    assert rendered.state == JobState.DECLINED and "the jawline reads wrong" in rendered.state_reason
+    assert AuditEvent.objects.filter(action="job.declined", object_id=str(rendered.pk)).exists()
+    page = text(signed_in(studio.vfx).get(f"/jobs/{rendered.pk}/"))
+    assert "Output declined" in page
+
+
+def test_revoking_the_consent_withdraws_the_output_and_ends_its_job(studio, rendered):
+    from likeness.audit.models import AuditEvent
+    from likeness.consent.services import grant_revoke
+
+    grant_revoke(grant=studio.grant, by=studio.rep, reason="the performer withdrew")
+    rendered.refresh_from_db()
+    rendered.output.refresh_from_db()
+    assert rendered.output.status == "withdrawn"
+    assert rendered.state == JobState.WITHDRAWN and "the performer withdrew" in rendered.state_reason
+    assert AuditEvent.objects.filter(action="job.withdrawn", object_id=str(rendered.pk)).exists()
+
+
+def test_a_closed_job_cannot_be_cancelled_or_released(studio, rendered):
+    from django.core.exceptions import ValidationError
+
+    from likeness.jobs.release import job_release
+    from likeness.jobs.submission import job_cancel
+    from likeness.provenance.services import output_decline
+
+    output_decline(output=rendered.output, by=studio.rep, note="no")
+    rendered.refresh_from_db()
+    with pytest.raises(ValidationError, match="can no longer be cancelled"):
+        job_cancel(job=rendered, by=studio.vfx)
+    with pytest.raises(ValidationError, match="only a rendered output awaiting release"):
+        job_release(job=rendered, by=studio.vfx)
