@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.likeness.jobs.conftest import live_db  # noqa: F401 - committed data for the chain's in-process worker
-
 
 @pytest.fixture
 def local_run(settings, tmp_path):

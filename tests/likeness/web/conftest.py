@@ -16,19 +16,6 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-# The job fixtures (committed world, footage, real workers) are shared with the browser tests.
-from tests.likeness.jobs.conftest import (  # noqa: F401
-    bare_workers,
-    broker,
-    footage,
-    helpers,
-    live_db,
-    live_world,
-    ready_model,
-    tiny_checkpoint,
-    workers,
-)
-
 CHROMIUM = os.environ.get("LIKENESS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run"]

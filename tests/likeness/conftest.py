@@ -1,5 +1,7 @@
-"""Fixtures for jobs: a committed world (the worker is another process), synthetic footage, and real Celery
-workers on a real broker (the embedded SQLite broker by default; Redis when LIKENESS_TEST_BROKER=redis)."""
+"""Fixtures for the platform tests that need committed data or engine work: a committed world (the worker is
+another process), synthetic footage, a trained tiny model, and real Celery workers on a real broker (the embedded
+SQLite broker by default; Redis when LIKENESS_TEST_BROKER=redis). Defined here once, for every app's tests, so
+each session-scoped one is built once per run."""
 from __future__ import annotations
 
 import os
