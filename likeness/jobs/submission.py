@@ -88,11 +88,14 @@ def _probe_plate(path: Path) -> Any:
     return info
 
 
-@transaction.atomic
 def job_submit_aging(*, performer: Performer, production: Production, likeness_model: LikenessModel,
                      plate: BinaryIO, plate_name: str, target_age: float, by: AbstractBaseUser,
                      frame_start: int = 0, frame_end: int | None = None, use_description: str = "") -> Job:
     """Validate everything that can be known now (400 on bad input), store the plate, then ask the gate.
+
+    Not one transaction: the plate (up to PLATE_UPLOAD_MAX_BYTES) is copied into storage first, and only then
+    is the job recorded and gated, in one short transaction. A copy inside it would hold the database's write
+    lock (on SQLite, every other writer's) for as long as the copy takes. Call it outside a transaction.
 
     `use_description` is the planned use of the shot (the spot an advertisement will run as): the Commercials
     agreement forbids any use outside the description the performer was given, so the gate compares the two."""
@@ -148,12 +151,18 @@ def job_submit_aging(*, performer: Performer, production: Production, likeness_m
             uploads.save_to_field(job.plate, f"{job.pk}{suffix}", File(handle, name=f"{job.pk}{suffix}"),
                                   field="plate")
     try:
-        job.save()
-        audit_record(actor=by, action="job.submitted", obj=job,
-                     data={"kind": job.kind, "params": job.params, "plate_sha256": job.plate_sha256,
-                           "model": str(likeness_model.pk)})
-        return _gate_submission(job, by)
-    except Exception:
+        with transaction.atomic():
+            # The model may have been quarantined while the plate was copied: look again, under its lock.
+            model = LikenessModel.objects.select_for_update(no_key=True).get(pk=likeness_model.pk)
+            if model.status != ModelStatus.READY:
+                raise ValidationError({"likeness_model": [f"the model became {model.status} while the plate was "
+                                                          "being stored: only a ready model may be used"]})
+            job.save()
+            audit_record(actor=by, action="job.submitted", obj=job,
+                         data={"kind": job.kind, "params": job.params, "plate_sha256": job.plate_sha256,
+                               "model": str(likeness_model.pk)})
+            return _gate_submission(job, by)
+    except BaseException:
         job.plate.delete(save=False)  # nothing half-written: the stored plate goes with the failed submission
         raise
 

@@ -364,6 +364,49 @@ def test_other_writers_are_not_held_up_while_the_engine_works_or_a_result_is_sto
     call_command("audit_verify")
 
 
+def test_other_writers_are_not_held_up_while_a_submitted_plate_is_stored(live_world, footage, ready_model,
+                                                                        monkeypatch):
+    """A plate (up to gigabytes) is copied into storage before the short transaction that records the job: while
+    the copy is held, another user's write goes through at once. The job is recorded and queued afterwards."""
+    w = live_world
+    pauses = Pauses()
+    original_save = FileSystemStorage._save
+
+    def slow_save(storage: FileSystemStorage, stored_name: str, content: Any) -> str:
+        if stored_name.startswith("plates/"):
+            pauses.point("store")
+        return original_save(storage, stored_name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", slow_save)
+    outcome: dict[str, Any] = {}
+
+    def submit() -> None:
+        try:
+            with open(footage.plate, "rb") as plate:
+                outcome["job"] = job_submit_aging(performer=w.performer, production=w.production,
+                                                  likeness_model=ready_model, plate=plate, plate_name="plate.mp4",
+                                                  target_age=30, by=w.vfx, frame_start=0, frame_end=4)
+        except BaseException as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=submit, daemon=True)
+    thread.start()
+    try:
+        pauses.wait("store", thread)
+        during_store = _probe_other_writer("00000000-0000-0000-0000-000000000000", w.grant.pk)
+    finally:
+        pauses.release("store")
+        thread.join(120)
+    assert "error" not in outcome, outcome
+    assert during_store == "", f"a writer was held up while the plate was stored: {during_store}"
+    assert pauses.in_transaction == {"store": False}
+    job = outcome["job"]
+    job.refresh_from_db()
+    assert job.state == JobState.QUEUED and job.plate.storage.exists(job.plate.name)
+
+
 @pytest.mark.slow
 def test_a_result_refused_after_it_was_stored_leaves_no_file(live_world, broker, footage, ready_model, monkeypatch,
                                                              settings):
