@@ -18,7 +18,7 @@ CONFIDENTIAL_GRANT_FACTS = frozenset({"compensation_terms", "compensation_days_e
 
 def decision_facts_for(user: User | Reach, decision: Decision) -> dict[str, Any]:
     reach = user if isinstance(user, Reach) else reach_of(user)
-    facts = dict(decision.facts or {})
+    facts = dict(decision.facts_snapshot or {})
     grants = [g for g in facts.get("grants", []) if isinstance(g, dict)]
     ids = [int(g["id"]) for g in grants if str(g.get("id", "")).isdigit()]
     visible = {str(pk) for pk in scope.grants_visible_to(reach).filter(pk__in=ids).values_list("pk", flat=True)}

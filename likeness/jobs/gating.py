@@ -11,7 +11,7 @@ from django.utils import timezone
 from likeness.common import vocabulary as vocab
 from likeness.jobs.models import Job, JobKind, LikenessModel, PreviewSession
 from likeness.policy.facts import GateRequest, ModelFacts
-from likeness.policy.models import Decision
+from likeness.policy.models import Decision, DecisionPurpose
 from likeness.policy.requests import gate_request_build
 from likeness.policy.selectors import performer_facts
 from likeness.policy.services import decision_make
@@ -50,8 +50,10 @@ def job_gate_request(job: Job, *, at: dt.datetime | None = None) -> GateRequest:
 
 
 def job_decide(*, job: Job, purpose: str, by: AbstractBaseUser | None) -> Decision:
+    # A re-check between chunks stores its facts only when they changed since the job's previous decision.
+    after = job.decisions.order_by("-created_at").first() if purpose == DecisionPurpose.CHUNK else None
     decision = decision_make(request=job_gate_request(job), performer=job.performer, production=job.production,
-                             purpose=purpose, by=by)
+                             purpose=purpose, by=by, after=after)
     job.decisions.add(decision)
     return decision
 
@@ -69,8 +71,10 @@ def preview_gate_request(session: PreviewSession, *, at: dt.datetime | None = No
 
 
 def preview_decide(*, session: PreviewSession, purpose: str, by: AbstractBaseUser | None) -> Decision:
+    after = (session.decisions.order_by("-created_at").first()
+             if purpose == DecisionPurpose.CHUNK and session.pk else None)
     decision = decision_make(request=preview_gate_request(session), performer=session.performer,
-                             production=session.production, purpose=purpose, by=by)
+                             production=session.production, purpose=purpose, by=by, after=after)
     if session.pk and PreviewSession.objects.filter(pk=session.pk).exists():
         session.decisions.add(decision)
     return decision

@@ -35,7 +35,7 @@ def _failing(lines: Iterable[dict]) -> set[str]:
 
 def decisions_under_pack(version: str) -> Iterable[Decision]:
     """Decisions that any pack of version `version` took part in, oldest first."""
-    for decision in Decision.objects.order_by("created_at").iterator(chunk_size=500):
+    for decision in Decision.objects.select_related("facts_from").order_by("created_at").iterator(chunk_size=500):
         if version in (decision.rule_pack_versions or {}).values():
             yield decision
 
@@ -44,7 +44,8 @@ def redecide(decision: Decision) -> Impact:
     base = dict(decision_id=str(decision.pk), created=decision.created_at.isoformat(timespec="minutes"),
                 use=decision.use, old_outcome=decision.outcome, old_versions=dict(decision.rule_pack_versions))
     try:
-        result = evaluate(parse(GateRequest, decision.request, "request"), parse(GateFacts, decision.facts, "facts"))
+        result = evaluate(parse(GateRequest, decision.request, "request"),
+                          parse(GateFacts, decision.facts_snapshot, "facts"))
     except FactsError as exc:
         return Impact(new_outcome="invalid", failing_added=(), failing_removed=(),
                       problem="; ".join(f"{k}: {v}" for k, v in exc.errors.items()), **base)

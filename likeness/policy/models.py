@@ -31,8 +31,12 @@ class Decision(models.Model):
     rule_pack_versions = models.JSONField()
     nearest_grant = models.JSONField(null=True, blank=True)
     request = models.JSONField()
-    # Snapshot of every fact the gate saw (contains confidential terms: never shown to VFX staff).
+    # Snapshot of every fact the gate saw (contains confidential terms: never shown to VFX staff). A re-check
+    # that saw exactly the facts of an earlier decision (a running job's check between chunks) stores none and
+    # points at the decision holding them: `facts_snapshot` reads either way.
     facts = models.JSONField()
+    facts_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    facts_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     inputs_sha256 = models.CharField(max_length=64, db_index=True)
     grants = models.ManyToManyField("consent.ConsentGrant", related_name="decisions", blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -44,6 +48,10 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} {self.use} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def facts_snapshot(self) -> dict:
+        return self.facts_from.facts if self.facts_from_id else self.facts
 
     @property
     def allowed(self) -> bool:

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from likeness.access.predicates import may_ask_gate_about, require
 from likeness.audit.services import audit_record
-from likeness.common.hashing import to_jsonable
+from likeness.common.hashing import sha256_json, to_jsonable
 from likeness.consent.models import ConsentGrant
 from likeness.people.models import Performer
 from likeness.policy.facts import GateRequest, plain
@@ -26,13 +26,22 @@ def decision_make(
     production: Production,
     purpose: str,
     by: AbstractBaseUser | None,
+    after: Decision | None = None,
 ) -> Decision:
     """Evaluate `request` against the facts as they are now in the database and store the Decision.
+
+    `after` is the previous decision of the same job or preview: when the facts are the same as the ones it saw
+    (the usual case between two chunks of frames), this decision stores no copy of them but points at the
+    decision that holds them, so a long render does not store the performer's whole file once per chunk.
 
     Raises FactsError (a 400 for callers) when the request cannot be decided at all.
     """
     facts = gate_facts(performer=performer, production=production)
     result = evaluate(request, facts)
+    snapshot = to_jsonable(plain(facts))
+    facts_sha256 = sha256_json(snapshot)
+    holder = after.facts_from if after is not None and after.facts_from_id else after
+    same = holder is not None and holder.facts_sha256 == facts_sha256
     decision = Decision(
         purpose=purpose,
         performer=performer,
@@ -46,7 +55,9 @@ def decision_make(
         rule_pack_versions=result.rule_pack_versions,
         nearest_grant=to_jsonable(result.nearest_grant),
         request=to_jsonable(plain(request)),
-        facts=to_jsonable(plain(facts)),
+        facts={} if same else snapshot,
+        facts_sha256=facts_sha256,
+        facts_from=holder if same else None,
         inputs_sha256=result.inputs_sha256,
         requested_by=by,
     )
