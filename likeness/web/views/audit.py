@@ -6,8 +6,6 @@ services (which decide what a user may change). Auditors are read-only: every PO
 them; the upload forms (verify, registry lookup) only read and stay open to them."""
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from pathlib import Path
 from typing import Any
@@ -20,15 +18,11 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from likeness.access.predicates import manages_performer, may_approve_output, may_read_audit_trail, may_release_job
 from likeness.access.scope import (
     audit_events_visible_to,
-    decisions_visible_to,
-    jobs_visible_to,
-    models_visible_to,
     outputs_visible_to,
     performers_managed_by,
     performers_visible_to,
@@ -36,7 +30,6 @@ from likeness.access.scope import (
 from likeness.accounts.second_factor import SecondFactorRequired
 from likeness.audit.models import AuditEvent
 from likeness.audit.selectors import audit_chain_verify, audit_events_for
-from likeness.consent.models import ConsentGrant
 from likeness.consent.selectors import grant_effective_status
 from likeness.jobs.models import Job, JobKind, JobState
 from likeness.jobs.release import job_release
@@ -46,6 +39,7 @@ from likeness.provenance.bundle import bundle_build
 from likeness.provenance.models import Output, OutputStatus
 from likeness.provenance.selectors import outputs_by_sha256, registry_lookup_upload, verify_upload
 from likeness.provenance.services import output_approve, output_decline
+from likeness.reports import usage as usage_reports
 from likeness.web import second_factor
 from likeness.web.access import for_groups, read_only, refuse_auditors, request_reach
 from likeness.web.forms.audit import AuditLogFilterForm, ReviewForm, Sha256SearchForm, UploadForm, UsageForm
@@ -415,69 +409,6 @@ def _usage_performers(request: HttpRequest) -> QuerySet[Performer]:
     return performers_managed_by(request.user)
 
 
-def _grant_label(grant: ConsentGrant) -> str:
-    return grant.label
-
-
-def usage_report(user: Any, performer: Performer) -> dict[str, Any]:
-    """Everything done with one performer's likeness: decisions, jobs, models and outputs, with the grant
-    versions each relied on. One structure for the page, the CSV and the PDF, so they cannot disagree."""
-    decisions = list(decisions_visible_to(user).filter(performer=performer).select_related("production")
-                     .prefetch_related("grants").order_by("created_at"))
-    jobs = list(jobs_visible_to(user).filter(performer=performer)
-                .select_related("production", "submit_decision", "output", "likeness_model")
-                .prefetch_related("submit_decision__grants").order_by("created_at"))
-    models = list(models_visible_to(user).filter(performer=performer).select_related("grant").order_by("created_at"))
-    outs = list(outputs_visible_to(user).filter(performer=performer)
-                .select_related("release_decision", "approved_by", "declined_by").order_by("created_at"))
-    grants: dict[int, ConsentGrant] = {}
-    for d in decisions:
-        for g in d.grants.all():
-            grants[g.pk] = g
-    for m in models:
-        grants[m.grant.pk] = m.grant
-    for o in outs:
-        grants[o.grant.pk] = o.grant
-    rows: list[dict[str, Any]] = []
-    for d in decisions:
-        rows.append({"record": "decision", "id": str(d.pk), "date": d.created_at, "production": d.production.title,
-                     "use": f"{d.use} ({d.get_purpose_display().lower()})", "outcome": d.outcome,
-                     "grants": ", ".join(_grant_label(g) for g in d.grants.all()), "detail": d.explanation})
-    for j in jobs:
-        params = j.params or {}
-        what = (f"aging to {params.get('target_age')} ({params.get('frames', '?')} frames)" if j.kind == "aging"
-                else f"training ({params.get('size', '')} {params.get('steps', '')} steps)".replace("  ", " "))
-        relied = j.submit_decision.grants.all() if j.submit_decision else []
-        rows.append({"record": "job", "id": str(j.pk), "date": j.created_at, "production": j.production.title,
-                     "use": what, "outcome": j.state, "grants": ", ".join(_grant_label(g) for g in relied),
-                     "detail": (j.state_reason or "")
-                     + (f" output {str(j.output_id)[:8]}" if j.output_id else "")})
-    for m in models:
-        ended = (f"quarantined {m.quarantined_at:%Y-%m-%d}: {m.quarantine_reason}" if m.quarantined_at else
-                 f"destroyed {m.destroyed_at:%Y-%m-%d}" if m.destroyed_at else "")
-        rows.append({"record": "model", "id": str(m.pk), "date": m.created_at, "production": "",
-                     "use": f"{m.size} model, ages {'-'.join(str(a) for a in m.age_range or [])}", "outcome": m.status,
-                     "grants": _grant_label(m.grant),
-                     "detail": f"weights {m.weights_sha256[:16]} {ended}".strip()})
-    for o in outs:
-        review = (f"approved by {o.approved_by.get_username()}: {o.approval_note}" if o.approved_by else
-                  f"declined by {o.declined_by.get_username()}: {o.decline_note}" if o.declined_by else "")
-        released = f"released {o.released_at:%Y-%m-%d %H:%M}" if o.released_at else ""
-        rows.append({"record": "output", "id": str(o.pk), "date": o.created_at, "production": o.production.title,
-                     "use": o.decision.use if o.decision_id else "", "outcome": o.status,
-                     "grants": _grant_label(o.grant),
-                     "detail": "; ".join(x for x in (released, review, f"sha256 {o.sha256[:16]}",
-                                                     "consent revoked after release" if o.consent_revoked_at else "")
-                                         if x)})
-    return {
-        "performer": performer, "generated_at": timezone.now(),
-        "decisions": decisions, "jobs": jobs, "models": models, "outputs": outs,
-        "grants": [{"grant": g, "status_now": grant_effective_status(g)}
-                   for g in sorted(grants.values(), key=lambda g: (str(g.family), g.version))],
-        "rows": rows,
-    }
-
-
 @for_groups("auditor", "consent", doing="read usage reports")
 @require_GET
 def usage(request: HttpRequest) -> HttpResponse:
@@ -505,7 +436,7 @@ def _performer_for_report(request: HttpRequest, pk: int) -> Performer:
 def usage_report_page(request: HttpRequest, pk: int) -> HttpResponse:
     performers = _usage_performers(request)
     performer = _performer_for_report(request, pk)
-    report = usage_report(request.user, performer)
+    report = usage_reports.usage_report(request.user, performer)
     newest = list(reversed(report["decisions"]))[:USAGE_PAGE_DECISIONS]
     return render(request, "web/audit/usage.html", {
         "form": UsageForm(initial={"performer": performer.pk}, performers=performers), "report": report,
@@ -514,103 +445,21 @@ def usage_report_page(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _csv_cell(value: Any) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; notes and explanations are free text."""
-    text = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-CSV_COLUMNS = ("record", "id", "date", "production", "use", "outcome", "grants", "detail")
-
-
 @for_groups("auditor", "consent", doing="read usage reports")
 @require_GET
 def usage_csv(request: HttpRequest, pk: int) -> HttpResponse:
     performer = _performer_for_report(request, pk)
-    report = usage_report(request.user, performer)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for row in report["rows"]:
-        writer.writerow([_csv_cell(row[c]) for c in CSV_COLUMNS])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(usage_reports.usage_csv(usage_reports.usage_report(request.user, performer)),
+                            content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="usage-performer-{performer.pk}.csv"'
     return response
-
-
-# Unicode names need a Unicode font; the PDF core fonts only know Latin-1. Debian's fonts-dejavu-core is the
-# usual place; without it text falls back to Latin-1 with replacements (and the CSV stays exact).
-UNICODE_FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-                 Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"))
-
-
-def usage_pdf_bytes(report: dict[str, Any]) -> bytes:
-    from fpdf import FPDF  # imported here: only this download needs it
-    from fpdf.enums import XPos, YPos
-
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=12)
-    font = next((p for p in UNICODE_FONTS if p.exists()), None)
-    if font:
-        pdf.add_font("body", "", str(font))
-        bold = font.with_name("DejaVuSans-Bold.ttf")
-        # Table headings are bold: without the bold face, use the regular one for it.
-        pdf.add_font("body", "B", str(bold if bold.exists() else font))
-        family = "body"
-
-        def clean(text: Any) -> str:
-            return "" if text is None else str(text)
-    else:
-        family = "Helvetica"
-
-        def clean(text: Any) -> str:
-            return ("" if text is None else str(text)).replace("—", "-").encode("latin-1", "replace").decode("latin-1")
-
-    performer = report["performer"]
-    pdf.set_title(f"Usage report: {performer.legal_name}")
-    pdf.set_creator("likeness platform")
-    pdf.add_page()
-    pdf.set_font(family, size=15)
-    pdf.cell(0, 9, clean(f"Usage report: {performer.legal_name}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(family, size=9)
-    pdf.cell(0, 5, clean(f"Generated {report['generated_at']:%Y-%m-%d %H:%M} UTC · performer id {performer.public_id} · "
-                         f"{len(report['decisions'])} decisions, {len(report['jobs'])} jobs, {len(report['models'])} "
-                         f"models, {len(report['outputs'])} outputs"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(3)
-    pdf.set_font(family, size=11)
-    pdf.cell(0, 6, "Consent grants relied on", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(family, size=8)
-    with pdf.table(col_widths=(40, 30, 60, 143), text_align="LEFT", first_row_as_headings=True) as table:
-        header = table.row()
-        for title in ("Grant", "Status now", "Term", "Uses"):
-            header.cell(title)
-        for item in report["grants"]:
-            g = item["grant"]
-            row = table.row()
-            for value in (g.label, item["status_now"], f"{g.term_start} to {g.term_end}", ", ".join(g.uses or [])):
-                row.cell(clean(value))
-    pdf.ln(3)
-    pdf.set_font(family, size=11)
-    pdf.cell(0, 6, "Every decision, job, model and output (oldest first)", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(family, size=7)
-    with pdf.table(col_widths=(16, 30, 24, 28, 38, 26, 36, 75), text_align="LEFT",
-                   first_row_as_headings=True) as table:
-        header = table.row()
-        for title in ("Record", "Date (UTC)", "Id", "Production", "Use", "Outcome", "Grants", "Detail"):
-            header.cell(title)
-        for r in report["rows"]:
-            row = table.row()
-            for value in (r["record"], f"{r['date']:%Y-%m-%d %H:%M:%S}", r["id"][:8], r["production"], r["use"],
-                          r["outcome"], r["grants"], r["detail"][:400]):
-                row.cell(clean(value))
-    return bytes(pdf.output())
 
 
 @for_groups("auditor", "consent", doing="read usage reports")
 @require_GET
 def usage_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     performer = _performer_for_report(request, pk)
-    data = usage_pdf_bytes(usage_report(request.user, performer))
+    data = usage_reports.usage_pdf(usage_reports.usage_report(request.user, performer))
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="usage-performer-{performer.pk}.pdf"'
     return response

@@ -411,9 +411,9 @@ def test_usage_pdf_is_a_pdf(outputs):
 
 @pytest.mark.django_db
 def test_usage_pdf_without_a_unicode_font_falls_back_to_latin1(outputs, monkeypatch):
-    from likeness.web.views import audit as audit_views
+    from likeness.reports import usage as usage_reports
 
     # A host without DejaVu: the PDF core font is used and characters beyond Latin-1 are replaced, not fatal.
-    monkeypatch.setattr(audit_views, "UNICODE_FONTS", (Path("/nonexistent/font.ttf"),))
+    monkeypatch.setattr(usage_reports, "UNICODE_FONTS", (Path("/nonexistent/font.ttf"),))
     response = signed_in(outputs.world.auditor).get(f"/usage/{outputs.world.performer.pk}/report.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
