@@ -43,7 +43,7 @@ def produce(transport: str, folder: str, index: int, count: int, errors: Any) ->
         for n in range(count):
             try:
                 queue.put({"id": f"{index}-{n}", "sent": time.time()})
-            except Exception as exc:
+            except Exception as exc:  # counted and reported
                 errors.put(f"publish: {type(exc).__name__}: {exc}")
         queue.close()
 
@@ -56,7 +56,7 @@ def consume(transport: str, folder: str, total: int, received: Any, errors: Any,
                 message = queue.get(block=True, timeout=0.5)
             except queue.Empty:
                 continue
-            except Exception as exc:
+            except Exception as exc:  # a corrupt message or a lock error: counted
                 errors.put(f"consume: {type(exc).__name__}: {exc}")
                 continue
             received.put((message.payload["id"], time.time() - message.payload["sent"]))
@@ -95,7 +95,7 @@ def main() -> None:
         while sum(seen.values()) < total and time.monotonic() < deadline:
             try:
                 ident, latency = received.get(timeout=5)
-            except Exception:
+            except Exception:  # nothing more arrives
                 break
             seen[ident] = seen.get(ident, 0) + 1
             latencies.append(latency)

@@ -363,7 +363,7 @@ class FrameWriter:
                 self._audio.close()
             if self._container is not None:
                 self._container.close()
-        except Exception:
+        except Exception:  # we are already failing; removing the file matters more
             pass
         self._container = None
         remove_output(self.path, self._created_files)
@@ -429,7 +429,7 @@ def read_ahead(items: Iterator[T], depth: int = 8) -> Iterator[T]:
                 if not put(item):
                     return
             put(_END)
-        except BaseException as exc:
+        except BaseException as exc:  # handed to the consumer, which raises it
             put(_Raised(exc))
         finally:
             close = getattr(items, "close", None)

@@ -61,7 +61,7 @@ class Reach:
 ANONYMOUS = Reach(authenticated=False, operator=False, user_id=None)
 
 
-def engagements_in_force(audit_firm_ids: Iterable[int], day: dt.date | None = None):
+def engagements_in_force(audit_firm_ids: Iterable[int], day: dt.date | None = None):  # a QuerySet
     day = day or timezone.now().date()
     return AuditEngagement.objects.filter(audit_firm_id__in=list(audit_firm_ids), revoked_at__isnull=True,
                                           starts_on__lte=day, ends_on__gte=day)

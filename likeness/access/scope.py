@@ -68,7 +68,7 @@ def _audited_performer_ids(scope: EngagementScope, *, with_studio_ties: bool = F
     return Performer.objects.filter(q).values("pk")
 
 
-def _audited(reach: Reach, clause) -> Q:
+def _audited(reach: Reach, clause) -> Q:  # clause(scope) -> Q
     q = Q(pk__in=[])
     for scope in engagement_scopes(reach):
         q |= clause(scope)

@@ -105,7 +105,7 @@ def image_header(stream: IO[bytes]) -> Pictures | None:
                 return Pictures(*image.size, frames=int(getattr(image, "n_frames", 1) or 1))
     except Image.DecompressionBombError as exc:
         return _bomb_size(exc)
-    except Exception:
+    except Exception:  # any unreadable header is simply "no header"; the caller decides
         return None
     finally:
         stream.seek(0)
@@ -140,7 +140,7 @@ def video_header(source: str | IO[bytes]) -> Pictures | None:
                            else (container.duration or 0) / 1_000_000)
                 frames = int(seconds * float(rate)) if rate and seconds else 0
             return Pictures(width=int(width), height=int(height), frames=frames)
-    except Exception:
+    except Exception:  # av raises many kinds; an unreadable header is "no header"
         return None
     finally:
         if not isinstance(source, str):

@@ -71,7 +71,7 @@ def run_preview(session_id: str, *, worker: str, max_frames: int | None = None) 
         return "revoked at claim"
     try:
         return _preview_loop(session, worker=worker, max_frames=max_frames, frame_path=preview_frame_path(session_id))
-    except BaseException as exc:
+    except BaseException as exc:  # a broken source or engine ends the session, never strands it
         log.exception("preview %s failed", session_id)
         # An engine error is already a sentence for people (e.g. a camera that cannot be opened).
         reason = str(exc) if _engine_error(exc) else f"{type(exc).__name__}: {exc}"

@@ -111,7 +111,7 @@ def run_job(job_id: str, *, worker: str) -> str:
         except (OperationalError, InterfaceError):
             log.warning("job %s: could not release the claim; the stale sweep will", job_id)
         raise
-    except BaseException as exc:
+    except BaseException as exc:  # time limits and engine bugs end the job, never strand it
         log.exception("job %s failed", job_id)
         job_stop(job_id=job_id, attempt=job.attempt, state=JobState.FAILED,
                  reason=f"{type(exc).__name__}: {exc}"[:2000])
@@ -184,7 +184,7 @@ def _training_figures(job: Job, checkpoint: Path, refs: list[Any], history: dict
     try:
         drawn = training_figures(checkpoint, refs, history, checkpoint.parent, stem=checkpoint.stem,
                                  performer_id=str(job.performer.public_id))
-    except Exception as exc:
+    except Exception as exc:  # pictures are a convenience, never a reason to lose the model
         log.warning("job %s: training figures not drawn: %s", job.pk, exc)
         job_log(job, f"training figures not drawn: {exc}", "warning")
         return {}

@@ -208,7 +208,7 @@ def _discard_files(job_id: str, names: list[str], storage: Storage) -> None:
     for name in names:
         try:
             storage.delete(name)
-        except Exception:
+        except Exception:  # a leftover file is logged; the job's outcome stands
             log.warning("job %s: could not delete the unrecorded file %s", job_id, name, exc_info=True)
 
 
@@ -236,7 +236,7 @@ def _discard_render(job_id: str, stored: StoredRender) -> None:
 
     try:
         output_file_discard(stored)
-    except Exception:
+    except Exception:  # a leftover file is logged; the job's outcome stands
         log.warning("job %s: could not delete the unrecorded render %s", job_id, stored.name, exc_info=True)
 
 

@@ -157,12 +157,12 @@ def check(path: Path, anchors_path: Path | None = None,
     try:
         try:
             seal = _read_c2pa(seal_bytes, "image/png", anchors)
-        except Exception:
+        except Exception:  # unusable anchors: read the seal without them, trust is checked below
             seal = _read_c2pa(seal_bytes, "image/png", None)
             anchors_unusable = True
         else:
             anchors_unusable = False
-    except Exception as exc:
+    except Exception as exc:  # the seal itself cannot be read
         return [f"{SEAL}: cannot be read as signed Content Credentials ({exc}): the seal was changed"], notes
     seal_state = seal.get("validation_state")
     seal_failures = _failures(seal)

@@ -196,7 +196,7 @@ def registry_lookup(stream: IO[bytes], *, sha256: str, mime: str, qs: QuerySet[O
         return _answer([_entry(o, relation=SOURCE, by="sha256", distance=0) for o in sources])
     try:
         print_ = fp.fingerprint_stream(stream, mime)
-    except Exception:
+    except Exception:  # undecodable content has no fingerprint; the answer says so
         return {**_answer([]), "note": "the content could not be decoded for a fingerprint"}
     matches = outputs_by_fingerprint(print_, qs)
     return {**_answer([_entry(m.output, relation=m.relation, by="fingerprint", distance=m.distance)

@@ -342,7 +342,7 @@ def output_register(
 def _fingerprint_or_blank(path: Path, mime: str) -> str:
     try:
         return fingerprint_path(path, mime)
-    except Exception:
+    except Exception:  # a file the decoders cannot read still gets a record, without fingerprint
         return ""
 
 

@@ -119,7 +119,7 @@ def timestamp_reply(query: bytes, *, key: ec.EllipticCurvePrivateKey, cert_der: 
 
 def _handler(key: ec.EllipticCurvePrivateKey, cert_der: bytes) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
+        def do_POST(self) -> None:  # the http.server API
             length = int(self.headers.get("Content-Length") or 0)
             if not 0 < length <= MAX_QUERY:
                 self.send_error(413 if length else 411)
@@ -181,7 +181,7 @@ def timestamp_request(data: bytes, url: str | None = None, *, timeout: float = 3
     request = urllib.request.Request(url or timestamp_url(), data=query,
                                      headers={"Content-Type": "application/timestamp-query"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # the configured TSA
             reply = response.read()
     except OSError as exc:
         raise TsaError(f"the timestamp authority did not answer: {exc}") from exc

@@ -49,7 +49,7 @@ def clip_256() -> list[synthetic.Rendered]:
 
 
 @pytest.fixture
-def write_video():
+def write_video():  # returns the helper below
     """The video-writing helper, as a fixture (test modules cannot import conftest in importlib mode)."""
     return _write_video
 

@@ -22,7 +22,7 @@ def _run_threads(target, count: int) -> list[BaseException]:
         try:
             barrier.wait()
             target(index)
-        except BaseException as exc:
+        except BaseException as exc:  # reported to the test
             errors.append(exc)
         finally:
             connection.close()

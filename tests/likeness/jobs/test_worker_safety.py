@@ -330,7 +330,7 @@ def test_other_writers_are_not_held_up_while_the_engine_works_or_a_result_is_sto
     def worker() -> None:
         try:
             outcome["result"] = runner.run_job(str(job.pk), worker="gpu-0@test")
-        except BaseException as exc:
+        except BaseException as exc:  # reported by the test below
             outcome["error"] = exc
         finally:
             connection.close()

@@ -53,7 +53,7 @@ class Load(threading.Thread):
                 try:
                     if self.step():
                         self.count += 1
-                except Exception as exc:
+                except Exception as exc:  # every failure is reported by the test
                     self.errors.append(f"{type(exc).__name__}: {exc}")
                 time.sleep(self.pause)
         finally:

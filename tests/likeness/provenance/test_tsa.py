@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs t
 
 def _ask(url: str, query: bytes) -> bytes:
     request = urllib.request.Request(url, data=query, headers={"Content-Type": "application/timestamp-query"})
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=10) as response:  # the loopback authority
         assert response.headers["Content-Type"] == "application/timestamp-reply"
         return response.read()
 

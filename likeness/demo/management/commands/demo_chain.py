@@ -24,6 +24,6 @@ class Command(BaseCommand):
             run_demo_chain(self.stdout.write, steps=options["steps"], retrain=options["retrain"])
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
-        except Exception as exc:
+        except Exception as exc:  # the demo ends with one line; --traceback shows the rest
             raise CommandError(f"the demo stopped unexpectedly: {type(exc).__name__}: {exc} "
                                "(run `manage.py demo_chain --traceback` for the details)") from exc

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             created = seed_demo(made.append)
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
-        except Exception as exc:
+        except Exception as exc:  # one line; --traceback shows the rest
             raise CommandError(f"the demo data could not be loaded: {type(exc).__name__}: {exc} "
                                "(run `manage.py seed_demo --traceback` for the details)") from exc
         if not created:
