@@ -90,7 +90,9 @@ def test_revocation_races_claims(live_world, ready_model, footage, tmp_path):
             if output.created_at >= grant.revoked_at:
                 produced_after_revocation.append(str(output.pk))
         job.refresh_from_db()
-        assert job.state in (JobState.AWAITING_APPROVAL, JobState.REVOKED, JobState.CANCELLED), job.state
+        # Every round ends with the grant revoked: a job whose output was recorded first ends withdrawn with it.
+        assert job.state in (JobState.WITHDRAWN, JobState.REVOKED, JobState.CANCELLED), job.state
+        assert (job.state == JobState.WITHDRAWN) == Output.objects.filter(job_ref=str(job.pk)).exists(), job.state
     assert produced_after_revocation == []
     assert 0 < outputs < ROUNDS, f"the race was one-sided ({outputs} outputs in {ROUNDS} rounds): it tested nothing"
     print(f"\n{ROUNDS} races: {outputs} outputs recorded before revocation, 0 after")
