@@ -15,8 +15,7 @@ RUN_JOB_TASK, RUN_PREVIEW_TASK = "likeness.jobs.tasks.run_job", "likeness.jobs.t
 
 
 def enqueue_job(job: Job) -> None:
-    """Send the job to the GPU queue once the transaction that queued it has committed. By the task's name, not
-    by importing it: the task module loads the engine, which the web process that submits jobs never imports."""
+    """Send the job to the GPU queue once the transaction that queued it has committed."""
     job_id = str(job.pk)
     transaction.on_commit(lambda: celery_app.send_task(RUN_JOB_TASK, args=[job_id], queue=GPU_QUEUE))
 

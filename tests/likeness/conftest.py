@@ -22,8 +22,10 @@ from django.core.files import File
 from django.db import connection
 
 from likeness.consent import services as consent
-from likeness.jobs.models import Job
+from likeness.jobs.models import Job, LikenessModel, ModelStatus
 from likeness.people.services import reference_material_create
+from likeness.policy.requests import gate_request_build
+from likeness.policy.services import decision_make
 from tests.conftest import build_world, grant_scope
 from tests.factories import pdf_file
 
@@ -299,3 +301,25 @@ def ready_model(live_world, tiny_checkpoint, tmp_path):
     model.save()
     model.reference_materials.set(live_world.references)
     return model
+
+
+@pytest.fixture
+def studio(world, make_grant, footage) -> SimpleNamespace:
+    """The shared world with an active grant for training and aging (depicted ages 25-45), reference footage,
+    and a ready model record (no weights needed: these tests never run the engine)."""
+    w = world
+    w.grant = make_grant(uses=["training", "de_aging", "aging_up"])
+    w.references = []
+    for path, age in footage.refs[:2]:
+        with open(path, "rb") as handle:
+            w.references.append(reference_material_create(
+                performer=w.performer, title=f"Earlier film at {age}", year=1961 + age, performer_age=age,
+                rights_basis="studio_owned", by=w.supervisor, file=File(handle, name=Path(path).name)))
+    decision = decision_make(
+        request=gate_request_build(performer=w.performer, production=w.production, use="training",
+                                   replica_types=["icdr"]),
+        performer=w.performer, production=w.production, purpose="submit", by=w.vfx)
+    assert decision.allowed, decision.explanation
+    w.model = LikenessModel.objects.create(performer=w.performer, size="tiny", grant=w.grant, decision=decision,
+                                           status=ModelStatus.READY, age_range=[25, 66], weights_sha256="0" * 64)
+    return w

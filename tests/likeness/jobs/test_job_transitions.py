@@ -9,9 +9,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.core.files import File
 
-from likeness.jobs.models import JOB_STATES, Job, JobState, LikenessModel, ModelStatus
+from likeness.jobs.models import JOB_STATES, Job, JobState
 from likeness.jobs.release import job_release
 from likeness.jobs.submission import job_cancel, job_submit_aging, job_submit_training
 from likeness.jobs.worker import (
@@ -22,34 +21,17 @@ from likeness.jobs.worker import (
     job_stop,
     job_unclaim,
 )
-from likeness.people.services import reference_material_create
 from likeness.policy.models import Decision
-from likeness.policy.requests import gate_request_build
-from likeness.policy.services import decision_make
 
 Q, R = JobState.QUEUED, JobState.RUNNING
 
 
 @pytest.fixture
-def studio(world, make_grant, footage, settings, tmp_path) -> SimpleNamespace:
-    """The shared world with a grant for training and aging, reference footage and a ready model record."""
+def studio(studio, footage, settings, tmp_path) -> SimpleNamespace:
+    """The shared studio world (tests/likeness/conftest.py), with the footage at hand and a CA for releases."""
     settings.PKI_DIR, settings.TSA_URL = tmp_path / "pki", ""
-    w = world
-    w.footage = footage
-    w.grant = make_grant(uses=["training", "de_aging", "aging_up"])
-    w.references = []
-    for path, age in footage.refs[:2]:
-        with open(path, "rb") as handle:
-            w.references.append(reference_material_create(
-                performer=w.performer, title=f"Earlier film at {age}", year=1961 + age, performer_age=age,
-                rights_basis="studio_owned", by=w.supervisor, file=File(handle, name=Path(path).name)))
-    decision = decision_make(
-        request=gate_request_build(performer=w.performer, production=w.production, use="training",
-                                   replica_types=["icdr"]),
-        performer=w.performer, production=w.production, purpose="submit", by=w.vfx)
-    w.model = LikenessModel.objects.create(performer=w.performer, size="tiny", grant=w.grant, decision=decision,
-                                           status=ModelStatus.READY, age_range=[25, 66], weights_sha256="0" * 64)
-    return w
+    studio.footage = footage
+    return studio
 
 
 def _training(w: Any) -> Job:

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from likeness.jobs.models import Job, JobKind, JobState, LikenessModel, ModelStatus
 from likeness.jobs.submission import job_submit_aging
-from likeness.people.services import reference_material_create
 from likeness.policy.models import Decision
 from likeness.policy.requests import gate_request_build
 from likeness.policy.services import decision_make
@@ -25,28 +22,6 @@ def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def studio(world, make_grant, footage) -> SimpleNamespace:
-    """The shared world with an active grant for training and aging (depicted ages 25-45), reference footage,
-    and a ready model record (no weights needed: these tests never run the engine)."""
-    w = world
-    w.grant = make_grant(uses=["training", "de_aging", "aging_up"])
-    w.references = []
-    for path, age in footage.refs[:2]:
-        with open(path, "rb") as handle:
-            w.references.append(reference_material_create(
-                performer=w.performer, title=f"Earlier film at {age}", year=1961 + age, performer_age=age,
-                rights_basis="studio_owned", by=w.supervisor, file=File(handle, name=Path(path).name)))
-    decision = decision_make(
-        request=gate_request_build(performer=w.performer, production=w.production, use="training",
-                                   replica_types=["icdr"]),
-        performer=w.performer, production=w.production, purpose="submit", by=w.vfx)
-    assert decision.allowed, decision.explanation
-    w.model = LikenessModel.objects.create(performer=w.performer, size="tiny", grant=w.grant, decision=decision,
-                                           status=ModelStatus.READY, age_range=[25, 66], weights_sha256="0" * 64)
-    return w
 
 
 def aging_post(w, plate: Path | SimpleUploadedFile, **extra) -> dict:
