@@ -38,12 +38,21 @@ class Heartbeat(threading.Thread):
         super().__init__(daemon=True, name=f"heartbeat-{job_id[:8]}")
         self.job_id, self.attempt = job_id, attempt
         self.stopped = threading.Event()
+        self.missed = 0  # beats the database refused
 
     def run(self) -> None:
         try:
             while not self.stopped.wait(settings.JOB_HEARTBEAT_SECONDS):
-                if not job_heartbeat(job_id=self.job_id, attempt=self.attempt):
-                    return
+                try:
+                    if not job_heartbeat(job_id=self.job_id, attempt=self.attempt):
+                        return
+                except (OperationalError, InterfaceError) as exc:
+                    # A beat that meets a locked or unreachable database is missed, not the end of the
+                    # heartbeat: the claim goes stale only after several missed beats, and a thread that
+                    # died here would let a job that is still running be swept and queued a second time.
+                    log.warning("job %s: heartbeat not written (%s); trying again", self.job_id, exc)
+                    self.missed += 1
+                    connection.close()
         finally:
             connection.close()
 

@@ -215,6 +215,60 @@ def test_database_connections_are_health_checked():
 
 # ----- no transaction spans engine work or a file copy ---------------------------------------------------------
 
+def _break_the_heartbeats_database() -> Any:
+    """Make the heartbeat's next writes fail for real, the way production databases do. SQLite: another
+    process holds the write lock longer than the heartbeat's connection waits ("database is locked").
+    PostgreSQL: the server ends the heartbeat's session (a restart or failover). Returns a function that
+    ends the outage."""
+    if connection.vendor == "sqlite":
+        locker = sqlite3.connect(connection.settings_dict["NAME"], timeout=5.0, isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+
+        def release() -> None:
+            locker.execute("COMMIT")
+            locker.close()
+        return release
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND query LIKE %s", ["%heartbeat_at%"])
+    return lambda: None
+
+
+def test_a_heartbeat_that_meets_a_database_error_misses_a_beat_and_keeps_beating(live_world, settings,
+                                                                                   monkeypatch):
+    """A heartbeat thread that died on one refused write would leave a job that is still running to go stale,
+    be swept and run a second time beside the first."""
+    from likeness.jobs.runner import Heartbeat
+
+    settings.JOB_HEARTBEAT_SECONDS = 0.1
+    if connection.vendor == "sqlite":  # the heartbeat's connection waits 0.3 s for the lock, not 30
+        from django.db import connections
+
+        monkeypatch.setitem(connections.settings["default"]["OPTIONS"], "timeout", 0.3)
+    job = queued_training_job(live_world)
+    assert job_claim(job_id=str(job.pk), worker="gpu-0@test") is not None
+    heartbeat = Heartbeat(str(job.pk), 1)
+    heartbeat.start()
+    try:
+        time.sleep(0.5)  # beating: its connection is open
+        release = _break_the_heartbeats_database()
+        try:
+            time.sleep(1.0)  # several beats' time, each waiting 0.3 s at most on SQLite
+        finally:
+            release()
+        assert heartbeat.missed >= 1, "the outage did not reach the heartbeat"
+        after = timezone.now()
+        deadline = time.monotonic() + 10
+        while Job.objects.get(pk=job.pk).heartbeat_at < after and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert heartbeat.is_alive()
+        assert Job.objects.get(pk=job.pk).heartbeat_at >= after, "no beat was written after the outage"
+    finally:
+        heartbeat.stopped.set()
+        heartbeat.join(timeout=5)
+    assert jobs_requeue_stale() == []
+
+
 def _probe_other_writer(job_id: str, grant_id: int) -> str:
     """Another writer (the web process, say) tries to write for up to one second. Returns '' when it could,
     else the error. On SQLite any open write transaction holds the database's one write lock; on PostgreSQL
