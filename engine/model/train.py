@@ -154,11 +154,16 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
             # (Maximising the adversary's error instead is unbounded and blows the code up.)
             l_adv = F.mse_loss(model.adversary(code), a_t.flip(0))
             fake = model.decoder(code, a_t)
+            # The critic judges the decode through the same random shift, zoom, turn and exposure as the real
+            # crops it learns from: a decoder that only fooled the critic with exact pixel patterns (its own
+            # critic read 23 to 76 years, an independent judge 52 to 53) cannot move through that; drawn age
+            # cues can.
+            judged = _augment(fake, gen) if cfg.augment_judged else fake
             if gan:
-                age_fake, (real_fake,) = model.critic.age_and_realism(fake, [a_t])
+                age_fake, (real_fake,) = model.critic.age_and_realism(judged, [a_t])
                 l_gan = -_masked_mean(real_fake, patch_w)
             else:
-                age_fake, l_gan = model.critic(fake), torch.zeros((), device=dev)
+                age_fake, l_gan = model.critic(judged), torch.zeros((), device=dev)
             l_age = F.smooth_l1_loss(age_fake, a_t, beta=0.05)
             if cfg.w_cycle > 0:
                 l_cyc = (model.decoder(model.encoder(fake), a) - x).abs().mean()
@@ -179,7 +184,7 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
         with autocast(dev):
             if gan:
                 age_real, (r_real, r_wrong) = model.critic.age_and_realism(x, [a, a_t])
-                _, (r_fake,) = model.critic.age_and_realism(fake.detach(), [a_t])
+                _, (r_fake,) = model.critic.age_and_realism(judged.detach(), [a_t])
                 wrong = ((a_t - a).abs() > 0.15).float()[:, None, None, None]
                 d_loss = (_masked_mean(F.relu(1 - r_real), patch_w) + _masked_mean(F.relu(1 + r_fake), patch_w)
                           + cfg.w_mismatch * _masked_mean(F.relu(1 + r_wrong) * wrong, patch_w))
