@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from likeness.access.requester import signed_in
 from likeness.access.scope import jobs_visible_to, models_visible_to
 from likeness.api import job_serializers as js
 from likeness.api.parsers import BoundedJSONParser
@@ -48,7 +49,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         job = job_submit_training(performer=data["performer"], production=data["production"],
-                                  reference_materials=list(data["reference_materials"]), by=request.user,
+                                  reference_materials=list(data["reference_materials"]), by=signed_in(request),
                                   size=data["size"], steps=data.get("steps"))
         return _submitted(job, self.get_serializer_context())
 
@@ -62,7 +63,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         plate = data["plate"]
         job = job_submit_aging(performer=data["performer"], production=data["production"],
                                likeness_model=data["likeness_model"], plate=plate, plate_name=plate.name,
-                               target_age=data["target_age"], by=request.user,
+                               target_age=data["target_age"], by=signed_in(request),
                                frame_start=data["frame_start"], frame_end=data.get("frame_end"),
                                use_description=data["use_description"])
         return _submitted(job, self.get_serializer_context())
@@ -72,7 +73,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         body = js.JobCancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        job = job_cancel(job=self.get_object(), by=request.user, reason=body.validated_data["reason"])
+        job = job_cancel(job=self.get_object(), by=signed_in(request), reason=body.validated_data["reason"])
         return Response(js.JobSerializer(job, context=self.get_serializer_context()).data)
 
 
@@ -80,7 +81,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk: str | None = None) -> Response:
         """Sign the approved output with C2PA Content Credentials and release it (the gate is asked again)."""
-        job = job_release(job=self.get_object(), by=request.user)
+        job = job_release(job=self.get_object(), by=signed_in(request))
         return Response(js.JobSerializer(job, context=self.get_serializer_context()).data)
 
 

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from likeness.access import predicates, scope
+from likeness.access.requester import signed_in
 from likeness.api import serializers as s
 from likeness.api.account_serializers import SecondFactorSerializer
 from likeness.api.account_views import prove_second_factor
@@ -77,10 +78,10 @@ class MembershipViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, views
     def perform_create(self, serializer: s.MembershipSerializer) -> None:
         data = serializer.validated_data
         serializer.instance = membership_create(user=data["user"], organisation=data["organisation"],
-                                                role=data["role"], by=self.request.user)
+                                                role=data["role"], by=signed_in(self.request))
 
     def perform_destroy(self, instance: Membership) -> None:
-        membership_delete(membership=instance, by=self.request.user)
+        membership_delete(membership=instance, by=signed_in(self.request))
 
 
 class PerformerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -97,12 +98,12 @@ class PerformerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewset
         if org is None:
             raise s.serializers.ValidationError({"representing_organisation": "name the organisation that "
                                                  "represents this performer"})
-        serializer.instance = performer_create(by=self.request.user, representing=org, **data)
+        serializer.instance = performer_create(by=signed_in(self.request), representing=org, **data)
 
     def perform_update(self, serializer: s.PerformerSerializer) -> None:
         data = dict(serializer.validated_data)
         data.pop("representing_organisation", None)
-        serializer.instance = performer_update(performer=serializer.instance, by=self.request.user, **data)
+        serializer.instance = performer_update(performer=serializer.instance, by=signed_in(self.request), **data)
 
 
 class RepresentationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -116,7 +117,7 @@ class RepresentationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     def perform_create(self, serializer: s.RepresentationSerializer) -> None:
         data = serializer.validated_data
         serializer.instance = representation_create(performer=data["performer"], organisation=data["organisation"],
-                                                    kind=data["kind"], since=data.get("since"), by=self.request.user)
+                                                    kind=data["kind"], since=data.get("since"), by=signed_in(self.request))
 
 
 class ProductionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -128,13 +129,13 @@ class ProductionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewse
     queryset = Production.objects.all()
 
     def perform_create(self, serializer: s.ProductionSerializer) -> None:
-        serializer.instance = production_create(by=self.request.user, **serializer.validated_data)
+        serializer.instance = production_create(by=signed_in(self.request), **serializer.validated_data)
 
     def perform_update(self, serializer: s.ProductionSerializer) -> None:
         data = dict(serializer.validated_data)
         if "studio" in data and data.pop("studio").pk != serializer.instance.studio_id:
             raise s.serializers.ValidationError({"studio": "a production cannot move to another studio"})
-        serializer.instance = production_update(production=serializer.instance, by=self.request.user, **data)
+        serializer.instance = production_update(production=serializer.instance, by=signed_in(self.request), **data)
 
     @extend_schema(request=s.LabourActionSerializer, responses=s.ProductionSerializer)
     @action(detail=True, methods=["post"], url_path="labour-action")
@@ -142,7 +143,7 @@ class ProductionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewse
         production = self.get_object()
         body = s.LabourActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        production = production_set_labour_action(production=production, by=request.user, **body.validated_data)
+        production = production_set_labour_action(production=production, by=signed_in(request), **body.validated_data)
         return Response(s.ProductionSerializer(production, context=self.get_serializer_context()).data)
 
 
@@ -158,7 +159,7 @@ class ReferenceMaterialViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVi
     def perform_create(self, serializer: s.ReferenceMaterialSerializer) -> None:
         data = dict(serializer.validated_data)
         performer = data.pop("performer")
-        serializer.instance = reference_material_create(performer=performer, by=self.request.user, **data)
+        serializer.instance = reference_material_create(performer=performer, by=signed_in(self.request), **data)
 
 
 class GrantViewSet(viewsets.ModelViewSet):
@@ -178,7 +179,7 @@ class GrantViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer: s.GrantSerializer) -> None:
         data = dict(serializer.validated_data)
         serializer.instance = consent_services.grant_draft_create(
-            performer=data.pop("performer"), productions=list(data.pop("productions")), by=self.request.user,
+            performer=data.pop("performer"), productions=list(data.pop("productions")), by=signed_in(self.request),
             **data)
 
     def perform_update(self, serializer: s.GrantSerializer) -> None:
@@ -186,11 +187,11 @@ class GrantViewSet(viewsets.ModelViewSet):
         data.pop("performer", None)
         productions = data.pop("productions", None)
         serializer.instance = consent_services.grant_draft_update(
-            grant=serializer.instance, by=self.request.user,
+            grant=serializer.instance, by=signed_in(self.request),
             productions=list(productions) if productions is not None else None, **data)
 
     def perform_destroy(self, instance: ConsentGrant) -> None:
-        consent_services.grant_draft_delete(grant=instance, by=self.request.user)
+        consent_services.grant_draft_delete(grant=instance, by=signed_in(self.request))
 
     def _respond(self, grant: ConsentGrant, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(grant).data, status=code)
@@ -203,7 +204,7 @@ class GrantViewSet(viewsets.ModelViewSet):
         body.is_valid(raise_exception=True)
         upload = body.validated_data["document"]
         grant = consent_services.grant_submit(grant=grant, document=upload, document_name=upload.name,
-                                              document_size=upload.size, by=request.user,
+                                              document_size=upload.size, by=signed_in(request),
                                               signed_on=body.validated_data.get("signed_on"))
         return self._respond(grant)
 
@@ -215,7 +216,7 @@ class GrantViewSet(viewsets.ModelViewSet):
         body = SecondFactorSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         prove_second_factor(request, body.validated_data)
-        return self._respond(consent_services.grant_approve(grant=grant, by=request.user))
+        return self._respond(consent_services.grant_approve(grant=grant, by=signed_in(request)))
 
     @extend_schema(request=s.GrantAmendSerializer, responses=s.GrantSerializer)
     @action(detail=True, methods=["post"])
@@ -227,7 +228,7 @@ class GrantViewSet(viewsets.ModelViewSet):
         data = dict(body.validated_data)
         data.pop("performer", None)
         productions = data.pop("productions", None)
-        amended = consent_services.grant_amend(grant=grant, by=request.user,
+        amended = consent_services.grant_amend(grant=grant, by=signed_in(request),
                                                productions=list(productions) if productions else None, **data)
         return self._respond(amended, status.HTTP_201_CREATED)
 
@@ -238,7 +239,7 @@ class GrantViewSet(viewsets.ModelViewSet):
         body = s.GrantRevokeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         prove_second_factor(request, body.validated_data)
-        grant = consent_services.grant_revoke(grant=grant, by=request.user,
+        grant = consent_services.grant_revoke(grant=grant, by=signed_in(request),
                                               reason=body.validated_data["reason"])
         return self._respond(grant)
 
@@ -301,7 +302,7 @@ class GateWhatIfView(APIView):
         gate_request = gate_request_build(performer=performer, production=production, **data,
                                           model=model_facts(likeness_model) if likeness_model else None)
         decision = decision_what_if(request=gate_request, performer=performer, production=production,
-                                    by=request.user)
+                                    by=signed_in(request))
         return Response(s.DecisionSerializer(decision, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 

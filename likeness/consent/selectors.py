@@ -32,7 +32,7 @@ def grant_effective_status(grant: ConsentGrant, at: dt.datetime | None = None) -
 def grants_awaiting_approval_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[ConsentGrant]:
     """Submitted grants this user may activate: of performers they manage, drafted by someone else."""
     return ConsentGrant.objects.filter(performer__in=performers_managed_by(user).values("pk"),
-                                       status=GrantStatus.AWAITING_APPROVAL).exclude(drafted_by=user)
+                                       status=GrantStatus.AWAITING_APPROVAL).exclude(drafted_by=user.pk)
 
 
 def grant_family(grant: ConsentGrant) -> QuerySet[ConsentGrant]:

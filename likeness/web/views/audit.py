@@ -21,6 +21,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from likeness.access.predicates import manages_performer, may_approve_output, may_read_audit_trail, may_release_job
+from likeness.access.requester import signed_in
 from likeness.access.scope import (
     audit_events_visible_to,
     outputs_visible_to,
@@ -274,10 +275,10 @@ def output_review(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         approve = form.cleaned_data["verdict"] == "approve"
         try:
             if approve:
-                output_approve(output=record, by=request.user, note=form.cleaned_data["note"],
+                output_approve(output=record, by=signed_in(request), note=form.cleaned_data["note"],
                                watched_sha256=form.cleaned_data["watched_sha256"])
             else:
-                output_decline(output=record, by=request.user, note=form.cleaned_data["note"])
+                output_decline(output=record, by=signed_in(request), note=form.cleaned_data["note"])
         except ValidationError as exc:
             for field, problems in exc.message_dict.items():
                 form.add_error("note" if field == "note" else None, problems)
@@ -302,7 +303,7 @@ def output_release(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     if job is None:
         raise Http404("this output has no aging job on this platform to release it through")
     try:
-        job_release(job=job, by=request.user)
+        job_release(job=job, by=signed_in(request))
     except ValidationError as exc:
         messages.error(request, "Not released: " + " ".join(exc.messages))
         return redirect("web:output", pk=record.pk)

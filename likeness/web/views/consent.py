@@ -28,6 +28,7 @@ from likeness.access.predicates import (
     may_edit_grant_draft,
     may_see_confidential,
 )
+from likeness.access.requester import signed_in
 from likeness.access.scope import decisions_visible_to, grants_visible_to, outputs_visible_to, performers_visible_to
 from likeness.accounts.second_factor import SecondFactorRequired
 from likeness.consent import services as consent_services
@@ -283,8 +284,8 @@ def _grant_page(request: HttpRequest, grant: ConsentGrant, *, submit_form: Submi
     # shown, or shown disabled with the service's reason beside it.
     edits_draft = writer and grant.status == GrantStatus.DRAFT and may_edit_grant_draft(request.user, grant)
     awaiting = writer and grant.status == GrantStatus.AWAITING_APPROVAL
-    approve_refusal = consent_services.grant_approve_refusal(grant=grant, by=request.user) if awaiting else None
-    amend_refusal = (consent_services.grant_amend_refusal(grant=grant, by=request.user)
+    approve_refusal = consent_services.grant_approve_refusal(grant=grant, by=signed_in(request)) if awaiting else None
+    amend_refusal = (consent_services.grant_amend_refusal(grant=grant, by=signed_in(request))
                      if writer and effective == GrantStatus.ACTIVE else None)
     if submit_form is not None:
         flag_invalid(submit_form)
@@ -319,7 +320,7 @@ def grant_submit(request: HttpRequest, pk: int) -> HttpResponse:
         upload = form.cleaned_data["document"]
         try:
             grant = consent_services.grant_submit(grant=grant, document=upload, document_name=upload.name,
-                                                  document_size=upload.size, by=request.user,
+                                                  document_size=upload.size, by=signed_in(request),
                                                   signed_on=form.cleaned_data.get("signed_on"))
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -333,7 +334,7 @@ def grant_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @writes("approve consent")
 def grant_approve(request: HttpRequest, pk: int) -> HttpResponse:
     grant = _grant(request, pk)
-    refusal = consent_services.grant_approve_refusal(grant=grant, by=request.user)
+    refusal = consent_services.grant_approve_refusal(grant=grant, by=signed_in(request))
     if refusal:
         # Refused before the code is asked for: no second factor makes the drafter a second person. Someone who
         # does not act for the performer is refused outright (403), as the service would.
@@ -346,7 +347,7 @@ def grant_approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Not approved: " + problem)
         return redirect("web:grant", pk=grant.pk)
     try:
-        grant = consent_services.grant_approve(grant=grant, by=request.user)
+        grant = consent_services.grant_approve(grant=grant, by=signed_in(request))
     except ValidationError as exc:
         # The service's refusal, in its words (e.g. "activation needs a second person: you drafted this grant").
         messages.error(request, "Not approved: " + "; ".join(exc.messages))
@@ -458,7 +459,7 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, problem)
         if form.is_valid():
             try:
-                grant = consent_services.grant_revoke(grant=grant, by=request.user,
+                grant = consent_services.grant_revoke(grant=grant, by=signed_in(request),
                                                       reason=form.cleaned_data["reason"])
             except ValidationError as exc:
                 add_service_errors(form, exc)

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.urls import path
 
 from likeness.access.predicates import may_see_productions
+from likeness.access.requester import signed_in
 from likeness.access.scope import (
     audit_events_visible_to,
     grants_visible_to,
@@ -22,7 +23,7 @@ from likeness.web.access import in_groups
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user, context = request.user, {}
+    user, context = signed_in(request), {}
     if in_groups(request, ["consent"]):
         context["consent"] = {
             "performers": performers_managed_by(user).order_by("legal_name"),

@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from likeness.access.predicates import may_cancel_job
+from likeness.access.requester import signed_in
 from likeness.access.scope import jobs_visible_to
 from likeness.celery import GPU_QUEUE
 from likeness.jobs import submission
@@ -121,8 +122,8 @@ def _form_page(request: HttpRequest, kind: str, form: JobRequestForm, *, preflig
 def _job_request(request: HttpRequest, kind: str) -> HttpResponse:
     form_class = FORMS[kind]
     if request.method == "GET":
-        return _form_page(request, kind, form_class(user=request.user, initial=_initial_from(request.GET)))
-    form = form_class(request.POST, request.FILES, user=request.user)
+        return _form_page(request, kind, form_class(user=signed_in(request), initial=_initial_from(request.GET)))
+    form = form_class(request.POST, request.FILES, user=signed_in(request))
     if not form.is_valid():
         return _form_page(request, kind, form, status=400)
     data = form.cleaned_data
@@ -130,14 +131,14 @@ def _job_request(request: HttpRequest, kind: str) -> HttpResponse:
         if kind == JobKind.TRAINING:
             job = submission.job_submit_training(performer=data["performer"], production=data["production"],
                                                reference_materials=list(data["reference_materials"]),
-                                               size=data["size"], by=request.user)
+                                               size=data["size"], by=signed_in(request))
         else:
             plate = data["plate"]
             job = submission.job_submit_aging(performer=data["performer"], production=data["production"],
                                             likeness_model=data["likeness_model"], plate=plate, plate_name=plate.name,
                                             target_age=data["target_age"], frame_start=data["frame_start"],
                                             frame_end=data.get("frame_end"),
-                                            use_description=data.get("use_description") or "", by=request.user)
+                                            use_description=data.get("use_description") or "", by=signed_in(request))
     except ValidationError as exc:
         form.add_service_errors(exc)
         return _form_page(request, kind, form, status=400)
@@ -202,12 +203,12 @@ def preflight_outcome(form: JobRequestForm, kind: str) -> dict[str, Any]:
 def job_preflight(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in FORMS:
         raise Http404("no such job kind")
-    form = FORMS[kind](request.GET, user=request.user)
+    form = FORMS[kind](request.GET, user=signed_in(request))
     outcome = preflight_outcome(form, kind)
     if _is_htmx(request):
         return render(request, "web/jobs/_preflight.html", {"preflight": outcome})
     # Without JavaScript the "Check with the gate" button lands here: the whole form, refilled, with the answer.
-    page_form = FORMS[kind](user=request.user, initial=_initial_from(request.GET))
+    page_form = FORMS[kind](user=signed_in(request), initial=_initial_from(request.GET))
     return _form_page(request, kind, page_form, preflight=outcome)
 
 
@@ -281,7 +282,7 @@ def job_live(request: HttpRequest, pk: Any) -> HttpResponse:
 def job_cancel(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _visible_job(request, pk)
     try:
-        submission.job_cancel(job=job, by=request.user, reason=request.POST.get("reason", "").strip()[:500])
+        submission.job_cancel(job=job, by=signed_in(request), reason=request.POST.get("reason", "").strip()[:500])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

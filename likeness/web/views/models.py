@@ -19,6 +19,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from likeness.access.predicates import may_stop_preview
+from likeness.access.requester import signed_in
 from likeness.access.scope import (
     models_usable_by,
     models_visible_to,
@@ -150,7 +151,7 @@ def preview(request: HttpRequest) -> HttpResponse:
                 session = preview_session_start(
                     performer=data["performer"], production=data["production"],
                     likeness_model=data["likeness_model"], source_kind=data["source_kind"],
-                    target_age=data["target_age"], by=request.user, reference_material=data["reference_material"],
+                    target_age=data["target_age"], by=signed_in(request), reference_material=data["reference_material"],
                     plate_job=data["plate_job"], camera_index=data["camera_index"], loop=bool(data["loop"]))
             except ValidationError as exc:
                 _form_errors_from(form, exc)
@@ -271,7 +272,7 @@ def preview_mjpeg(request: HttpRequest, pk: Any) -> HttpResponse:
 @for_groups("vfx", doing="stop a live preview")
 def preview_stop(request: HttpRequest, pk: Any) -> HttpResponse:
     session = _visible_session(request, pk)
-    preview_session_stop(session=session, by=request.user)  # PermissionDenied renders the 403 page
+    preview_session_stop(session=session, by=signed_in(request))  # PermissionDenied renders the 403 page
     return redirect("web:preview_session", pk=session.pk)
 
 

@@ -18,6 +18,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from likeness.access.predicates import may_assign_role, may_manage_any_members
+from likeness.access.requester import signed_in
 from likeness.access.scope import organisations_managed_by
 from likeness.organisations import services as organisation_services
 from likeness.organisations.models import Membership, Organisation, Role
@@ -90,7 +91,7 @@ def organisation_members(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             try:
                 membership = organisation_services.membership_create(
-                    user=user, organisation=organisation, role=form.cleaned_data["role"], by=request.user)
+                    user=user, organisation=organisation, role=form.cleaned_data["role"], by=signed_in(request))
             except ValidationError as exc:
                 add_service_errors(form, _membership_words(exc))
             else:
@@ -119,7 +120,7 @@ def membership_remove(request: HttpRequest, pk: int, membership_pk: int) -> Http
                                    pk=membership_pk, organisation=organisation)
     who, role = membership.user.get_username(), membership.get_role_display().lower()
     try:
-        organisation_services.membership_delete(membership=membership, by=request.user)
+        organisation_services.membership_delete(membership=membership, by=signed_in(request))
     except ValidationError as exc:
         messages.error(request, "Not removed: " + "; ".join(exc.messages))
         return redirect("web:organisation_members", pk=organisation.pk)

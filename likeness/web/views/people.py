@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from likeness.access.requester import signed_in
 from likeness.access.scope import performers_taking_reference_material, performers_visible_to
 from likeness.people.services import reference_material_create
 from likeness.web.access import for_groups, in_groups, refuse_auditors
@@ -34,16 +35,16 @@ def _after(request: HttpRequest, performer_id: int) -> str:
 def reference_new(request: HttpRequest) -> HttpResponse:
     refuse_auditors(request, "register reference footage")
     if request.method == "GET":
-        form = ReferenceMaterialForm(user=request.user, initial={"performer": request.GET.get("performer")})
+        form = ReferenceMaterialForm(user=signed_in(request), initial={"performer": request.GET.get("performer")})
         return _page(request, form)
-    form = ReferenceMaterialForm(request.POST, request.FILES, user=request.user)
+    form = ReferenceMaterialForm(request.POST, request.FILES, user=signed_in(request))
     if not form.is_valid():
         return _page(request, form, status=400)
     data = form.cleaned_data
     upload = data.pop("file")
     performer = data.pop("performer")
     try:
-        material = reference_material_create(performer=performer, by=request.user, file=upload, **data)
+        material = reference_material_create(performer=performer, by=signed_in(request), file=upload, **data)
     except ValidationError as exc:
         for field, problems in exc.message_dict.items():
             form.add_error(field if field in form.fields else ("file" if field == "sha256" else None), problems)

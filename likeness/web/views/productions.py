@@ -23,6 +23,7 @@ from likeness.access.predicates import (
     may_create_production,
     may_see_productions,
 )
+from likeness.access.requester import signed_in
 from likeness.access.scope import productions_of_studio, studios_of
 from likeness.audit.selectors import audit_events_for
 from likeness.productions import services as production_services
@@ -130,7 +131,7 @@ def production_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only legal and admins of a studio may create its productions.")
     if request.method == "POST":
         form = ProductionForm(request.POST, studios=studios)
-        saved = _save(form, lambda **kw: production_services.production_create(by=request.user, **kw))
+        saved = _save(form, lambda **kw: production_services.production_create(by=signed_in(request), **kw))
         if saved is not None:
             messages.success(request, f"Production “{saved.title}” created.")
             return redirect("web:production", pk=saved.pk)
@@ -149,7 +150,7 @@ def production_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = ProductionForm(request.POST)
         saved = _save(form, lambda **kw: production_services.production_update(
-            production=production, by=request.user, **kw))
+            production=production, by=signed_in(request), **kw))
         if saved is not None:
             messages.success(request, f"“{saved.title}” updated. The gate applies the new terms from its next check.")
             return redirect("web:production", pk=saved.pk)
@@ -170,7 +171,7 @@ def production_labour_action(request: HttpRequest, pk: int) -> HttpResponse:
         return _detail_page(request, production, labour_form=form, status=400)
     active = form.cleaned_data["active"]
     production = production_services.production_set_labour_action(
-        production=production, active=active, by=request.user, note=form.cleaned_data["note"])
+        production=production, active=active, by=signed_in(request), note=form.cleaned_data["note"])
     messages.success(request, f"Labour action flagged on “{production.title}”: the gate applies the strike rules to "
                               "it from now on." if active else f"Labour-action flag cleared on “{production.title}”.")
     return redirect("web:production", pk=production.pk)
