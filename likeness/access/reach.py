@@ -72,7 +72,7 @@ def reach_of(user: User | None) -> Reach:
     if user is None or not user.is_authenticated or not getattr(user, "is_active", True):
         return ANONYMOUS
     by_role: dict[str, set[int]] = {}
-    for role, org in Membership.objects.filter(user=user).values_list("role", "organisation_id"):
+    for role, org in Membership.objects.filter(user_id=user.pk).values_list("role", "organisation_id"):
         by_role.setdefault(role, set()).add(org)
     auditor_orgs = by_role.get(Role.AUDITOR, set())
     engagements = frozenset(engagements_in_force(auditor_orgs).values_list("pk", flat=True)) if auditor_orgs \

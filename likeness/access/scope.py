@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Replace
@@ -56,7 +57,7 @@ def _period(prefix: str, scope: EngagementScope, field: str = "created_at") -> Q
     return Q(**{f"{prefix}{field}__date__gte": scope.period_start, f"{prefix}{field}__date__lte": scope.period_end})
 
 
-def _audited_performer_ids(scope: EngagementScope, *, with_studio_ties: bool = False) -> QuerySet[Performer]:
+def _audited_performer_ids(scope: EngagementScope, *, with_studio_ties: bool = False) -> QuerySet[Performer, Any]:
     """Performers whose whole record the engagement covers: those it names and those its organisations
     represent. With `with_studio_ties`, also performers a grant ties to an audited studio's productions (their
     identity is visible, but of their records only what concerns that studio)."""

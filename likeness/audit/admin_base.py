@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from likeness.audit.services import audit_record
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # for any model; generic only in the stubs
     """Every save or delete through the admin writes an audit event in the same transaction."""
 
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
@@ -32,7 +32,7 @@ class AuditedAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # for any model; generic only in the stubs
     """For records that must never change outside their services (decisions, audit events, grants)."""
 
     def has_add_permission(self, request: Any) -> bool:

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 
 from likeness.audit import merkle
 from likeness.audit.chain import event_hash
-from likeness.audit.checkpoints import CheckpointError, checkpoints_check
+from likeness.audit.checkpoint_proof import CheckpointError
+from likeness.audit.checkpoints import checkpoints_check
 from likeness.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 
 

@@ -160,7 +160,7 @@ class RequestLimitsMiddleware:
         if request.method in self.BODY_METHODS:
             request._stream = CappedStream(request._stream, limit,
                                            f"{what} is too large: this address accepts at most {_size(limit)} "
-                                           f"({limit} bytes, set by {env})", field)
+                                           f"({limit} bytes, set by {env})", field)  # type: ignore[assignment]  # read as a stream
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:

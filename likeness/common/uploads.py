@@ -68,7 +68,7 @@ def sniff_stream(stream: IO[bytes]) -> str | None:
 def require_type(stream: IO[bytes], *, field: str, allowed: Collection[str]) -> str:
     """The upload's type, decided by its content; a 400 naming `field` when it is not one of `allowed`."""
     kind = sniff_stream(stream)
-    if kind not in allowed:
+    if kind is None or kind not in allowed:
         wanted = " or ".join(LABELS[k] for k in sorted(allowed, key=list(LABELS).index))
         found = f"its content is {LABELS[kind]}" if kind else "its content is of no type the platform reads"
         raise ValidationError({field: [f"the file is not {wanted}: {found} (the content decides, not the file "
@@ -206,7 +206,7 @@ def is_disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
-def save_to_field(fieldfile: FieldFile, name: str, content: File | IO[bytes], *, field: str) -> str:
+def save_to_field(fieldfile: FieldFile, name: str, content: File[Any] | IO[bytes], *, field: str) -> str:
     """FieldFile.save(name, content, save=False), except that a write that fails (a full disk) removes the partial
     file and becomes a 400 naming `field`: no record can point at half a file. Returns the stored name."""
     storage = fieldfile.storage
@@ -229,7 +229,7 @@ def save_to_field(fieldfile: FieldFile, name: str, content: File | IO[bytes], *,
                                        "saved"]}) from exc
     fieldfile.name = stored
     setattr(fieldfile.instance, fieldfile.field.attname, stored)
-    fieldfile._committed = True
+    fieldfile._committed = True  # type: ignore[attr-defined]  # FieldFile.save sets it too; the stubs omit it
     return stored
 
 
@@ -272,5 +272,7 @@ class GuardedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
             done = super().file_complete(file_size)  # seek(0) flushes the last buffered bytes
         except OSError as exc:
             raise self._refuse(exc) from exc
-        done.sha256 = self._sha256.hexdigest()
+        if done is None:
+            raise self._refuse(OSError("the upload ended before its file was complete"))
+        done.sha256 = self._sha256.hexdigest()  # type: ignore[attr-defined]  # read back by the services
         return done

@@ -106,7 +106,8 @@ def is_place(code: str) -> bool:
     """A country (FR) or a first-level subdivision (US-CA), ISO 3166."""
     if is_country(code):
         return True
-    return "-" in code and code == code.upper() and pycountry.subdivisions.get(code=code) is not None
+    return "-" in code and code == code.upper() and \
+        pycountry.subdivisions.get(code=code) is not None  # type: ignore[no-untyped-call]  # pycountry is untyped
 
 
 def is_territory(code: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -35,12 +35,12 @@ def _only_scope_fields(fields: dict[str, Any]) -> None:
         raise ValidationError({k: ["unknown field"] for k in sorted(unknown)})
 
 
-def _require_manager(user: AbstractBaseUser, performer: Performer, action: str) -> None:
+def _require_manager(user: User, performer: Performer, action: str) -> None:
     require(may_bind_performer(user, performer),
             f"only a talent rep or legal of an organisation representing {performer} may {action}")
 
 
-def _require_drafter(user: AbstractBaseUser, performer: Performer, productions: Iterable[Production],
+def _require_drafter(user: User, performer: Performer, productions: Iterable[Production],
                      action: str) -> None:
     require(may_draft_grant(user, performer, productions),
             f"you may not {action} consent for {performer}: the performer's reps and counsel draft consent, and a "
@@ -81,7 +81,7 @@ def _snapshot(grant: ConsentGrant) -> dict[str, Any]:
 
 
 @transaction.atomic
-def grant_draft_create(*, performer: Performer, productions: list[Production], by: AbstractBaseUser,
+def grant_draft_create(*, performer: Performer, productions: list[Production], by: User,
                        **scope: Any) -> ConsentGrant:
     _only_scope_fields(scope)
     _require_drafter(by, performer, productions, "draft")
@@ -94,7 +94,7 @@ def grant_draft_create(*, performer: Performer, productions: list[Production], b
 
 
 @transaction.atomic
-def grant_draft_update(*, grant: ConsentGrant, by: AbstractBaseUser, productions: list[Production] | None = None,
+def grant_draft_update(*, grant: ConsentGrant, by: User, productions: list[Production] | None = None,
                        **changes: Any) -> ConsentGrant:
     grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
     if grant.status != GrantStatus.DRAFT:
@@ -122,7 +122,7 @@ def _amend_state_problem(grant: ConsentGrant) -> str | None:
     return None
 
 
-def grant_amend_refusal(*, grant: ConsentGrant, by: AbstractBaseUser) -> str | None:
+def grant_amend_refusal(*, grant: ConsentGrant, by: User) -> str | None:
     """Why `by` may not amend `grant` (keeping its productions), as grant_amend refuses; None when they may."""
     problem = _amend_state_problem(grant)
     if problem is None and not may_draft_grant(by, grant.performer, list(grant.productions.all())):
@@ -131,7 +131,7 @@ def grant_amend_refusal(*, grant: ConsentGrant, by: AbstractBaseUser) -> str | N
 
 
 @transaction.atomic
-def grant_amend(*, grant: ConsentGrant, by: AbstractBaseUser, productions: list[Production] | None = None,
+def grant_amend(*, grant: ConsentGrant, by: User, productions: list[Production] | None = None,
                 **changes: Any) -> ConsentGrant:
     """Start a new version from the active one. It supersedes the active version only when activated."""
     grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
@@ -156,7 +156,7 @@ def grant_amend(*, grant: ConsentGrant, by: AbstractBaseUser, productions: list[
 
 
 @transaction.atomic
-def grant_submit(*, grant: ConsentGrant, document: BinaryIO, by: AbstractBaseUser, signed_on: Any = None,
+def grant_submit(*, grant: ConsentGrant, document: BinaryIO, by: User, signed_on: Any = None,
                  document_name: str = "consent.pdf", document_size: int | None = None) -> ConsentGrant:
     """Attach the signed contract (PDF) and put the draft in the approval queue."""
     grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
@@ -184,7 +184,7 @@ def grant_submit(*, grant: ConsentGrant, document: BinaryIO, by: AbstractBaseUse
 _NOT_PERMITTED = "__permission__"
 
 
-def _approve_problem(grant: ConsentGrant, by: AbstractBaseUser) -> tuple[str, str] | None:
+def _approve_problem(grant: ConsentGrant, by: User) -> tuple[str, str] | None:
     """(field, reason) that stops `by` approving `grant` now, None when nothing does but the second factor."""
     if grant.status != GrantStatus.AWAITING_APPROVAL:
         return "status", f"{grant.label} is {grant.status}; only a submitted grant can be approved"
@@ -201,7 +201,7 @@ def _approve_problem(grant: ConsentGrant, by: AbstractBaseUser) -> tuple[str, st
     return None
 
 
-def grant_approve_refusal(*, grant: ConsentGrant, by: AbstractBaseUser) -> str | None:
+def grant_approve_refusal(*, grant: ConsentGrant, by: User) -> str | None:
     """Why `by` may not approve `grant`, in the words grant_approve refuses with; None when they may (with a fresh
     second factor). Pages ask this before they offer the approve button, so they never offer one the service
     refuses."""
@@ -210,7 +210,7 @@ def grant_approve_refusal(*, grant: ConsentGrant, by: AbstractBaseUser) -> str |
 
 
 @transaction.atomic
-def grant_approve(*, grant: ConsentGrant, by: AbstractBaseUser) -> ConsentGrant:
+def grant_approve(*, grant: ConsentGrant, by: User) -> ConsentGrant:
     """Second party activates the grant; an earlier active version of the same consent is superseded."""
     grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
     problem = _approve_problem(grant, by)
@@ -246,7 +246,7 @@ def grant_approve(*, grant: ConsentGrant, by: AbstractBaseUser) -> ConsentGrant:
 
 
 @transaction.atomic
-def grant_revoke(*, grant: ConsentGrant, by: AbstractBaseUser, reason: str) -> ConsentGrant:
+def grant_revoke(*, grant: ConsentGrant, by: User, reason: str) -> ConsentGrant:
     """Withdraw consent: effective at the gate's next check. Open amendments of it are withdrawn too."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": ["say why consent is revoked"]})
@@ -290,7 +290,7 @@ def grants_expire(*, now: Any = None) -> list[ConsentGrant]:
 
 
 @transaction.atomic
-def grant_draft_delete(*, grant: ConsentGrant, by: AbstractBaseUser) -> None:
+def grant_draft_delete(*, grant: ConsentGrant, by: User) -> None:
     grant = ConsentGrant.objects.select_for_update(no_key=True).get(pk=grant.pk)
     if grant.status != GrantStatus.DRAFT:
         raise ValidationError({"status": [f"{grant.label} is {grant.status}; only drafts can be deleted"]})

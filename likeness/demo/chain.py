@@ -34,10 +34,17 @@ from likeness.jobs.models import TERMINAL_STATES, Job, JobState, LikenessModel, 
 from likeness.jobs.release import job_release
 from likeness.jobs.runner import run_job
 from likeness.jobs.submission import job_submit_aging, job_submit_training
+from likeness.policy.models import Decision
 
 PLATE_AGE, PLATE_SEED = 60, 7
 # A worker beside the demo (`make run` in another terminal) may take a job first; the demo then waits for it.
 WORKER_WAIT_SECONDS = 30 * 60
+
+
+def _submit_decision(job: Job) -> Decision:
+    if job.submit_decision is None:  # the submission services always record one
+        raise DemoError(f"job {job.pk} was recorded without the gate's decision")
+    return job.submit_decision
 
 
 def _messages(exc: ValidationError | PermissionDenied) -> str:
@@ -116,10 +123,10 @@ def _chain(say: Callable[[str], None], *, steps: int, retrain: bool) -> Job:
         training = job_submit_training(performer=performer, production=production,
                                        reference_materials=references, by=users["vfx"], size="tiny",
                                        steps=steps)
-        say(f"3. Training job {training.pk}: the gate said {training.submit_decision.outcome} "
-            f"({training.submit_decision.explanation})")
+        said = _submit_decision(training)
+        say(f"3. Training job {training.pk}: the gate said {said.outcome} ({said.explanation})")
         if training.state != JobState.QUEUED:
-            raise DemoError(f"the gate refused the demo's training job: {training.submit_decision.explanation}")
+            raise DemoError(f"the gate refused the demo's training job: {said.explanation}")
         training = _run(training, say)
         model = training.trained_model
         if training.state != JobState.COMPLETED or model is None:
@@ -136,12 +143,12 @@ def _chain(say: Callable[[str], None], *, steps: int, retrain: bool) -> Job:
             aging = job_submit_aging(performer=performer, production=production, likeness_model=model,
                                      plate=io.BytesIO(handle.read()), plate_name="plate.mp4", target_age=target,
                                      by=users["vfx"])
-        say(f"4. Aging job to {target}: the gate said {aging.submit_decision.outcome}: "
-            f"{aging.submit_decision.explanation}")
+        said = _submit_decision(aging)
+        say(f"4. Aging job to {target}: the gate said {said.outcome}: {said.explanation}")
         if aging.state == JobState.QUEUED:
             break
     if aging is None or aging.state != JobState.QUEUED:
-        raise DemoError(f"the gate refused the demo's aging job: {aging.submit_decision.explanation if aging else ''}")
+        raise DemoError(f"the gate refused the demo's aging job: {_submit_decision(aging).explanation if aging else ''}")
     aging = _run(aging, say)
     output = aging.output
     if output is None:

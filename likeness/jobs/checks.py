@@ -2,7 +2,7 @@
 live previews."""
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from likeness.access import predicates, scope
@@ -11,12 +11,12 @@ from likeness.people.models import Performer, ReferenceMaterial
 from likeness.productions.models import Production
 
 
-def require_studio_vfx(user: AbstractBaseUser, production: Production) -> None:
+def require_studio_vfx(user: User, production: Production) -> None:
     predicates.require(predicates.may_request_jobs(user, production),
                        "only VFX staff of the production's studio may request jobs for it")
 
 
-def require_usable(user: AbstractBaseUser, *, performer: Performer, likeness_model: LikenessModel | None = None,
+def require_usable(user: User, *, performer: Performer, likeness_model: LikenessModel | None = None,
                     reference_materials: list[ReferenceMaterial] | None = None) -> None:
     """Inputs come from what the user may act on, never from what they may merely read (an audit engagement):
     anything else is refused as if it did not exist, before anything is written."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from likeness.common import vocabulary as vocab
@@ -44,12 +44,12 @@ def job_gate_request(job: Job, *, at: dt.datetime | None = None) -> GateRequest:
         performer=job.performer, production=production, use=aging_use(job, at), at=at,
         depicted_age=int(round(job.params["target_age"])), media=list(production.release_media),
         territories=list(production.release_territories), replica_types=AGING_REPLICA_TYPES,
-        model=model_facts(job.likeness_model) if job.likeness_model_id else None,
+        model=model_facts(job.likeness_model) if job.likeness_model is not None else None,
         use_description=job.params.get("use_description"),
     )
 
 
-def job_decide(*, job: Job, purpose: str, by: AbstractBaseUser | None) -> Decision:
+def job_decide(*, job: Job, purpose: str, by: User | None) -> Decision:
     # A re-check between chunks stores its facts only when they changed since the job's previous decision.
     after = job.decisions.order_by("-created_at").first() if purpose == DecisionPurpose.CHUNK else None
     decision = decision_make(request=job_gate_request(job), performer=job.performer, production=job.production,
@@ -70,7 +70,7 @@ def preview_gate_request(session: PreviewSession, *, at: dt.datetime | None = No
     )
 
 
-def preview_decide(*, session: PreviewSession, purpose: str, by: AbstractBaseUser | None) -> Decision:
+def preview_decide(*, session: PreviewSession, purpose: str, by: User | None) -> Decision:
     after = (session.decisions.order_by("-created_at").first()
              if purpose == DecisionPurpose.CHUNK and session.pk else None)
     decision = decision_make(request=preview_gate_request(session), performer=session.performer,

@@ -114,6 +114,8 @@ def _preview_loop(session: Any, *, worker: str, max_frames: int | None, frame_pa
     ager = FaceAger(renderer, detect_every=8, fps=fps)
 
     def file_frames() -> Any:
+        if source_path is None:
+            raise EngineError(f"preview {session.pk} reads no file")
         while True:
             yield from iter_frames(source_path)
             if not session.loop:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -30,7 +30,7 @@ from likeness.productions.models import Production
 
 @transaction.atomic
 def preview_session_start(*, performer: Performer, production: Production, likeness_model: LikenessModel,
-                          source_kind: str, target_age: float, by: AbstractBaseUser,
+                          source_kind: str, target_age: float, by: User,
                           reference_material: ReferenceMaterial | None = None, plate_job: Job | None = None,
                           camera_index: int | None = None, loop: bool = True, max_seconds: int = 600) -> PreviewSession:
     """Ask the gate for a live preview (use realtime_preview, on the set's monitors); on allow, queue it for a GPU
@@ -87,7 +87,7 @@ def preview_session_start(*, performer: Performer, production: Production, liken
 
 
 @transaction.atomic
-def preview_session_stop(*, session: PreviewSession, by: AbstractBaseUser, reason: str = "") -> PreviewSession:
+def preview_session_stop(*, session: PreviewSession, by: User, reason: str = "") -> PreviewSession:
     predicates.require(predicates.may_stop_preview(by, session),
                        "only VFX staff of the production's studio may stop this preview")
     reason = reason or f"stopped by {by.get_username()}"

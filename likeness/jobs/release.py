@@ -1,7 +1,7 @@
 """Releasing a rendered output: the gate is asked again, the output is signed, the job is released."""
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +14,7 @@ from likeness.jobs.models import Job, JobState
 from likeness.policy.models import DecisionPurpose
 
 
-def job_release(*, job: Job, by: AbstractBaseUser) -> Job:
+def job_release(*, job: Job, by: User) -> Job:
     """Sign and release an approved output: the gate is asked again, now, and must still allow the use.
 
     Not one transaction: signing a large file must not hold database locks, and a refused release keeps its

@@ -26,7 +26,7 @@ from likeness.jobs.worker import (
     job_stop,
     job_unclaim,
 )
-from likeness.policy.models import DecisionPurpose
+from likeness.policy.models import Decision, DecisionPurpose
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Governor:
         self.last_write = 0.0
         self.stop_state: str | None = None
         self.stop_reason = ""
-        self.stop_decision = None
+        self.stop_decision: Decision | None = None
 
     def progress(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
@@ -207,6 +207,8 @@ def _age(job: Job) -> str:
 
     cache = work_dir("cache")
     plate = local_path(job.plate, cache_dir=cache)
+    if job.likeness_model is None:
+        raise EngineError(f"aging job {job.pk} names no model to apply")
     checkpoint = local_path(job.likeness_model.checkpoint, cache_dir=cache)
     renders = work_dir("renders")
     for leftover in renders.glob(f"{job.pk}-*.mp4"):

@@ -23,7 +23,7 @@ def local_path(field: FieldFile, *, cache_dir: Path) -> Path:
     try:
         return Path(field.path)
     except NotImplementedError:  # remote storage (S3): download once into the worker's cache
-        target = cache_dir / Path(field.name).name
+        target = cache_dir / Path(field.name or "").name
         if not target.exists():
             part = target.with_suffix(target.suffix + ".part")
             with field.open("rb") as src, open(part, "wb") as dst:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -29,7 +29,7 @@ from likeness.productions.models import Production
 MODEL_SIZES = ("tiny", "preview", "final")
 
 
-def _gate_submission(job: Job, by: AbstractBaseUser) -> Job:
+def _gate_submission(job: Job, by: User) -> Job:
     decision = job_decide(job=job, purpose=DecisionPurpose.SUBMIT, by=by)
     job.submit_decision = decision
     if decision.allowed:
@@ -48,7 +48,7 @@ def _gate_submission(job: Job, by: AbstractBaseUser) -> Job:
 
 @transaction.atomic
 def job_submit_training(*, performer: Performer, production: Production, reference_materials: list[ReferenceMaterial],
-                        by: AbstractBaseUser, size: str = "preview", steps: int | None = None) -> Job:
+                        by: User, size: str = "preview", steps: int | None = None) -> Job:
     require_studio_vfx(by, production)
     require_usable(by, performer=performer, reference_materials=reference_materials)
     errors: dict[str, list[str]] = {}
@@ -89,7 +89,7 @@ def _probe_plate(path: Path) -> Any:
 
 
 def job_submit_aging(*, performer: Performer, production: Production, likeness_model: LikenessModel,
-                     plate: BinaryIO, plate_name: str, target_age: float, by: AbstractBaseUser,
+                     plate: BinaryIO, plate_name: str, target_age: float, by: User,
                      frame_start: int = 0, frame_end: int | None = None, use_description: str = "") -> Job:
     """Validate everything that can be known now (400 on bad input), store the plate, then ask the gate.
 
@@ -168,7 +168,7 @@ def job_submit_aging(*, performer: Performer, production: Production, likeness_m
 
 
 @transaction.atomic
-def job_cancel(*, job: Job, by: AbstractBaseUser, reason: str = "") -> Job:
+def job_cancel(*, job: Job, by: User, reason: str = "") -> Job:
     job = Job.objects.select_for_update(no_key=True).get(pk=job.pk)
     predicates.require(predicates.may_cancel_job(by, job), "only VFX staff of the production's studio may cancel "
                                                            "this job")

@@ -120,6 +120,8 @@ def _end_running(owned: Q, *, job_id: str, attempt: int, state: str, reason: str
 def job_start_training_model(*, job: Job, decision: Decision) -> LikenessModel:
     """The model record exists from the moment training starts, with the consent it is trained under."""
     grant = decision.grants.order_by("-version").first()
+    if grant is None:
+        raise ValueError(f"decision {decision.pk} allowed training {job.pk} under no grant")
     if job.trained_model_id:  # an earlier attempt's worker died mid-training: its model never became ready
         LikenessModel.objects.filter(pk=job.trained_model_id, status=ModelStatus.TRAINING).update(
             status=ModelStatus.FAILED, quarantine_reason=f"training attempt abandoned; retried as attempt {job.attempt}")
@@ -169,10 +171,10 @@ def job_finish_training(*, job_id: str, attempt: int, checkpoint: Path, meta: di
         recorded = _record_training(job_id=job_id, attempt=attempt, staged=staged, weights_sha256=weights_sha256,
                                     meta=meta, engine_seconds=engine_seconds, loss_history=loss_history)
     except BaseException:
-        _discard_files(job_id, [f.name for f in stored], stored[0].storage)
+        _discard_files(job_id, [f.name for f in stored if f.name], stored[0].storage)
         raise
     if not recorded:
-        _discard_files(job_id, [f.name for f in stored], stored[0].storage)
+        _discard_files(job_id, [f.name for f in stored if f.name], stored[0].storage)
     return recorded
 
 
@@ -248,12 +250,15 @@ def _record_aging(*, job_id: str, attempt: int, stored: StoredRender, engine_sec
            .select_related("likeness_model", "performer", "production").get(pk=job_id))
     if job.state != JobState.RUNNING or job.attempt != attempt:
         return False
+    model = job.likeness_model
+    if job.submit_decision is None or model is None:
+        raise ValueError(f"aging job {job.pk} has no submit decision or no model: it was never submitted through "
+                         "job_submit_aging")
     _lock_decision_grants(job.submit_decision)
     decision = job_decide(job=job, purpose=DecisionPurpose.CHUNK, by=None)
     if not decision.allowed:
         job_stop(job_id=job_id, attempt=attempt, state=JobState.REVOKED, reason=decision.explanation, decision=decision)
         return False
-    model = job.likeness_model
     output = output_register(
         job_ref=str(job.pk), decision=decision, performer=job.performer, production=job.production,
         stored=stored, mime=stored.mime, by=None, likeness_model_id=str(model.pk),
@@ -262,7 +267,8 @@ def _record_aging(*, job_id: str, attempt: int, stored: StoredRender, engine_sec
         engine_version=model.engine_version,
         parameters={"target_age": job.params["target_age"], "frame_start": job.params["frame_start"],
                     "frame_end": job.params["frame_end"], "model_size": model.size},
-        source_sha256=job.plate_sha256, source_plate=job.plate.name, source_plate_mime=_plate_mime(job.plate.name),
+        source_sha256=job.plate_sha256, source_plate=job.plate.name or "",
+        source_plate_mime=_plate_mime(job.plate.name or ""),
         fingerprint_now=False)
     from likeness.provenance.tasks import output_fingerprint_task
 
@@ -313,7 +319,7 @@ def jobs_requeue_stale(*, now: dt.datetime | None = None) -> list[str]:
             if not taken:
                 continue
             reason = f"worker {job.worker} went silent (no heartbeat since {cutoff:%H:%M:%S}); queued again"
-            job_log(job.pk, reason, "warning")
+            job_log(job, reason, "warning")
             audit_record(actor=None, action="job.requeued", obj=job, data={"attempt": job.attempt, "reason": reason})
             enqueue_job(job)
             requeued.append(str(job.pk))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +22,7 @@ from likeness.organisations.models import (
 
 
 @transaction.atomic
-def organisation_create(*, name: str, kind: str, by: AbstractBaseUser | None) -> Organisation:
+def organisation_create(*, name: str, kind: str, by: User | None) -> Organisation:
     organisation = Organisation(name=name, kind=kind)
     organisation.full_clean()
     organisation.save()
@@ -32,7 +32,7 @@ def organisation_create(*, name: str, kind: str, by: AbstractBaseUser | None) ->
 
 @transaction.atomic
 def membership_create(
-    *, user: AbstractBaseUser, organisation: Organisation, role: str, by: AbstractBaseUser | None
+    *, user: User, organisation: Organisation, role: str, by: User | None
 ) -> Membership:
     if role in Role.values and role not in assignable_roles(organisation.kind):
         raise ValidationError({"role": [f"a {organisation.get_kind_display().lower()} cannot hold the "
@@ -68,7 +68,7 @@ def membership_delete_refusal(membership: Membership) -> str | None:
 
 
 @transaction.atomic
-def membership_delete(*, membership: Membership, by: AbstractBaseUser | None) -> None:
+def membership_delete(*, membership: Membership, by: User | None) -> None:
     if by is not None:
         require(may_manage_members(by, membership.organisation),
                 f"only an admin of {membership.organisation} (or an operator) manages its members")
@@ -92,7 +92,7 @@ def membership_delete(*, membership: Membership, by: AbstractBaseUser | None) ->
 def audit_engagement_grant(*, audit_firm: Organisation, organisations: list[Organisation],
                            performers: list[Any], period_start: dt.date, period_end: dt.date,
                            starts_on: dt.date, ends_on: dt.date, purpose: str,
-                           by: AbstractBaseUser) -> AuditEngagement:
+                           by: User) -> AuditEngagement:
     """License an audit firm to read: an operator for any scope, an organisation's admin over that
     organisation (and performers it represents) only."""
     require(may_grant_engagement(by, organisations, performers),
@@ -126,7 +126,7 @@ def audit_engagement_grant(*, audit_firm: Organisation, organisations: list[Orga
 
 
 @transaction.atomic
-def audit_engagement_revoke(*, engagement: AuditEngagement, by: AbstractBaseUser) -> AuditEngagement:
+def audit_engagement_revoke(*, engagement: AuditEngagement, by: User) -> AuditEngagement:
     """Whoever could grant the engagement's scope may end it; it stops reaching anything at once."""
     engagement = AuditEngagement.objects.select_for_update().get(pk=engagement.pk)
     require(may_grant_engagement(by, list(engagement.organisations.all()), list(engagement.performers.all())),

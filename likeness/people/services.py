@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -31,7 +31,7 @@ def _validate_performer(performer: Performer) -> None:
 
 
 @transaction.atomic
-def performer_create(*, by: AbstractBaseUser | None, representing: Organisation | None = None,
+def performer_create(*, by: User | None, representing: Organisation | None = None,
                      representation_kind: str = "agency", **fields: Any) -> Performer:
     unknown = set(fields) - set(PERFORMER_FIELDS)
     if unknown:
@@ -50,7 +50,7 @@ def performer_create(*, by: AbstractBaseUser | None, representing: Organisation 
 
 
 @transaction.atomic
-def performer_update(*, performer: Performer, by: AbstractBaseUser | None, **changes: Any) -> Performer:
+def performer_update(*, performer: Performer, by: User | None, **changes: Any) -> Performer:
     unknown = set(changes) - set(PERFORMER_FIELDS)
     if unknown:
         raise ValidationError({k: "unknown field" for k in unknown})
@@ -68,7 +68,7 @@ def performer_update(*, performer: Performer, by: AbstractBaseUser | None, **cha
 
 @transaction.atomic
 def representation_create(*, performer: Performer, organisation: Organisation, kind: str,
-                          by: AbstractBaseUser | None, since: dt.date | None = None) -> Representation:
+                          by: User | None, since: dt.date | None = None) -> Representation:
     """A new representative: added by those who already act for the performer."""
     if by is not None:
         require(manages_performer(by, performer),
@@ -77,7 +77,7 @@ def representation_create(*, performer: Performer, organisation: Organisation, k
 
 
 def _representation_add(*, performer: Performer, organisation: Organisation, kind: str,
-                        by: AbstractBaseUser | None, since: dt.date | None = None) -> Representation:
+                        by: User | None, since: dt.date | None = None) -> Representation:
     representation = Representation(performer=performer, organisation=organisation, kind=kind, since=since)
     representation.full_clean()
     representation.save()
@@ -88,7 +88,7 @@ def _representation_add(*, performer: Performer, organisation: Organisation, kin
 
 @transaction.atomic
 def reference_material_create(*, performer: Performer, title: str, year: int, performer_age: int,
-                              rights_basis: str, by: AbstractBaseUser, file: BinaryIO | None = None,
+                              rights_basis: str, by: User, file: BinaryIO | None = None,
                               sha256: str = "") -> ReferenceMaterial:
     """Register footage of a performer. With a file, its SHA-256 is computed here (a given one must match)."""
     require(may_add_reference_material(by, performer),

@@ -23,8 +23,11 @@ def _human(codes: tuple[str, ...] | list[str]) -> str:
 
 
 class HasTerm(Protocol):
-    status: str
-    term_end: dt.date | None
+    # read-only members: the gate's frozen GrantFacts and the ConsentGrant model both satisfy them
+    @property
+    def status(self) -> str: ...
+    @property
+    def term_end(self) -> dt.date | None: ...
 
 
 def effective_status(grant: HasTerm, day: dt.date) -> str:

@@ -16,9 +16,12 @@ import typing
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache, cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from likeness.common import vocabulary as vocab
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 @cache
@@ -40,7 +43,7 @@ def _json_default(value: Any) -> Any:
 def plain(value: Any) -> Any:
     """Dataclasses to dicts and tuples to lists, fast: the gate hashes every grant it sees, and
     dataclasses.asdict (which deep-copies every value) made that cost milliseconds for 50 versions."""
-    names = _field_names(type(value))
+    names = _field_names(value.__class__)
     if names is not None:
         return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, tuple | list):
@@ -218,7 +221,7 @@ class FactsError(ValueError):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
-T = TypeVar("T")
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def _convert(tp: Any, value: Any, path: str, errors: dict[str, str]) -> Any:
@@ -234,7 +237,7 @@ def _convert(tp: Any, value: Any, path: str, errors: dict[str, str]) -> Any:
             return ()
         (item_tp, _ellipsis) = typing.get_args(tp)
         return tuple(_convert(item_tp, v, f"{path}[{i}]", errors) for i, v in enumerate(value))
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _parse_into(tp, value, path, errors)
     try:
         if tp is bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from likeness.policy.facts import FactsError, GateFacts, GateRequest, parse
 from likeness.policy.gate import evaluate
@@ -28,7 +29,7 @@ class Impact:
             self.failing_added or self.failing_removed)
 
 
-def _failing(lines: Iterable[dict]) -> set[str]:
+def _failing(lines: Iterable[dict[str, Any]]) -> set[str]:
     """Rules that fired with consequences: denials, reviews, warnings and obligations (not information)."""
     return {ln["rule_id"] for ln in lines if ln.get("severity") != "info"}
 
@@ -41,8 +42,9 @@ def decisions_under_pack(version: str) -> Iterable[Decision]:
 
 
 def redecide(decision: Decision) -> Impact:
-    base = dict(decision_id=str(decision.pk), created=decision.created_at.isoformat(timespec="minutes"),
-                use=decision.use, old_outcome=decision.outcome, old_versions=dict(decision.rule_pack_versions))
+    base: dict[str, Any] = dict(decision_id=str(decision.pk), created=decision.created_at.isoformat(timespec="minutes"),
+                                use=decision.use, old_outcome=decision.outcome,
+                                old_versions=dict(decision.rule_pack_versions))
     try:
         result = evaluate(parse(GateRequest, decision.request, "request"),
                           parse(GateFacts, decision.facts_snapshot, "facts"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -50,17 +51,18 @@ class Decision(models.Model):
         return f"{self.outcome} {self.use} ({self.created_at:%Y-%m-%d %H:%M})"
 
     @property
-    def facts_snapshot(self) -> dict:
-        return self.facts_from.facts if self.facts_from_id else self.facts
+    def facts_snapshot(self) -> dict[str, Any]:
+        source = self.facts_from if self.facts_from is not None else self
+        return cast(dict[str, Any], source.facts)
 
     @property
     def allowed(self) -> bool:
         return Outcome(self.outcome).permits
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise PermissionError("decisions are immutable")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("decisions are immutable")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -20,7 +21,7 @@ def gate_request_build(
     depicted_age: int | None = None,
     media: list[str] | None = None,
     territories: list[str] | None = None,
-    replica_types: list[str] | None = None,
+    replica_types: Sequence[str] | None = None,
     content_tags: list[str] | None = None,
     session_at: dt.datetime | None = None,
     origin_production: Production | None = None,

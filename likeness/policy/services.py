@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from likeness.access.predicates import may_ask_gate_about, require
@@ -25,7 +25,7 @@ def decision_make(
     performer: Performer,
     production: Production,
     purpose: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     after: Decision | None = None,
 ) -> Decision:
     """Evaluate `request` against the facts as they are now in the database and store the Decision.
@@ -76,7 +76,7 @@ def decision_make(
 
 
 def decision_what_if(*, request: GateRequest, performer: Performer, production: Production,
-                     by: AbstractBaseUser) -> Decision:
+                     by: User) -> Decision:
     """Ask the gate before doing anything; the Decision is stored like any other. Only about a performer the
     user may act for, and a production their organisation may act for: anything else writes nothing."""
     require(may_ask_gate_about(by, performer, production),

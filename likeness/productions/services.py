@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -27,14 +27,14 @@ def _validate(production: Production) -> None:
                                                    f"selectable: {', '.join(sorted(SELECTABLE_PACKS))}"})
 
 
-def _require_studio_staff(by: AbstractBaseUser | None, studio_id: int | None) -> None:
+def _require_studio_staff(by: User | None, studio_id: int | None) -> None:
     if by is not None:  # None: the platform itself (seeding, management commands)
         require(studio_id is not None and may_change_production(by, studio_id),
                 "only legal and admins of the production's studio may change it")
 
 
 @transaction.atomic
-def production_create(*, by: AbstractBaseUser | None, **fields: Any) -> Production:
+def production_create(*, by: User | None, **fields: Any) -> Production:
     production = Production(**fields)
     _require_studio_staff(by, production.studio_id)
     _validate(production)
@@ -46,7 +46,7 @@ def production_create(*, by: AbstractBaseUser | None, **fields: Any) -> Producti
 
 
 @transaction.atomic
-def production_update(*, production: Production, by: AbstractBaseUser | None, **changes: Any) -> Production:
+def production_update(*, production: Production, by: User | None, **changes: Any) -> Production:
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError({k: "cannot be changed here" for k in unknown})
@@ -62,7 +62,7 @@ def production_update(*, production: Production, by: AbstractBaseUser | None, **
 
 
 @transaction.atomic
-def production_set_labour_action(*, production: Production, active: bool, by: AbstractBaseUser | None,
+def production_set_labour_action(*, production: Production, active: bool, by: User | None,
                                  note: str = "") -> Production:
     """Set or clear the strike flag; the gate denies replica use while it is set."""
     production = Production.objects.select_for_update(no_key=True).get(pk=production.pk)

@@ -28,7 +28,7 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import c2pa
 from django.core.exceptions import ValidationError
@@ -124,13 +124,13 @@ def _decision_snapshot(decision: Decision | None) -> dict[str, Any] | None:
     """The decision as the gate made it, without the facts snapshot (which holds confidential terms)."""
     if decision is None:
         return None
-    return to_jsonable({
+    return cast(dict[str, Any], to_jsonable({
         "id": decision.pk, "purpose": decision.purpose, "use": decision.use, "outcome": decision.outcome,
         "explanation": decision.explanation, "lines": decision.lines, "obligations": decision.obligations,
         "regimes": decision.regimes, "rule_pack_versions": decision.rule_pack_versions, "request": decision.request,
         "inputs_sha256": decision.inputs_sha256, "grants": sorted(decision.grants.values_list("pk", flat=True)),
         "created_at": decision.created_at,
-    })
+    }))
 
 
 def bundle_events(output: Output) -> list[AuditEvent]:
@@ -149,7 +149,7 @@ def bundle_build(*, output: Output) -> bytes:
     if output.status != OutputStatus.RELEASED or not output.manifest_label:
         raise ValidationError({"output": ["only a signed, released output has an evidence bundle"]})
     anchors = platform_anchors()
-    ext = Path(output.file.name).suffix
+    ext = Path(output.file.name or "").suffix
     with tempfile.TemporaryDirectory(prefix="likeness-bundle-") as tmp:
         local = Path(tmp) / f"output{ext}"
         with output.file.open("rb") as src, open(local, "wb") as dst:

@@ -32,7 +32,7 @@ import json
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 SEAL = "seal.png"
 SUMS = "SHA256SUMS"
@@ -62,8 +62,9 @@ class Bundle:
     def __init__(self, path: Path) -> None:
         self.path = path
         if path.is_dir():
-            self._files = {p.relative_to(path).as_posix(): p for p in sorted(path.rglob("*")) if p.is_file()}
-            self._zip = None
+            self._files: dict[str, str | Path] = {p.relative_to(path).as_posix(): p for p in sorted(path.rglob("*"))
+                                                  if p.is_file()}
+            self._zip: zipfile.ZipFile | None = None
         else:
             self._zip = zipfile.ZipFile(path)
             self._files = {n: n for n in self._zip.namelist() if not n.endswith("/")}
@@ -73,7 +74,7 @@ class Bundle:
 
     def read(self, name: str) -> bytes:
         if self._zip is not None:
-            return self._zip.read(self._files[name])
+            return self._zip.read(str(self._files[name]))
         return Path(self._files[name]).read_bytes()
 
 
@@ -103,7 +104,7 @@ def _read_c2pa(data: bytes, mime: str, anchors: str | None) -> dict[str, Any]:
         settings["trust"] = {"user_anchors": anchors}
     context = c2pa.Context.from_dict(settings)
     with c2pa.Reader(mime, io.BytesIO(data), context=context) as reader:
-        return json.loads(reader.json())
+        return cast(dict[str, Any], json.loads(reader.json()))
 
 
 def _failures(store: dict[str, Any]) -> list[str]:

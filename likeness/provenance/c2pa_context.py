@@ -9,7 +9,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import c2pa
 
@@ -95,4 +95,4 @@ def signer_for(ident: pki.SigningIdentity, tsa_url: str) -> c2pa.Signer:
 
 
 def manifest_store(reader: c2pa.Reader) -> dict[str, Any]:
-    return json.loads(reader.json())
+    return cast(dict[str, Any], json.loads(reader.json()))

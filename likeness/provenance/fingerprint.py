@@ -49,7 +49,7 @@ def _video_hashes(source: str | IO[bytes]) -> list[int]:
     import av  # PyAV: decodes H.264 without OpenCV's codec limits
 
     hashes: list[int] = []
-    with av.open(source) as container:
+    with av.open(source, mode="r") as container:
         stream = container.streams.video[0]
         # The header's frame size first: a frame too big to decode is refused before the decoder allocates it.
         why = uploads.pixel_refusal(uploads.Pictures(stream.codec_context.width, stream.codec_context.height, 1),

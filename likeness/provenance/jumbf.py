@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 import cbor2
 
@@ -228,7 +228,7 @@ def signing_chain(stream: IO[bytes], mime: str, manifest_label: str | None = Non
     return _chain_from_cose(_cbor_box(manifest, "c2pa.signature"))
 
 
-def claim(stream: IO[bytes], mime: str, manifest_label: str | None = None) -> dict:
+def claim(stream: IO[bytes], mime: str, manifest_label: str | None = None) -> dict[str, Any]:
     """The claim of a manifest (default: the active one) as CBOR decodes it: `created_assertions` and
     `gathered_assertions` (C2PA 2.x claims) list the hashed URIs of the assertions the signer made or gathered."""
     manifest = _manifest(_store_of(stream, mime), manifest_label)

@@ -134,11 +134,12 @@ def linked_records(report: VerificationReport, user: Any = None) -> dict[str, An
     decisions = Decision.objects.all() if user is None else decisions_visible_to(user)
     grants = ConsentGrant.objects.all() if user is None else grants_visible_to(user)
     outputs = Output.objects.all() if user is None else outputs_visible_to(user)
-    decision = decisions.filter(pk=claim.get("decision_id")).first() if claim.get("decision_id") else None
+    decision_id, grant_id, output_id = claim.get("decision_id"), claim.get("grant_id"), claim.get("output_id")
+    decision = decisions.filter(pk=decision_id).first() if decision_id else None
     links["decision"] = _decision_summary(decision) if decision else None
-    grant = grants.filter(pk=claim.get("grant_id")).first() if str(claim.get("grant_id", "")).isdigit() else None
+    grant = grants.filter(pk=grant_id).first() if grant_id is not None and str(grant_id).isdigit() else None
     links["grant"] = grant_summary(grant) if grant else None
-    output = outputs.filter(pk=claim.get("output_id")).first() if claim.get("output_id") else None
+    output = outputs.filter(pk=output_id).first() if output_id else None
     if output is None and report.active_manifest:
         output = outputs.filter(manifest_label=report.active_manifest).first()
     links["output"] = output_summary(output) if output else None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -60,7 +60,7 @@ def _cert_fields(cert: x509.Certificate) -> dict[str, Any]:
 
 
 @transaction.atomic
-def signing_certificate_register(*, identity: pki.SigningIdentity, by: AbstractBaseUser | None,
+def signing_certificate_register(*, identity: pki.SigningIdentity, by: User | None,
                                  activate: bool = True) -> SigningCertificate:
     """Record a certificate issued on disk; the active one is the one outputs are signed with."""
     fields = _cert_fields(identity.certificate())
@@ -76,7 +76,7 @@ def signing_certificate_register(*, identity: pki.SigningIdentity, by: AbstractB
     return cert
 
 
-def pki_initialise(*, by: AbstractBaseUser | None = None, base: Path | None = None,
+def pki_initialise(*, by: User | None = None, base: Path | None = None,
                    signing_days: int | None = None) -> SigningCertificate:
     """Create the CA and the first signing certificate (refuses when a CA exists), and record it."""
     try:
@@ -107,7 +107,7 @@ def _describe(records: Sequence[SigningCertificate]) -> str:
             f"SHA-256 {shown.fingerprint_sha256[:16]}…)")
 
 
-def pki_ensure(*, by: AbstractBaseUser | None = None, base: Path | None = None, signing_days: int | None = None,
+def pki_ensure(*, by: User | None = None, base: Path | None = None, signing_days: int | None = None,
                new_ca: bool = False) -> PkiState:
     """Make the CA folder and the database's certificate records agree, or say plainly why they cannot
     (ValidationError, one line), for `pki_init --if-missing` at every start.
@@ -149,7 +149,7 @@ def pki_ensure(*, by: AbstractBaseUser | None = None, base: Path | None = None, 
     except pki.PkiError as exc:
         raise ValidationError({"pki": [f"the CA in {d} names signing certificate {serial} as active, but: {exc}"]}) \
             from exc
-    if identity is None:
+    if serial is None or identity is None:
         raise ValidationError({"pki": [f"the CA in {d} names no active signing certificate (the file `active` is "
                                        "missing): run `manage.py pki_rotate` to issue one"]})
     fingerprint = pki.fingerprint(identity.certificate())
@@ -169,7 +169,7 @@ def pki_ensure(*, by: AbstractBaseUser | None = None, base: Path | None = None, 
     return PkiState(created=False, lines=(f"CA already present in {d}", *lines), certificate=known)
 
 
-def pki_rotate(*, by: AbstractBaseUser | None = None, base: Path | None = None,
+def pki_rotate(*, by: User | None = None, base: Path | None = None,
                days: int | None = None) -> SigningCertificate:
     """Issue a new signing certificate and make it active, and revoke the one it replaces (reason superseded,
     from now): files signed before keep verifying (timestamped, same anchors); anything its key signs from now
@@ -186,7 +186,7 @@ def pki_rotate(*, by: AbstractBaseUser | None = None, base: Path | None = None,
 
 
 @transaction.atomic
-def signing_certificate_revoke(*, certificate: SigningCertificate, reason: str, by: AbstractBaseUser | None,
+def signing_certificate_revoke(*, certificate: SigningCertificate, reason: str, by: User | None,
                                since: dt.datetime | None = None, base: Path | None = None) -> SigningCertificate:
     """Put a signing certificate on the CA's CRL from `since` (default now; earlier for a key compromised since
     then). Revoking the active certificate first issues a new one, so signing goes on with an unrevoked key."""
@@ -251,7 +251,7 @@ def output_file_store(*, local_file: Path, mime: str) -> StoredRender:
         size = os.fstat(fh.fileno()).st_size
         fh.seek(0)
         holder.file.save(f"rendered/{holder.id}{EXTENSIONS[mime]}", File(fh), save=False)
-    return StoredRender(output_id=holder.id, name=holder.file.name, sha256=digest, size=size, mime=mime)
+    return StoredRender(output_id=holder.id, name=holder.file.name or "", sha256=digest, size=size, mime=mime)
 
 
 def output_file_discard(stored: StoredRender) -> None:
@@ -275,7 +275,7 @@ def output_register(
     production: Production,
     local_file: Path | None = None,
     mime: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     job_ref: str = "",
     likeness_model_id: str = "",
     likeness_model_weights_sha256: str = "",
@@ -317,7 +317,7 @@ def output_register(
     )
     if stored is not None:
         output.id, output.file.name, digest, size = stored.output_id, stored.name, stored.sha256, stored.size
-    else:
+    elif local_file is not None:
         local_file = Path(local_file)
         with open(local_file, "rb") as fh:
             digest = sha256_stream(fh)
@@ -330,7 +330,7 @@ def output_register(
     output.sha256, output.rendered_sha256, output.size, output.fingerprint = digest, digest, size, fp
     if fingerprint_now:
         output.source_fingerprint = _plate_fingerprint_or_blank(output)
-    output.rendered_name = output.file.name
+    output.rendered_name = output.file.name or ""
     output.save()
     audit_record(actor=by, action="output.registered", obj=output,
                  data={"sha256": digest, "mime": mime, "size": size, "decision": str(decision.pk),
@@ -376,7 +376,7 @@ def output_fingerprint(*, output: Output) -> Output:
     return output
 
 
-def _require_rep(user: AbstractBaseUser, output: Output, verb: str) -> None:
+def _require_rep(user: User, output: Output, verb: str) -> None:
     require(may_approve_output(user, output),
             f"only a talent rep or legal of an organisation representing the performer may {verb} an output")
 
@@ -388,7 +388,7 @@ def _note(note: str, field: str) -> str:
 
 
 @transaction.atomic
-def output_approve(*, output: Output, by: AbstractBaseUser, note: str, watched_sha256: str = "") -> Output:
+def output_approve(*, output: Output, by: User, note: str, watched_sha256: str = "") -> Output:
     """The performer's side approves the output for release (a talent rep or legal who represents them).
 
     `watched_sha256` is the SHA-256 of the file the reviewer watched (the web page's player sends the one it
@@ -415,7 +415,7 @@ def output_approve(*, output: Output, by: AbstractBaseUser, note: str, watched_s
 
 
 @transaction.atomic
-def output_decline(*, output: Output, by: AbstractBaseUser, note: str) -> Output:
+def output_decline(*, output: Output, by: User, note: str) -> Output:
     note = _note(note, "note")
     output = Output.objects.select_for_update(no_key=True).get(pk=output.pk)
     _require_rep(by, output, "decline")
@@ -434,7 +434,7 @@ def output_decline(*, output: Output, by: AbstractBaseUser, note: str) -> Output
 # --- signed release -------------------------------------------------------------------------------------------
 
 @contextlib.contextmanager
-def _local(name: str, suffix: str) -> Iterator[Path]:
+def _local(name: str | None, suffix: str) -> Iterator[Path]:
     """A local path for a stored file (storage backends such as S3 have none: copy to a temporary file)."""
     if name and os.path.isabs(name) and os.path.exists(name):
         yield Path(name)
@@ -475,7 +475,7 @@ def _release_claim(output: Output, decision: Decision, grant: ConsentGrant, plat
     )
 
 
-def _refuse(output: Output, by: AbstractBaseUser | None, reason: str, decision: Decision | None = None) -> None:
+def _refuse(output: Output, by: User | None, reason: str, decision: Decision | None = None) -> None:
     with transaction.atomic():
         audit_record(actor=by, action="output.release_refused", obj=output,
                      data={"reason": reason, "decision": str(decision.pk) if decision else None})
@@ -490,7 +490,7 @@ def _release_grant(decision: Decision, output: Output) -> ConsentGrant:
     return (same_family or grants)[0]
 
 
-def output_sign_and_release(*, output: Output, by: AbstractBaseUser | None,
+def output_sign_and_release(*, output: Output, by: User | None,
                             regate: Callable[[], Decision]) -> Output:
     """Sign an approved output and release it, if the gate allows the use at this moment.
 
@@ -539,7 +539,7 @@ def output_sign_and_release(*, output: Output, by: AbstractBaseUser | None,
 
 @transaction.atomic
 def _record_release(*, output: Output, decision: Decision, grant: ConsentGrant, signed: SignedFile,
-                    by: AbstractBaseUser | None, fingerprint: str, plate_fingerprint: str = "") -> Output:
+                    by: User | None, fingerprint: str, plate_fingerprint: str = "") -> Output:
     locked = Output.objects.select_for_update(no_key=True).get(pk=output.pk)
     if not OUTPUT_STATES.allows(locked.status, OutputStatus.RELEASED):
         raise ValidationError({"release": [f"the output became {locked.get_status_display().lower()} while it was "
@@ -578,7 +578,7 @@ def _record_release(*, output: Output, decision: Decision, grant: ConsentGrant, 
 
 # --- consent withdrawn after the fact -------------------------------------------------------------------------
 
-def outputs_mark_consent_withdrawn(*, grant: ConsentGrant, by: AbstractBaseUser | None, reason: str) -> int:
+def outputs_mark_consent_withdrawn(*, grant: ConsentGrant, by: User | None, reason: str) -> int:
     """Called inside the transaction that revokes or expires a grant (consent's grant_withdrawn signal).
 
     Released outputs keep their status (the file is out in the world) but the record shows the withdrawal;

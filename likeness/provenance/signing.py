@@ -236,7 +236,7 @@ def _active_label(path: Path, mime: str, anchors: str) -> str:
     label = store.get("active_manifest")
     if not label:
         raise SigningError("the signed file has no active manifest")
-    return label
+    return str(label)
 
 
 _LABEL = re.compile(rb"urn:c2pa:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

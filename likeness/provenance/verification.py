@@ -9,7 +9,7 @@ import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import c2pa
 from cryptography import x509
@@ -195,7 +195,7 @@ class _LargeReads:
     def readinto(self, buffer: Any) -> int:
         size = len(buffer)
         if size < self.LARGE or not hasattr(os, "preadv"):
-            return self._raw.readinto(buffer)
+            return cast(int, self._raw.readinto(buffer))  # type: ignore[attr-defined]  # a real file (IO lacks it)
         view = memoryview(buffer).cast("B")
         _advise_huge_pages(view)
         start = self._raw.tell()

@@ -19,7 +19,7 @@ import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
@@ -49,8 +49,8 @@ class _Rejection(core.Sequence):
 
 
 def _reject(status: int, text: str, failure: str) -> bytes:
-    return _Rejection({"status": {"status": status, "status_string": [text],
-                                  "fail_info": tsp.PKIFailureInfo({failure})}}).dump()
+    return cast(bytes, _Rejection({"status": {"status": status, "status_string": [text],
+                                              "fail_info": tsp.PKIFailureInfo({failure})}}).dump())
 
 
 def timestamp_reply(query: bytes, *, key: ec.EllipticCurvePrivateKey, cert_der: bytes,
@@ -112,7 +112,7 @@ def timestamp_reply(query: bytes, *, key: ec.EllipticCurvePrivateKey, cert_der: 
         fields["certificates"] = [certificate]
     signed_data = cms.SignedData(fields)
     token = cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
-    return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
+    return cast(bytes, tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump())
 
 
 # ----- the loopback authority of one signing process -------------------------------------------------------------
@@ -188,7 +188,7 @@ def timestamp_request(data: bytes, url: str | None = None, *, timeout: float = 3
     info = token_info(reply)
     if info["nonce"] != nonce or info["imprint"] != hashlib.sha256(data).digest():
         raise TsaError("the timestamp authority answered for other data")
-    return reply
+    return cast(bytes, reply)
 
 
 def token_info(reply: bytes) -> dict[str, Any]:

@@ -70,7 +70,7 @@ REGISTRY: dict[str, Rule] = {}
 
 def structural_rule(**meta: object) -> Rule:
     """A rule the gate enforces in its coverage step rather than through a check (deny by default...)."""
-    meta["regimes"] = frozenset(meta["regimes"])  # type: ignore[arg-type]
+    meta["regimes"] = frozenset(meta["regimes"])  # type: ignore[call-overload]
     r = Rule(check=None, **meta)  # type: ignore[arg-type]
     REGISTRY[r.id] = r
     return r
@@ -80,7 +80,7 @@ def rule(**meta: object) -> Callable[[Callable[[RuleContext], Finding | None]], 
     """Register a check function as a rule; the registry is the single source of the rule catalogue."""
 
     def register(fn: Callable[[RuleContext], Finding | None]) -> Rule:
-        meta["regimes"] = frozenset(meta["regimes"])  # type: ignore[arg-type]
+        meta["regimes"] = frozenset(meta["regimes"])  # type: ignore[call-overload]
         r = Rule(check=fn, **meta)  # type: ignore[arg-type]
         if r.id in REGISTRY:
             raise ValueError(f"duplicate rule id {r.id}")

@@ -126,7 +126,7 @@ def minor(ctx: RuleContext) -> Finding | None:
     unratified = [g for g in signed_as_minor if not g.guardian_consent]
     if unratified:
         return Finding(Severity.DENY, "; ".join(
-            f"{g.label} was signed on {g.signed_on}, when the performer was {person.age_on(g.signed_on)}, "
+            f"{g.label} was signed on {g.signed_on}, when the performer was {person.age_on(g.signed_on)}, "  # type: ignore[arg-type]  # signed_as_minor holds only grants with signed_on
             "without the guardian's consent" for g in unratified) + ": a minor's consent needs the guardian's")
     if is_minor:
         missing = ctx.failing(lambda g: g.guardian_consent)

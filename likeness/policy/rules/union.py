@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from likeness.common import vocabulary as vocab
+from likeness.policy.facts import GrantFacts
 from likeness.policy.outcomes import Finding, Severity
 from likeness.policy.rules.base import (
     MIN_DESCRIPTION_WORDS,
@@ -43,7 +44,7 @@ def notice(ctx: RuleContext) -> Finding | None:
     session = r.session_at
     due = session - dt.timedelta(hours=NOTICE_HOURS)
 
-    def ok(g):
+    def ok(g: GrantFacts) -> bool:
         deadline = g.engaged_at if g.engaged_at is not None and g.engaged_at > due else due
         return g.notice_given_at is not None and g.notice_given_at <= deadline
 
@@ -227,8 +228,8 @@ def commercial(ctx: RuleContext) -> Finding | None:
         return Finding(Severity.REVIEW, "the request does not describe the planned use (use_description): legal "
                                         f"must compare it with the description in {labels(list(ctx.grants))}, since "
                                         "any use outside it needs new consent")
-    drifted = ctx.failing(lambda g: " ".join(g.use_description.split()).lower()
-                          == " ".join(r.use_description.split()).lower())
+    planned = " ".join(r.use_description.split()).lower()
+    drifted = ctx.failing(lambda g: " ".join(g.use_description.split()).lower() == planned)
     if drifted:
         return Finding(Severity.DENY, f"the planned use differs from the description in {labels(drifted)}; "
                                       "a new consent is needed")

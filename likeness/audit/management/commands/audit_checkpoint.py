@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from likeness.audit.checkpoints import CheckpointError, checkpoint_dir, checkpoint_write, checkpoints
+from likeness.audit.checkpoint_proof import CheckpointError
+from likeness.audit.checkpoints import checkpoint_dir, checkpoint_write, checkpoints
 
 
 class Command(BaseCommand):

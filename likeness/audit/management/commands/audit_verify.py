@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from likeness.audit.selectors import audit_chain_verify
 
@@ -10,10 +11,10 @@ from likeness.audit.selectors import audit_chain_verify
 class Command(BaseCommand):
     help = "Verify the audit hash chain; exit non-zero and name the first bad event if it was tampered with."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         report = audit_chain_verify()
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict()))

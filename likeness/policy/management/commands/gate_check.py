@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from likeness.policy.facts import FactsError, GateFacts, GateRequest, parse
 from likeness.policy.gate import evaluate
@@ -21,16 +21,20 @@ def decide(document: Any, *, allowed_keys: set[str]) -> GateDecision:
         keys = ", ".join(f"'{k}'" for k in sorted(allowed_keys))
         raise CommandError(f"the file must be an object with exactly the keys {keys}", returncode=2)
     errors: dict[str, str] = {}
-    parsed = {}
-    for key, cls in (("request", GateRequest), ("facts", GateFacts)):
-        try:
-            parsed[key] = parse(cls, document[key], key)
-        except FactsError as exc:
-            errors.update(exc.errors)
+    request: GateRequest | None = None
+    facts: GateFacts | None = None
     try:
-        if errors:
+        request = parse(GateRequest, document["request"], "request")
+    except FactsError as exc:
+        errors.update(exc.errors)
+    try:
+        facts = parse(GateFacts, document["facts"], "facts")
+    except FactsError as exc:
+        errors.update(exc.errors)
+    try:
+        if errors or request is None or facts is None:
             raise FactsError(errors)
-        return evaluate(parsed["request"], parsed["facts"])
+        return evaluate(request, facts)
     except FactsError as exc:
         raise CommandError("invalid input:\n" + "\n".join(f"  {k}: {v}" for k, v in exc.errors.items()),
                            returncode=2) from exc
@@ -79,12 +83,12 @@ class Command(BaseCommand):
             "Decision as JSON; with --suite DIR, run every scenario file of a folder against its expectation and "
             "print a pass/fail table. Format: docs/gate_check.md. Use '-' to read standard input.")
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", nargs="?", help="JSON file with 'request' and 'facts'")
         parser.add_argument("--suite", metavar="DIR",
                             help="folder of scenario files (*.json with 'request', 'facts' and 'expect')")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["suite"]:
             if options["file"]:
                 raise CommandError("give a file or --suite DIR, not both", returncode=2)

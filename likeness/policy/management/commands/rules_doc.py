@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from likeness.policy.catalogue import render_catalogue
 
@@ -11,11 +12,11 @@ from likeness.policy.catalogue import render_catalogue
 class Command(BaseCommand):
     help = "Write docs/rules.md from the rule registry (--check: fail if the file is stale)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / "docs" / "rules.md"))
         parser.add_argument("--check", action="store_true", help="exit non-zero if the file differs")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["output"])
         text = render_catalogue()
         if options["check"]:

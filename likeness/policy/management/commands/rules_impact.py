@@ -3,8 +3,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from itertools import islice
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from likeness.policy.impact import decisions_under_pack, redecide
 from likeness.policy.regimes import RULE_PACK_VERSIONS
@@ -15,12 +16,12 @@ class Command(BaseCommand):
             "whose outcome or failing rules would change (run it on a copy of production with the new release "
             "installed, before rolling the release out). Docs: docs/gate_check.md.")
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--pack", required=True, metavar="VERSION", help="e.g. 2026.11.1")
         parser.add_argument("--limit", type=int, default=None, help="re-decide at most this many Decisions")
         parser.add_argument("--json", action="store_true", help="one JSON object per changed Decision")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         version, limit = options["pack"], options["limit"]
         if limit is not None and limit < 1:
             raise CommandError("--limit must be at least 1", returncode=2)
