@@ -20,7 +20,7 @@ class BoundToUser:
     bound_fields: ClassVar[dict[str, Callable[[Any], QuerySet]]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         request = getattr(self, "context", {}).get("request")
         user = getattr(request, "user", None) or AnonymousUser()
         fields = self.fields  # type: ignore[attr-defined]
@@ -29,4 +29,4 @@ class BoundToUser:
             if field is None or field.read_only:
                 continue
             target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
-            target.queryset = scope(user)
+            target.queryset = scope(user)  # type: ignore[arg-type]  # the stubs read this as a manager descriptor

@@ -1,6 +1,9 @@
 """Job endpoints: submit (gated), follow progress, cancel; likeness models."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -20,12 +23,13 @@ from likeness.jobs.release import job_release
 from likeness.jobs.submission import job_cancel, job_submit_aging, job_submit_training
 
 
-def _submitted(job: Job, context: dict) -> Response:
+def _submitted(job: Job, context: Mapping[str, Any]) -> Response:
     """A denial is stored with the job and answered as 400 with the gate's explanation."""
     body = js.JobSerializer(job, context=context).data
     if job.state == JobState.DENIED:
         return Response({"detail": job.state_reason, "job": body,
-                         "decision": {"id": str(job.submit_decision_id), "outcome": job.submit_decision.outcome}},
+                         "decision": {"id": str(job.submit_decision_id),
+                                      "outcome": job.submit_decision.outcome if job.submit_decision else None}},
                         status=status.HTTP_400_BAD_REQUEST)
     return Response(body, status=status.HTTP_201_CREATED)
 

@@ -1,6 +1,8 @@
 """Serializers for the provenance endpoints: the output registry, approval notes and file uploads."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from rest_framework import serializers
 
@@ -13,10 +15,11 @@ class OutputSerializer(serializers.ModelSerializer):
     performer_public_id = serializers.UUIDField(source="performer.public_id", read_only=True)
     production_title = serializers.CharField(source="production.title", read_only=True)
     grant_version = serializers.IntegerField(source="grant.version", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    declined_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    released_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    signed_by_certificate = serializers.SlugRelatedField(slug_field="serial", read_only=True)
+    approved_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    declined_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    released_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    signed_by_certificate: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="serial",
+                                                                                            read_only=True)
 
     class Meta:
         model = Output

@@ -15,13 +15,14 @@ from rest_framework.views import APIView
 
 from likeness.access import predicates
 from likeness.access.reach import reach_of
+from likeness.access.scope import outputs_visible_to
 from likeness.api import provenance_serializers as s
 from likeness.api.account_views import prove_second_factor
 from likeness.api.parsers import BoundedJSONParser
 from likeness.api.permissions import AuditorsReadOnly, IsAuditor
 from likeness.provenance.bundle import bundle_build
 from likeness.provenance.models import Output
-from likeness.provenance.selectors import outputs_by_sha256, outputs_visible_to, registry_lookup_upload, verify_upload
+from likeness.provenance.selectors import outputs_by_sha256, registry_lookup_upload, verify_upload
 from likeness.provenance.services import output_approve, output_decline
 
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,6 +15,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from likeness.access import predicates, scope
@@ -53,6 +55,16 @@ from likeness.productions.services import production_create, production_set_labo
 BASE_PERMISSIONS = [IsAuthenticated, AuditorsReadOnly]
 
 
+M = TypeVar("M", bound=Model)
+
+
+def _bound(serializer: BaseSerializer[M]) -> M:
+    """The record an update is for: DRF binds it before perform_update runs."""
+    if serializer.instance is None:
+        raise TypeError(f"{type(serializer).__name__} is bound to no record")
+    return serializer.instance
+
+
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     """Organisations you belong to, and those an audit engagement of yours covers. Operators create them in the
     admin."""
@@ -75,7 +87,7 @@ class MembershipViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, views
     def get_queryset(self) -> QuerySet[Membership]:
         return scope.memberships_visible_to(self.request.user).select_related("user").order_by("id")
 
-    def perform_create(self, serializer: s.MembershipSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Membership]) -> None:
         data = serializer.validated_data
         serializer.instance = membership_create(user=data["user"], organisation=data["organisation"],
                                                 role=data["role"], by=signed_in(self.request))
@@ -92,7 +104,7 @@ class PerformerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewset
     def get_queryset(self) -> QuerySet[Performer]:
         return scope.performers_visible_to(self.request.user).order_by("legal_name")
 
-    def perform_create(self, serializer: s.PerformerSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Performer]) -> None:
         data = dict(serializer.validated_data)
         org = data.pop("representing_organisation", None)
         if org is None:
@@ -100,10 +112,10 @@ class PerformerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewset
                                                  "represents this performer"})
         serializer.instance = performer_create(by=signed_in(self.request), representing=org, **data)
 
-    def perform_update(self, serializer: s.PerformerSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Performer]) -> None:
         data = dict(serializer.validated_data)
         data.pop("representing_organisation", None)
-        serializer.instance = performer_update(performer=serializer.instance, by=signed_in(self.request), **data)
+        serializer.instance = performer_update(performer=_bound(serializer), by=signed_in(self.request), **data)
 
 
 class RepresentationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -114,7 +126,7 @@ class RepresentationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     def get_queryset(self) -> QuerySet[Representation]:
         return scope.representations_visible_to(self.request.user).order_by("id")
 
-    def perform_create(self, serializer: s.RepresentationSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Representation]) -> None:
         data = serializer.validated_data
         serializer.instance = representation_create(performer=data["performer"], organisation=data["organisation"],
                                                     kind=data["kind"], since=data.get("since"), by=signed_in(self.request))
@@ -128,14 +140,15 @@ class ProductionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewse
     permission_classes = BASE_PERMISSIONS
     queryset = Production.objects.all()
 
-    def perform_create(self, serializer: s.ProductionSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Production]) -> None:
         serializer.instance = production_create(by=signed_in(self.request), **serializer.validated_data)
 
-    def perform_update(self, serializer: s.ProductionSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Production]) -> None:
         data = dict(serializer.validated_data)
-        if "studio" in data and data.pop("studio").pk != serializer.instance.studio_id:
+        production = _bound(serializer)
+        if "studio" in data and data.pop("studio").pk != production.studio_id:
             raise s.serializers.ValidationError({"studio": "a production cannot move to another studio"})
-        serializer.instance = production_update(production=serializer.instance, by=signed_in(self.request), **data)
+        serializer.instance = production_update(production=production, by=signed_in(self.request), **data)
 
     @extend_schema(request=s.LabourActionSerializer, responses=s.ProductionSerializer)
     @action(detail=True, methods=["post"], url_path="labour-action")
@@ -156,7 +169,7 @@ class ReferenceMaterialViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVi
     def get_queryset(self) -> QuerySet[ReferenceMaterial]:
         return scope.reference_materials_visible_to(self.request.user).order_by("id")
 
-    def perform_create(self, serializer: s.ReferenceMaterialSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[ReferenceMaterial]) -> None:
         data = dict(serializer.validated_data)
         performer = data.pop("performer")
         serializer.instance = reference_material_create(performer=performer, by=signed_in(self.request), **data)
@@ -176,18 +189,18 @@ class GrantViewSet(viewsets.ModelViewSet):
         qs = scope.grants_visible_to(self.request.user).prefetch_related("productions").order_by("id")
         return qs
 
-    def perform_create(self, serializer: s.GrantSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[ConsentGrant]) -> None:
         data = dict(serializer.validated_data)
         serializer.instance = consent_services.grant_draft_create(
             performer=data.pop("performer"), productions=list(data.pop("productions")), by=signed_in(self.request),
             **data)
 
-    def perform_update(self, serializer: s.GrantSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[ConsentGrant]) -> None:
         data = dict(serializer.validated_data)
         data.pop("performer", None)
         productions = data.pop("productions", None)
         serializer.instance = consent_services.grant_draft_update(
-            grant=serializer.instance, by=signed_in(self.request),
+            grant=_bound(serializer), by=signed_in(self.request),
             productions=list(productions) if productions is not None else None, **data)
 
     def perform_destroy(self, instance: ConsentGrant) -> None:

@@ -1,8 +1,7 @@
 """Reads about organisations: their members, and finding the account a person names."""
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from likeness.organisations.models import Membership, Organisation
@@ -14,13 +13,13 @@ def members_of(organisation: Organisation) -> QuerySet[Membership]:
         .order_by("user__username", "role")
 
 
-def account_named(identifier: str) -> AbstractBaseUser | None:
+def account_named(identifier: str) -> User | None:
     """The active account whose username or email is `identifier` (case-insensitive); None when there is none,
     or when an email is shared by several accounts (the admin then gives the username)."""
     text = identifier.strip()
     if not text:
         return None
-    users = get_user_model().objects.filter(is_active=True)
+    users = User.objects.filter(is_active=True)
     by_name = users.filter(username__iexact=text).first()
     if by_name is not None:
         return by_name

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from likeness.access.predicates import is_read_only
 from likeness.access.reach import Reach, reach_of
@@ -60,14 +61,14 @@ def refuse_auditors(request: HttpRequest, doing: str) -> None:
         raise PermissionDenied(f"Auditors have read-only access: they may not {doing}.")
 
 
-def for_groups(*groups: str, doing: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def for_groups(*groups: str, doing: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """View decorator: sign-in required, then one of the role groups (e.g. @for_groups("vfx", doing="request
     jobs")). The refusal names who may, so the person knows whom to ask."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             require_groups(request, groups, doing)
             return view(request, *args, **kwargs)
 

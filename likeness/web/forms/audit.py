@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 
 from likeness.common.uploads import check_upload_to_read
 from likeness.people.models import Performer
+from likeness.web.forms import model_choices
 
 SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -116,7 +117,8 @@ class AuditLogFilterForm(AccessibleForm):
         self.actions = actions or []
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             # Tied to the end date (a field), so the message sits next to an input and is announced with it.
@@ -142,4 +144,4 @@ class UsageForm(AccessibleForm):
 
     def __init__(self, *args: Any, performers: QuerySet[Performer], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["performer"].queryset = performers.order_by("legal_name")
+        model_choices(self, "performer").queryset = performers.order_by("legal_name")

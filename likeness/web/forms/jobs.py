@@ -24,6 +24,7 @@ from likeness.jobs.submission import MODEL_SIZES
 from likeness.organisations.models import VFX_ROLES
 from likeness.people.models import Performer, ReferenceMaterial
 from likeness.productions.models import Production
+from likeness.web.forms import model_choices
 
 
 def studio_productions(user: AbstractBaseUser) -> QuerySet[Production]:
@@ -53,15 +54,15 @@ class JobRequestForm(forms.Form):
     def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["performer"].queryset = performers_usable_by(user).order_by("legal_name")
-        self.fields["production"].queryset = studio_productions(user)
+        model_choices(self, "performer").queryset = performers_usable_by(user).order_by("legal_name")
+        model_choices(self, "production").queryset = studio_productions(user)
         self.performer_obj = self._chosen_performer()
         self._describe()
 
     def _describe(self) -> None:
         """Tie each input to its help and error text (templates/web/jobs/_field.html renders those ids), and
         mark inputs with errors, so a screen reader announces what went wrong where."""
-        errors = self._errors or {}
+        errors = self._errors or {}  # type: ignore[attr-defined]  # not self.errors: that would validate the form now
         for name, field in self.fields.items():
             ids = ([f"id_{name}-help"] if field.help_text else []) + ([f"id_{name}-error"] if name in errors else [])
             field.widget.attrs.pop("aria-invalid", None)
@@ -90,7 +91,8 @@ class JobRequestForm(forms.Form):
         if raw in (None, ""):
             return None
         try:
-            return self.fields["performer"].queryset.filter(pk=getattr(raw, "pk", raw)).first()
+            choices = model_choices(self, "performer").queryset
+            return choices.filter(pk=getattr(raw, "pk", raw)).first() if choices is not None else None
         except (TypeError, ValueError):
             return None
 
@@ -108,7 +110,7 @@ class TrainingJobForm(JobRequestForm):
         refs = ReferenceMaterial.objects.none()
         if self.performer_obj is not None:
             refs = reference_materials_usable_by(self.user).filter(performer=self.performer_obj).order_by("year", "title")
-        self.fields["reference_materials"].queryset = refs
+        model_choices(self, "reference_materials").queryset = refs
 
 
 class AgingJobForm(JobRequestForm):
@@ -135,7 +137,7 @@ class AgingJobForm(JobRequestForm):
         models = LikenessModel.objects.none()
         if self.performer_obj is not None:
             models = models_usable_by(self.user).filter(performer=self.performer_obj, status=ModelStatus.READY)
-        self.fields["likeness_model"].queryset = models
+        model_choices(self, "likeness_model").queryset = models
 
     def clean_plate(self) -> Any:
         plate = self.cleaned_data["plate"]
@@ -149,7 +151,8 @@ class AgingJobForm(JobRequestForm):
         return plate
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("frame_start"), data.get("frame_end")
         if start is not None and end is not None and end <= start:
             # Attached to the end field (the one to change) so the message sits beside it.

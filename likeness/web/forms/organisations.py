@@ -5,6 +5,8 @@ from typing import Any
 
 from django import forms
 
+from likeness.web.forms import choices
+
 
 class MemberAddForm(forms.Form):
     person = forms.CharField(label="Username or email", max_length=254,
@@ -15,6 +17,6 @@ class MemberAddForm(forms.Form):
     def __init__(self, *args: Any, roles: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
         # The choices are exactly the roles may_assign_role allows here; membership_create checks again.
-        self.fields["role"].choices = [("", "Choose a role"), *roles]
+        choices(self, "role").choices = [("", "Choose a role"), *roles]
         for name, field in self.fields.items():
             field.widget.attrs["aria-describedby"] = f"id_{name}-help id_{name}-error"

@@ -11,12 +11,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from likeness.access.scope import performers_taking_reference_material
-from likeness.people.models import RightsBasis
+from likeness.people.models import Performer, RightsBasis
+from likeness.web.forms import model_choices
 from likeness.web.forms.audit import AccessibleForm
 
 
 class ReferenceMaterialForm(AccessibleForm):
-    performer = forms.ModelChoiceField(queryset=None, empty_label="Choose a performer",
+    performer: forms.ModelChoiceField[Performer] = forms.ModelChoiceField(queryset=None, empty_label="Choose a performer",
                                        help_text="Only performers whose footage you may register are listed.")
     title = forms.CharField(max_length=300, help_text="The film, episode or session the footage comes from.")
     year = forms.IntegerField(min_value=1880, max_value=date.today().year, help_text="When it was filmed.")
@@ -30,5 +31,5 @@ class ReferenceMaterialForm(AccessibleForm):
 
     def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["performer"].queryset = performers_taking_reference_material(user).order_by("legal_name")
+        model_choices(self, "performer").queryset = performers_taking_reference_material(user).order_by("legal_name")
         self.fields["file"].widget.attrs["accept"] = "video/*"

@@ -14,10 +14,11 @@ from likeness.common import vocabulary as vocab
 from likeness.organisations.models import Organisation
 from likeness.policy.regimes import SELECTABLE_PACKS
 from likeness.productions.models import Production
+from likeness.web.forms import model_choices
 from likeness.web.forms.consent import TerritoriesField, code_label
 
 # The agreements by the names producers and lawyers use for them (the codes stay in the data and the API).
-AGREEMENT_WORDS = {
+AGREEMENT_WORDS: dict[str, str] = {
     vocab.Agreement.NONE: "No union agreement",
     vocab.Agreement.SAG_AFTRA_TV_THEATRICAL_2023: "SAG-AFTRA TV/Theatrical 2023",
     vocab.Agreement.SAG_AFTRA_TV_THEATRICAL_2026: "SAG-AFTRA TV/Theatrical 2026",
@@ -78,7 +79,7 @@ class ProductionForm(forms.Form):
         if studios is None:  # editing: a production never moves to another studio
             del self.fields["studio"]
         else:
-            self.fields["studio"].queryset = studios
+            model_choices(self, "studio").queryset = studios
         _described(self)
 
     @classmethod

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -245,8 +246,8 @@ def _credentials(request: HttpRequest, output: Output) -> dict[str, Any] | None:
     if output.status != OutputStatus.RELEASED or not output.file:
         return None
     with output.file.open("rb") as handle:
-        result = verify_upload(handle, user=request.user, name=Path(output.file.name).name)
-    return {"result": result, "file_name": Path(output.file.name).name,
+        result = verify_upload(handle, user=request.user, name=Path(output.file.name or "").name)
+    return {"result": result, "file_name": Path(output.file.name or "").name,
             "tree": _manifest_tree(result.get("manifests") or []),
             "links": _linked_record_urls(result.get("platform"), request)}
 
@@ -345,11 +346,11 @@ def output_bundle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def output_file(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+def output_file(request: HttpRequest, pk: uuid.UUID) -> HttpResponseBase:
     """The output's current file: the signed file once released, before that the render the reps review. Who may
     see the record (outputs_visible_to) may take its file: the performer's side, the studio, auditors."""
     record = get_object_or_404(outputs_visible_to(request.user), pk=pk)
-    if not record.file or not record.file.storage.exists(record.file.name):
+    if not record.file.name or not record.file.storage.exists(record.file.name):
         raise Http404("the stored file is missing")
     kind = "signed" if record.status == OutputStatus.RELEASED else "rendered-unsigned"
     return FileResponse(record.file.open("rb"), as_attachment=True, content_type=record.mime,

@@ -1,6 +1,8 @@
 """Sign-in and the home page: one panel per role the person holds, each with that role's queue."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -23,7 +25,7 @@ from likeness.web.access import in_groups
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user, context = signed_in(request), {}
+    user, context = signed_in(request), dict[str, Any]()
     if in_groups(request, ["consent"]):
         context["consent"] = {
             "performers": performers_managed_by(user).order_by("legal_name"),

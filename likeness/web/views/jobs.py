@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -53,11 +54,11 @@ OUTCOME_LABELS = {"allow": "Allow", "allow_with_obligations": "Allow with obliga
                   "deny": "Deny"}
 
 
-def no_auditors_on_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def no_auditors_on_post(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Auditors read everything and change nothing (as in the API): any POST from one is a 403 page."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method == "POST":
             refuse_auditors(request, "request, change or cancel jobs")
         return view(request, *args, **kwargs)
@@ -173,7 +174,7 @@ def preflight_outcome(form: JobRequestForm, kind: str) -> dict[str, Any]:
     would otherwise fill the decision log and the audit chain with drafts.
     """
     form.is_valid()  # the plate and frames may still be missing: only the fields the gate needs matter here
-    needed = PREFLIGHT_FIELDS[kind]
+    needed = PREFLIGHT_FIELDS[JobKind(kind)]
     missing = [name for name in needed if name in form.errors or form.cleaned_data.get(name) in (None, "")]
     if missing:
         return {"ready": False, "missing": [FIELD_WORDS[n] for n in missing],

@@ -8,12 +8,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,6 +37,7 @@ from likeness.organisations.models import VFX_ROLES
 from likeness.people.models import Performer, ReferenceMaterial
 from likeness.productions.models import Production
 from likeness.web.access import for_groups, in_groups, require_groups
+from likeness.web.forms import model_choices
 
 FIGURES = {"loss_curves": "Training loss curves", "age_sweep": "Age sweep of the reference faces"}
 # A running session whose worker has not reported for this long is shown as silent (its worker may have died).
@@ -79,7 +81,7 @@ def model_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @require_GET
 @for_groups("vfx", "consent", "auditor", doing="see likeness models")
-def model_figure(request: HttpRequest, pk: Any, figure: str) -> HttpResponse:
+def model_figure(request: HttpRequest, pk: Any, figure: str) -> HttpResponseBase:
     if figure not in FIGURES:
         raise Http404("no such figure")
     field = getattr(_visible_model(request, pk), figure)
@@ -119,18 +121,20 @@ class PreviewForm(forms.Form):
         ready: QuerySet[LikenessModel] = models_usable_by(user).filter(status=ModelStatus.READY).select_related(
             "performer")
         performers = performers_usable_by(user).filter(pk__in=ready.values("performer_id"))
-        self.fields["performer"].queryset = performers
-        self.fields["production"].queryset = productions_of_studio(user, VFX_ROLES)
-        self.fields["likeness_model"].queryset = ready
-        self.fields["likeness_model"].label_from_instance = (
-            lambda m: f"{m.performer} · {m.size} · {str(m.pk)[:8]} · {m.training_steps} steps")
-        self.fields["reference_material"].queryset = ReferenceMaterial.objects.filter(
+        model_choices(self, "performer").queryset = performers
+        model_choices(self, "production").queryset = productions_of_studio(user, VFX_ROLES)
+        model_choices(self, "likeness_model").queryset = ready
+        model_choices(self, "likeness_model").label_from_instance = (  # type: ignore[method-assign]
+            lambda obj: f"{obj.performer} · {obj.size} · {str(obj.pk)[:8]} · {obj.training_steps} steps")
+        model_choices(self, "reference_material").queryset = ReferenceMaterial.objects.filter(
             performer__in=performers).exclude(file="")
-        self.fields["reference_material"].label_from_instance = (
-            lambda r: f"{r.performer} · {r.title} (age {r.performer_age})")
-        self.fields["plate_job"].queryset = Job.objects.filter(kind=JobKind.AGING, production__in=productions_of_studio(
+        model_choices(self, "reference_material").label_from_instance = (  # type: ignore[method-assign]
+            lambda obj: f"{obj.performer} · {obj.title} (age {obj.performer_age})")
+        plate_jobs = model_choices(self, "plate_job")
+        plate_jobs.queryset = Job.objects.filter(kind=JobKind.AGING, production__in=productions_of_studio(
             user, VFX_ROLES)).exclude(plate="")
-        self.fields["plate_job"].label_from_instance = lambda j: f"{j.performer} · {j.production} · {str(j.pk)[:8]}"
+        plate_jobs.label_from_instance = (  # type: ignore[method-assign]
+            lambda obj: f"{obj.performer} · {obj.production} · {str(obj.pk)[:8]}")
 
 
 def _form_errors_from(form: PreviewForm, exc: ValidationError) -> None:
@@ -172,7 +176,7 @@ def preview(request: HttpRequest) -> HttpResponse:
     }, status=status)
 
 
-def _is_uuid(value: str | None) -> bool:
+def _is_uuid(value: str | None) -> TypeGuard[str]:
     import uuid
 
     try:
@@ -261,7 +265,7 @@ def _mjpeg(session_id: str) -> Iterator[bytes]:
 
 @require_GET
 @for_groups("vfx", "auditor", doing="see live previews")
-def preview_mjpeg(request: HttpRequest, pk: Any) -> HttpResponse:
+def preview_mjpeg(request: HttpRequest, pk: Any) -> HttpResponseBase:
     session = _visible_session(request, pk)
     response = StreamingHttpResponse(_mjpeg(str(session.pk)), content_type="multipart/x-mixed-replace; boundary=frame")
     response["Cache-Control"] = "no-store"
