@@ -72,11 +72,12 @@ $(READER)/node_modules/.installed: $(READER)/package-lock.json
 	  cd $(READER) && npm install --no-audit --no-fund --ignore-scripts --loglevel=error && touch node_modules/.installed; \
 	else echo "npm is missing: the independent-reader tests will be skipped"; fi
 
-## lint: style (ruff), the layering (import-linter: the contracts in pyproject.toml), the generated rule catalogue
-## and the migrations up to date with the models
+## lint: style (ruff), the layering (import-linter: the contracts in pyproject.toml), types (mypy: its settings in
+## pyproject.toml), the generated rule catalogue and the migrations up to date with the models
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check likeness engine tests bench
 	$(VENV)/bin/lint-imports --no-cache
+	DJANGO_DEBUG=1 $(VENV)/bin/mypy
 	DJANGO_DEBUG=1 $(PY) manage.py rules_doc --check
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 

@@ -14,7 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from cryptography import x509
 from django.contrib.auth.models import User
@@ -28,6 +28,7 @@ from likeness.access.predicates import may_approve_output, require
 from likeness.accounts import second_factor
 from likeness.audit.services import audit_record
 from likeness.common.hashing import sha256_stream
+from likeness.common.uploads import STORAGE_FULL, is_disk_full
 from likeness.consent.models import ConsentGrant, GrantStatus
 from likeness.consent.selectors import grant_effective_status
 from likeness.people.models import Performer
@@ -475,7 +476,7 @@ def _release_claim(output: Output, decision: Decision, grant: ConsentGrant, plat
     )
 
 
-def _refuse(output: Output, by: User | None, reason: str, decision: Decision | None = None) -> None:
+def _refuse(output: Output, by: User | None, reason: str, decision: Decision | None = None) -> NoReturn:
     with transaction.atomic():
         audit_record(actor=by, action="output.release_refused", obj=output,
                      data={"reason": reason, "decision": str(decision.pk) if decision else None})
@@ -533,13 +534,39 @@ def output_sign_and_release(*, output: Output, by: User | None,
                                      claim=_release_claim(output, decision, grant, plate, fingerprint))
             except (SigningError, pki.PkiError) as exc:
                 _refuse(output, by, f"signing failed, nothing was released: {exc}", decision)
-        return _record_release(output=output, decision=decision, grant=grant, signed=signed, by=by,
-                               fingerprint=fingerprint, plate_fingerprint=plate_fingerprint)
+        # The signed file goes into storage before the short transaction that records the release, never inside
+        # it: a copy of gigabytes (to S3, or a slow volume) would hold the audit chain's head row, and on SQLite
+        # the database's one write lock, so every other audited write would wait for it.
+        try:
+            stored_name = _store_signed(output, signed)
+        except OSError as exc:
+            _refuse(output, by, STORAGE_FULL if is_disk_full(exc) else
+                    f"the signed file could not be stored ({exc.strerror or exc}); nothing was released", decision)
+        try:
+            return _record_release(output=output, decision=decision, grant=grant, signed=signed, by=by,
+                                   stored_name=stored_name, fingerprint=fingerprint,
+                                   plate_fingerprint=plate_fingerprint)
+        except BaseException:
+            default_storage.delete(stored_name)  # refused (or failed) after the copy: no file without its record
+            raise
+
+
+def _store_signed(output: Output, signed: SignedFile) -> str:
+    """The signed file's stored name; a write that fails removes the partial file (and raises its OSError)."""
+    target = default_storage.get_available_name(f"outputs/signed/{output.pk}{EXTENSIONS[signed.mime]}")
+    try:
+        with open(signed.path, "rb") as fh:
+            return default_storage.save(target, File(fh))
+    except OSError:
+        with contextlib.suppress(OSError):
+            if default_storage.exists(target):
+                default_storage.delete(target)
+        raise
 
 
 @transaction.atomic
 def _record_release(*, output: Output, decision: Decision, grant: ConsentGrant, signed: SignedFile,
-                    by: User | None, fingerprint: str, plate_fingerprint: str = "") -> Output:
+                    by: User | None, stored_name: str, fingerprint: str, plate_fingerprint: str = "") -> Output:
     locked = Output.objects.select_for_update(no_key=True).get(pk=output.pk)
     if not OUTPUT_STATES.allows(locked.status, OutputStatus.RELEASED):
         raise ValidationError({"release": [f"the output became {locked.get_status_display().lower()} while it was "
@@ -549,30 +576,22 @@ def _record_release(*, output: Output, decision: Decision, grant: ConsentGrant, 
     if current.status != GrantStatus.ACTIVE or grant_effective_status(current) != GrantStatus.ACTIVE:
         raise ValidationError({"release": [f"{current.label} is no longer active ({current.status}); not released"]})
     cert = _certificate_for(signed)
-    stored_name = ""
-    try:
-        with open(signed.path, "rb") as fh:
-            stored_name = default_storage.save(f"outputs/signed/{locked.pk}{EXTENSIONS[signed.mime]}", File(fh))
-        now = timezone.now()
-        locked.file.name = stored_name
-        locked.sha256, locked.size, locked.manifest_label = signed.sha256, signed.size, signed.manifest_label
-        locked.signed_by_certificate, locked.release_decision = cert, decision
-        locked.status, locked.released_by, locked.released_at = OutputStatus.RELEASED, by, now
-        locked.fingerprint = locked.fingerprint or fingerprint
-        # The plate as the signed manifest names it (its parent ingredient's hash): the registry recognises that
-        # exact file as this output's source.
-        locked.source_sha256 = signed.source_sha256 or locked.source_sha256
-        locked.source_fingerprint = locked.source_fingerprint or plate_fingerprint
-        locked.save()
-        audit_record(actor=by, action="output.released", obj=locked,
-                     data={"sha256": signed.sha256, "manifest_label": signed.manifest_label,
-                           "decision": str(decision.pk), "grant": grant.pk, "grant_version": grant.version,
-                           "certificate": cert.serial, "rendered_sha256": locked.rendered_sha256,
-                           "source_sha256": locked.source_sha256})
-    except BaseException:
-        if stored_name:
-            default_storage.delete(stored_name)
-        raise
+    now = timezone.now()
+    locked.file.name = stored_name
+    locked.sha256, locked.size, locked.manifest_label = signed.sha256, signed.size, signed.manifest_label
+    locked.signed_by_certificate, locked.release_decision = cert, decision
+    locked.status, locked.released_by, locked.released_at = OutputStatus.RELEASED, by, now
+    locked.fingerprint = locked.fingerprint or fingerprint
+    # The plate as the signed manifest names it (its parent ingredient's hash): the registry recognises that
+    # exact file as this output's source.
+    locked.source_sha256 = signed.source_sha256 or locked.source_sha256
+    locked.source_fingerprint = locked.source_fingerprint or plate_fingerprint
+    locked.save()
+    audit_record(actor=by, action="output.released", obj=locked,
+                 data={"sha256": signed.sha256, "manifest_label": signed.manifest_label,
+                       "decision": str(decision.pk), "grant": grant.pk, "grant_version": grant.version,
+                       "certificate": cert.serial, "rendered_sha256": locked.rendered_sha256,
+                       "source_sha256": locked.source_sha256})
     return locked
 
 

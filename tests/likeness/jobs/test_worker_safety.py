@@ -25,6 +25,7 @@ from likeness.audit.models import AuditEvent
 from likeness.jobs.models import Job, JobKind, JobState
 from likeness.jobs.submission import job_submit_aging, job_submit_training
 from likeness.jobs.worker import job_claim, job_finish_aging, job_unclaim, jobs_requeue_stale
+from tests.likeness.concurrency import Pauses, probe_other_writer
 
 REPO = Path(django_settings.BASE_DIR)
 
@@ -269,57 +270,6 @@ def test_a_heartbeat_that_meets_a_database_error_misses_a_beat_and_keeps_beating
     assert jobs_requeue_stale() == []
 
 
-def _probe_other_writer(job_id: str, grant_id: int) -> str:
-    """Another writer (the web process, say) tries to write for up to one second. Returns '' when it could,
-    else the error. On SQLite any open write transaction holds the database's one write lock; on PostgreSQL
-    the worker would hold the job's and the grant's rows."""
-    if connection.vendor == "sqlite":
-        other = sqlite3.connect(connection.settings_dict["NAME"], timeout=1.0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("UPDATE jobs_job SET stage = stage WHERE id = ?", [job_id.replace("-", "")])
-            other.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            return str(exc)
-        finally:
-            other.close()
-        return ""
-    from django.db import OperationalError
-
-    try:
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute("SET LOCAL lock_timeout = '1s'")
-            cur.execute("SELECT 1 FROM jobs_job WHERE id = %s FOR NO KEY UPDATE", [job_id])
-            cur.execute("SELECT 1 FROM consent_consentgrant WHERE id = %s FOR NO KEY UPDATE", [grant_id])
-            cur.execute("SELECT 1 FROM audit_auditchainhead FOR UPDATE")
-    except OperationalError as exc:
-        return str(exc)
-    return ""
-
-
-class Pauses:
-    """Holds the worker thread at a named point until the test has looked around."""
-
-    def __init__(self) -> None:
-        self.reached: dict[str, threading.Event] = {}
-        self.resume: dict[str, threading.Event] = {}
-        self.in_transaction: dict[str, bool] = {}
-
-    def point(self, name: str) -> None:
-        self.in_transaction[name] = connection.in_atomic_block  # the worker thread's own connection
-        self.reached.setdefault(name, threading.Event()).set()
-        if not self.resume.setdefault(name, threading.Event()).wait(120):
-            raise TimeoutError(f"the test never resumed {name}")
-
-    def wait(self, name: str, thread: threading.Thread) -> None:
-        deadline = time.monotonic() + 120
-        while not self.reached.setdefault(name, threading.Event()).wait(0.2):
-            assert thread.is_alive() and time.monotonic() < deadline, f"the worker never reached {name}"
-
-    def release(self, name: str) -> None:
-        self.resume.setdefault(name, threading.Event()).set()
-
-
 def _fake_engine(kind: str, pauses: Pauses, plate: Path) -> Any:
     """Stands in for the engine: reports progress, asks the consent check, then stops mid-chunk at a pause."""
 
@@ -393,10 +343,10 @@ def test_other_writers_are_not_held_up_while_the_engine_works_or_a_result_is_sto
     thread.start()
     try:
         pauses.wait("engine", thread)
-        during_engine = _probe_other_writer(str(job.pk), w.grant.pk)
+        during_engine = probe_other_writer(str(job.pk), w.grant.pk)
         pauses.release("engine")
         pauses.wait("store", thread)
-        during_store = _probe_other_writer(str(job.pk), w.grant.pk)
+        during_store = probe_other_writer(str(job.pk), w.grant.pk)
     finally:
         pauses.release("engine")
         pauses.release("store")
@@ -449,7 +399,7 @@ def test_other_writers_are_not_held_up_while_a_submitted_plate_is_stored(live_wo
     thread.start()
     try:
         pauses.wait("store", thread)
-        during_store = _probe_other_writer("00000000-0000-0000-0000-000000000000", w.grant.pk)
+        during_store = probe_other_writer("00000000-0000-0000-0000-000000000000", w.grant.pk)
     finally:
         pauses.release("store")
         thread.join(120)
