@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -132,12 +133,13 @@ def train_model(references: Sequence[Reference] | CropSet | Sequence[tuple[np.nd
     if isinstance(references, CropSet):
         crops = references
     elif references and isinstance(references[0], Reference):
-        refs = list(references)  # type: ignore[arg-type]
+        # The first item decides which kind of sequence this is; mypy cannot narrow a union of sequences by it.
+        refs = cast("list[Reference]", list(references))
         crops = crops_from_frames(_reference_frames(refs), cfg.crop, progress=progress,
                                   total=_count_reference_frames(refs), should_continue=should_continue)
     else:
-        pairs = list(references)  # type: ignore[arg-type]
-        crops = crops_from_frames(((f, a, f"frame{i}") for i, (f, a) in enumerate(pairs)), cfg.crop,  # type: ignore[misc]
+        pairs = cast("list[tuple[np.ndarray, float]]", list(references))
+        crops = crops_from_frames(((f, a, f"frame{i}") for i, (f, a) in enumerate(pairs)), cfg.crop,
                                   progress=progress, total=len(pairs), should_continue=should_continue)
     if len(crops.crops) < 8:
         raise TrainingDataError(f"found a face in only {len(crops.crops)} of {crops.frames_seen} reference frames; need at least 8")

@@ -10,8 +10,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.errors import EngineError
+
+if TYPE_CHECKING:
+    from engine.api import CropSet, Reference
 
 
 class TqdmProgress:
@@ -39,7 +43,7 @@ class TqdmProgress:
         self._bars.clear()
 
 
-def _parse_ref(text: str):  # -> Reference
+def _parse_ref(text: str) -> Reference:
     """``PATH@AGE`` or ``PATH@AGE@START:STOP``."""
     from engine.api import Reference
     from engine.media import FrameRange
@@ -57,6 +61,7 @@ def _parse_ref(text: str):  # -> Reference
 def cmd_train(args: argparse.Namespace, progress: TqdmProgress) -> int:
     from engine.api import crops_from_frames, train_model
 
+    data: CropSet | list[Reference]
     if args.synthetic is not None:
         from engine import synthetic
 

@@ -1,8 +1,10 @@
-"""Device choice, seeding and determinism."""
+"""Device choice, seeding and determinism (and a typed backward pass)."""
 from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import torch
@@ -37,3 +39,8 @@ def autocast(device: torch.device) -> torch.autocast:
         dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         return torch.autocast("cuda", dtype=dtype)
     return torch.autocast("cpu", enabled=False)
+
+
+def backward(loss: torch.Tensor) -> None:
+    """``loss.backward()``. torch leaves ``Tensor.backward`` unannotated; this is the one typed door to it."""
+    cast(Callable[[], None], loss.backward)()

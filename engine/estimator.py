@@ -16,7 +16,7 @@ import torch
 from torch.nn import functional as F
 
 from engine import synthetic
-from engine.device import seed_everything
+from engine.device import backward, seed_everything
 from engine.face.align import align_face
 from engine.model.net import AgeCritic
 
@@ -91,7 +91,7 @@ def train_estimator(crops: np.ndarray, ages: np.ndarray, *, steps: int = 600, ba
         x = _degrade(data[idx], gen)
         loss = F.smooth_l1_loss(net(x), target[idx], beta=0.05)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        backward(loss)
         opt.step()
         sched.step()
     net.eval()

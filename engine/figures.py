@@ -45,7 +45,7 @@ def age_sweep_image(rows: Sequence[Sequence[np.ndarray]], header: Sequence[str],
     for r, row in enumerate(rows):
         cells = [cv2.resize(c, (cell, cell), interpolation=cv2.INTER_CUBIC) if c.shape[0] != cell else c for c in row]
         line = np.hstack(cells)
-        if label_w:
+        if row_labels:  # exactly when label_w > 0
             tag = np.full((cell, label_w, 3), 255, np.uint8)
             cv2.putText(tag, row_labels[r], (4, cell // 2 + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
             line = np.hstack([tag, line])

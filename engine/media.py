@@ -12,7 +12,7 @@ import queue
 import re
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
@@ -239,7 +239,7 @@ class _AudioCopier:
         self._start_s = start_s
         self._stop_s = stop_s
         self._packets = self._src.demux(in_stream)
-        self._pending: av.Packet | None = None
+        self._pending: av.Packet[av.AudioStream] | None = None
         self._done = False
 
     def mux_until(self, t_s: float | None) -> None:
@@ -256,6 +256,8 @@ class _AudioCopier:
                     return
             if pkt.pts is None or pkt.size == 0:
                 continue
+            if tb is None:  # FFmpeg gives every demuxed stream a time base
+                raise MediaError("the source's audio stream has no time base: its packets cannot be placed in time")
             ts = float(pkt.pts * tb)
             if t_s is not None and ts > t_s:
                 self._pending = pkt
@@ -402,7 +404,7 @@ class _Raised:
         self.exc = exc
 
 
-def read_ahead(items: Iterator[T], depth: int = 8) -> Iterator[T]:
+def read_ahead(items: Iterator[T], depth: int = 8) -> Generator[T, None, None]:
     """Run ``items`` (a decoder) in a background thread, ``depth`` items ahead of the consumer.
 
     Decoding then overlaps the model and compositing instead of adding to them: on a GPU worker the CPU

@@ -18,8 +18,10 @@ rendered at any age: every engine output has a ground-truth counterpart.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import cast
 
 import cv2
 import numpy as np
@@ -87,7 +89,8 @@ class Rendered:
 def _base_photo() -> np.ndarray:
     import skimage.data
 
-    photo = skimage.data.astronaut()
+    astronaut = cast(Callable[[], np.ndarray], skimage.data.astronaut)  # skimage leaves it unannotated
+    photo = astronaut()
     return np.ascontiguousarray(photo[_WIN_Y0:_WIN_Y1, _WIN_X0:_WIN_X1]).astype(np.float32)
 
 
@@ -110,7 +113,7 @@ def _region_masks() -> dict[str, np.ndarray]:
     hairline = 80 - o[1] + 0.012 * (xx - (224 - o[0])) ** 2
     skin *= np.clip((yy - hairline) / 4.0, 0, 1)
     head = _ellipse_mask((h, w), (226 - o[0], 112 - o[1]), (92, 100), 10)
-    body = np.zeros((h, w), np.float32)
+    body: np.ndarray = np.zeros((h, w), np.float32)  # cv2.GaussianBlur below returns its looser MatLike
     pts = np.array([[150, 170], [300, 170], [360, 300], [95, 300]], np.float32) - o
     cv2.fillPoly(body, [pts.astype(np.int32)], 1.0)
     body = cv2.GaussianBlur(body, (21, 21), 5)
@@ -141,7 +144,8 @@ def _curve(p0: np.ndarray, p1: np.ndarray, bend: float, n: int = 12) -> np.ndarr
     normal = np.array([-d[1], d[0]]) / (np.linalg.norm(d) + 1e-6)
     ctrl = mid + normal * bend
     t = np.linspace(0, 1, n)[:, None]
-    return ((1 - t) ** 2) * p0 + 2 * (1 - t) * t * ctrl + (t ** 2) * p1
+    curve: np.ndarray = ((1 - t) ** 2) * p0 + 2 * (1 - t) * t * ctrl + (t ** 2) * p1
+    return curve
 
 
 class SyntheticPerformer:
@@ -180,7 +184,9 @@ class SyntheticPerformer:
 
     # ------------------------------------------------------------------ layout
     def _make_strokes(self, rng: np.random.Generator, o: np.ndarray) -> list[_Stroke]:
-        j = lambda s=1.0: rng.normal(0, s)  # noqa: E731 - tiny jitter helper
+        def j(s: float = 1.0) -> float:  # tiny jitter helper
+            return rng.normal(0, s)
+
         strokes: list[_Stroke] = []
         # Forehead lines, between hairline (~82) and brows (~92).
         for k, y in enumerate((84.5, 87.5, 90.0)):
@@ -283,7 +289,8 @@ class SyntheticPerformer:
         lab = lab + skin * self._skin_shift * np.array([1, 0.5, 0.5], np.float32)
         out = cv2.cvtColor(np.clip(lab, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB).astype(np.float32)
         recol = np.clip(out * self._hair_lum + self._hair_tint, 0, 255)
-        return out * (1 - hair) + recol * hair
+        recoloured: np.ndarray = out * (1 - hair) + recol * hair
+        return recoloured
 
     def _age_field(self, age: float, params: FrameParams) -> np.ndarray:
         """Backward displacement for sagging (age) and expression (frame)."""
@@ -415,7 +422,8 @@ def render_clip(performer: SyntheticPerformer, age: float, params: list[FramePar
 
 def empty_frame(size: tuple[int, int] = (320, 320), seed: int = 0) -> np.ndarray:
     """A frame with no face (background only): such frames must pass through the engine unchanged."""
-    return np.clip(SyntheticPerformer(seed).background(size[0], size[1], 99), 0, 255).astype(np.uint8)
+    frame: np.ndarray = np.clip(SyntheticPerformer(seed).background(size[0], size[1], 99), 0, 255).astype(np.uint8)
+    return frame
 
 
 def reference_set(seed: int, n: int, *, size: tuple[int, int] = (320, 320), age_range: tuple[float, float] = (20, 80),

@@ -37,7 +37,8 @@ def colour_match(aged: np.ndarray, source: np.ndarray, mask: np.ndarray, strengt
     w = mask[..., None]
     total = float(w.sum()) + 1e-6
     diff = ((source.astype(np.float32) - aged.astype(np.float32)) * w).sum((0, 1)) / total
-    return np.clip(aged.astype(np.float32) + strength * diff, 0, 255)
+    matched: np.ndarray = np.clip(aged.astype(np.float32) + strength * diff, 0, 255)
+    return matched
 
 
 def composite_face(frame: np.ndarray, aged_crop: np.ndarray, matrix: np.ndarray, *, source_crop: np.ndarray | None = None,

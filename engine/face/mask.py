@@ -23,7 +23,7 @@ def face_mask(size: int) -> np.ndarray:
     scale = 4  # draw large for a smooth edge, then reduce
     big = size * scale
     f = FEATHER * big
-    mask = np.zeros((big, big), np.float32)
+    mask: np.ndarray = np.zeros((big, big), np.float32)  # cv2.blur below returns its looser MatLike
     centre = (int(MASK_CENTRE[0] * big), int(MASK_CENTRE[1] * big))
     axes = (max(1, int(MASK_AXES[0] * big - f)), max(1, int(MASK_AXES[1] * big - f)))
     cv2.ellipse(mask, centre, axes, 0, 0, 360, 1.0, -1)

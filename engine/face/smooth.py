@@ -32,7 +32,7 @@ class OneEuroFilter:
 
     def __call__(self, x: np.ndarray, t: float, scale: float = 1.0) -> np.ndarray:
         x = np.asarray(x, np.float64)
-        if self._x is None or self._t is None or t <= self._t:
+        if self._x is None or self._dx is None or self._t is None or t <= self._t:
             self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t
             return x.astype(np.float32)
         dt = t - self._t

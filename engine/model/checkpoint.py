@@ -57,7 +57,7 @@ class CheckpointMeta:
             performer_id=md["performer_id"], config=ModelConfig.from_json(md["model_config"]),
             dataset_manifest_sha256=md["dataset_manifest_sha256"], steps=int(md["steps"]),
             engine_version=md["engine_version"], created_utc=md.get("created_utc", ""),
-            age_range=tuple(json.loads(md.get("age_range", "[0, 0]"))),  # type: ignore[arg-type]
+            age_range=tuple(json.loads(md.get("age_range", "[0, 0]"))),
             extra=json.loads(md.get("extra", "{}")),
         )
 

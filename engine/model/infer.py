@@ -1,6 +1,9 @@
 """Running a trained age model on aligned crops, batched, on CPU or CUDA."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 import numpy as np
 import torch
 
@@ -17,7 +20,9 @@ class AgeRenderer:
         self.cfg = model.cfg
         self.batch_size = batch_size
         if self.device.type == "cuda":
-            self.model = self.model.to(memory_format=torch.channels_last)
+            # Module.to accepts memory_format at run time, but torch's overloads for it leave the keyword out.
+            to = cast(Callable[..., AgeModel], self.model.to)
+            self.model = to(memory_format=torch.channels_last)
 
     @torch.inference_mode()
     def __call__(self, crops: np.ndarray, target_age: float | np.ndarray) -> np.ndarray:
@@ -41,4 +46,5 @@ class AgeRenderer:
         """The model's own critic's age estimate (years) for crops of this performer."""
         x = torch.from_numpy(np.ascontiguousarray(crops)).to(self.device).permute(0, 3, 1, 2).float().div_(255.0)
         u = self.model.critic(x).float().cpu().numpy()
-        return u * (self.cfg.age_max - self.cfg.age_min) + self.cfg.age_min
+        years: np.ndarray = u * (self.cfg.age_max - self.cfg.age_min) + self.cfg.age_min
+        return years

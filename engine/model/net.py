@@ -25,6 +25,8 @@ def _norm(c: int) -> nn.GroupNorm:
 class AgeEmbedding(nn.Module):
     """Continuous age -> vector: Fourier features of the normalised age, then an MLP."""
 
+    freqs: torch.Tensor  # registered buffer (nn.Module's attribute lookup types buffers as Tensor | Module)
+
     def __init__(self, dim: int, n_freq: int = 6) -> None:
         super().__init__()
         self.register_buffer("freqs", torch.tensor([math.pi * (2 ** k) for k in range(n_freq)]) / 2, persistent=False)
@@ -33,7 +35,8 @@ class AgeEmbedding(nn.Module):
     def forward(self, age_unit: torch.Tensor) -> torch.Tensor:
         a = age_unit[:, None]
         feats = torch.cat([a, torch.sin(a * self.freqs), torch.cos(a * self.freqs)], dim=1)
-        return self.mlp(feats)
+        out: torch.Tensor = self.mlp(feats)  # nn.Module.__call__ is typed as returning Any
+        return out
 
 
 class FiLM(nn.Module):
@@ -44,7 +47,8 @@ class FiLM(nn.Module):
         nn.init.zeros_(self.proj.bias)
 
     def forward(self, x: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
-        gamma, beta = self.proj(e)[:, :, None, None].chunk(2, dim=1)
+        proj: torch.Tensor = self.proj(e)
+        gamma, beta = proj[:, :, None, None].chunk(2, dim=1)
         return x * (1 + gamma) + beta
 
 
@@ -56,7 +60,7 @@ class ResBlock(nn.Module):
         self.film = FiLM(embed, c) if embed else None
 
     def forward(self, x: torch.Tensor, e: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.c1(F.silu(self.n1(x)))
+        h: torch.Tensor = self.c1(F.silu(self.n1(x)))
         h = self.n2(h)
         if self.film is not None and e is not None:
             h = self.film(h, e)
@@ -140,14 +144,17 @@ class LatentAgeAdversary(nn.Module):
     def forward(self, code: tuple[torch.Tensor, torch.Tensor | None]) -> torch.Tensor:
         z, s = code
         if s is not None:
-            z = torch.cat([z, F.adaptive_avg_pool2d(s, z.shape[-2:])], dim=1)
-        return self.net(z).squeeze(1)
+            z = torch.cat([z, F.adaptive_avg_pool2d(s, (z.shape[-2], z.shape[-1]))], dim=1)
+        out: torch.Tensor = self.net(z)
+        return out.squeeze(1)
 
 
 class AgeCritic(nn.Module):
     """Per-performer age regressor on face crops, trained on the labelled reference crops; during
     training it tells the decoder whether a face rendered for age A looks A. Also usable on its own
     (``engine.evaluate`` trains a separate one on other identities as the independent judge)."""
+
+    mask: torch.Tensor  # registered buffer (see AgeEmbedding.freqs)
 
     def __init__(self, crop: int, width: int = 24, realism: bool = False) -> None:
         super().__init__()
@@ -179,7 +186,8 @@ class AgeCritic(nn.Module):
         return (x * self.mask + 0.5 * (1 - self.mask)) * 2 - 1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(self._masked(x))).squeeze(1)
+        out: torch.Tensor = self.head(self.features(self._masked(x)))
+        return out.squeeze(1)
 
     def age_and_realism(self, x: torch.Tensor, ages: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Age estimate and, for each age in ``ages``, patch realism logits of ``x`` shown as that age."""
@@ -209,4 +217,5 @@ class AgeModel(nn.Module):
         self.critic = AgeCritic(cfg.crop, realism=cfg.w_gan > 0)
 
     def forward(self, x: torch.Tensor, target_age_unit: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(x), target_age_unit)
+        out: torch.Tensor = self.decoder(self.encoder(x), target_age_unit)
+        return out

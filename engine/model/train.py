@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from engine.device import autocast, pick_device, seed_everything
+from engine.device import autocast, backward, pick_device, seed_everything
 from engine.errors import Cancelled, TrainingDataError
 from engine.model.config import ModelConfig
 from engine.model.net import AgeModel
@@ -58,7 +58,10 @@ def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """Small random shifts/zoom/rotation and exposure changes: landmarks on real plates are never exact."""
     n = x.shape[0]
     dev = x.device
-    r = lambda *s: torch.rand(*s, generator=gen).to(dev)  # noqa: E731
+
+    def r(*s: int) -> torch.Tensor:
+        return torch.rand(*s, generator=gen).to(dev)
+
     ang = (r(n) - 0.5) * math.radians(6)
     scale = 1 + (r(n) - 0.5) * 0.06
     tx, ty = (r(n) - 0.5) * 0.06, (r(n) - 0.5) * 0.06
@@ -125,7 +128,7 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
         with autocast(dev):
             c_loss = F.smooth_l1_loss(model.critic(_augment(data[idx], gen)), age_u[idx], beta=0.05)
         opt_c0.zero_grad(set_to_none=True)
-        scaler.scale(c_loss).backward()
+        backward(scaler.scale(c_loss))
         scaler.step(opt_c0)
         scaler.update()
         if progress is not None:
@@ -173,7 +176,7 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
             loss = (cfg.w_rec * l_rec + cfg.w_grad * l_grad + cfg.w_latent_adv * l_adv
                     + ramp * (cfg.w_age * l_age + cfg.w_cycle * l_cyc + cfg.w_gan * l_gan) + cfg.w_keep * l_keep)
         opt_g.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
+        backward(scaler.scale(loss))
         scaler.step(opt_g)
         scaler.update()
         sched.step()
@@ -192,14 +195,14 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
                 age_real, d_loss = model.critic(x), torch.zeros((), device=dev)
             c_loss = F.smooth_l1_loss(age_real, a, beta=0.05)
         opt_c.zero_grad(set_to_none=True)
-        scaler.scale(c_loss + d_loss).backward()
+        backward(scaler.scale(c_loss + d_loss))
         scaler.step(opt_c)
         sched_c.step()
         # --- latent adversary: learn to read age from the (detached) code ---
         with autocast(dev):
             a_loss = F.mse_loss(model.adversary(tuple(c.detach() if c is not None else None for c in code)), a)
         opt_a.zero_grad(set_to_none=True)
-        a_loss.backward()
+        backward(a_loss)
         opt_a.step()
         for k, v in (("rec", l_rec), ("grad", l_grad), ("cycle", l_cyc), ("age", l_age), ("latent_adv", l_adv),
                      ("keep", l_keep), ("critic", c_loss), ("gan", l_gan), ("disc", d_loss)):
