@@ -23,6 +23,7 @@ from likeness.consent.documents import validate_signed_document
 from likeness.consent.models import ConsentGrant, GrantStatus
 from likeness.consent.selectors import DIFF_FIELDS, grant_diff
 from likeness.consent.signals import grant_withdrawn
+from likeness.consent.validation import scope_errors
 from likeness.people.models import Performer
 from likeness.productions.models import Production
 
@@ -48,24 +49,14 @@ def _require_drafter(user: User, performer: Performer, productions: Iterable[Pro
 
 
 def _check_scope(grant: ConsentGrant, productions: list[Production]) -> None:
-    errors: dict[str, Any] = {}
+    errors = scope_errors({name: getattr(grant, name) for name in SCOPE_FIELDS}, productions)
     try:
-        grant.full_clean(exclude=["drafted_by"])
+        # A field the scope rules refused is not validated again: its own check or the database constraint on
+        # the range would only repeat the problem in vaguer words ("Constraint ... is violated").
+        grant.full_clean(exclude=["drafted_by", *errors])
     except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if not grant.uses:
-        errors["uses"] = ["name at least one use (training, de_aging, ...)"]
-    if not productions:
-        errors["productions"] = ["name at least one production: consent never covers unnamed projects"]
-    lo, hi = grant.depicted_age_min, grant.depicted_age_max
-    if lo is not None and hi is not None and lo > hi:
-        errors["depicted_age_max"] = [f"the depicted-age range is inverted ({lo} > {hi})"]
-    if (lo is None) != (hi is None):
-        errors["depicted_age_min"] = ["give both ends of the depicted-age range, or neither"]
-    if grant.term_end is not None and grant.term_end < grant.term_start:
-        errors["term_end"] = [f"the term ends ({grant.term_end}) before it starts ({grant.term_start})"]
-    if not grant.use_description.strip():
-        errors["use_description"] = ["describe the intended use"]
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 
