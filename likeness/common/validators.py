@@ -6,6 +6,18 @@ from django.utils.deconstruct import deconstructible
 
 from likeness.common import vocabulary as vocab
 
+# What to type instead, for the kinds people type as text (the consent and production forms' code inputs).
+HINTS = {
+    "territory": "Use WORLD or ISO 3166 country codes such as US, GB, FR",
+    "place": "Use ISO 3166 codes: a country such as GB or FR, or a state such as US-CA or US-NY",
+}
+
+
+def unknown_codes_message(kind: str, bad: list[str]) -> str:
+    """The refusal of unknown codes, naming their kind (and, for typed kinds, what to type instead)."""
+    message = f"unknown {kind.replace('_', ' ')} code(s): {', '.join(map(str, bad))}"
+    return f"{message}. {HINTS[kind]}" if kind in HINTS else message
+
 
 @deconstructible
 class CodeListValidator:
@@ -22,7 +34,7 @@ class CodeListValidator:
             raise ValidationError("codes must not repeat")
         bad = vocab.unknown_codes(self.kind, value)
         if bad:
-            raise ValidationError(f"unknown code(s): {', '.join(bad)}")
+            raise ValidationError(unknown_codes_message(self.kind, bad))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CodeListValidator) and (self.kind, self.allow_empty) == (other.kind, other.allow_empty)

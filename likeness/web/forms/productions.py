@@ -1,13 +1,13 @@
 """Forms of the production pages: a production's terms as studio legal sets them, and the labour-action flag.
 
-They check shape (known codes, a title); production_create / production_update stay the authority, and their
-ValidationErrors are folded back in beside the fields (likeness.web.forms.consent.add_service_errors)."""
+They check shape (a title; known codes, with the model fields' own validators); production_create /
+production_update stay the authority, and their ValidationErrors are folded back in beside the fields
+(likeness.web.forms.consent.add_service_errors)."""
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from likeness.common import vocabulary as vocab
@@ -34,14 +34,14 @@ def agreement_label(code: str) -> str:
     return AGREEMENT_WORDS.get(code, code)
 
 
-class PlacesField(TerritoriesField):
-    """Jurisdictions typed as ISO 3166 codes: a country (GB) or a state or province (US-CA, US-NY)."""
+def _model_validators(name: str) -> list[Any]:
+    """The Production field's own validators: the codes the form refuses are the ones the model refuses."""
+    return list(Production._meta.get_field(name).validators)
 
-    def validate(self, value: list[str]) -> None:
-        bad = vocab.unknown_codes("place", value)
-        if bad:
-            raise ValidationError(f"unknown place code(s): {', '.join(bad)}. Use ISO 3166 codes: a country such as "
-                                  "GB or FR, or a state such as US-CA or US-NY")
+
+class PlacesField(TerritoriesField):
+    """Jurisdictions typed as ISO 3166 codes: a country (GB) or a state or province (US-CA, US-NY); which are
+    known is the model's validator's to say."""
 
 
 def _described(form: forms.Form) -> None:
@@ -60,10 +60,10 @@ class ProductionForm(forms.Form):
         label="Union agreement", choices=[(a.value, AGREEMENT_WORDS[a]) for a in vocab.Agreement],
         help_text="The agreement that governs the performers' work on it: the gate applies its AI terms.")
     jurisdictions = PlacesField(
-        label="Jurisdictions", required=False,
+        label="Jurisdictions", required=False, validators=_model_validators("jurisdictions"),
         help_text="Where it is made, as ISO 3166 codes separated by spaces: US-CA US-NY GB. Their laws apply.")
     release_territories = TerritoriesField(
-        label="Release territories", required=False,
+        label="Release territories", required=False, validators=_model_validators("release_territories"),
         help_text="Where it will be released: WORLD, or country codes such as US GB FR. An EU country brings in "
                   "the EU AI Act and GDPR.")
     release_media = forms.MultipleChoiceField(

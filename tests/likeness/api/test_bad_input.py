@@ -49,8 +49,8 @@ def assert_400(response, field: str, words: str = "") -> None:
 @pytest.mark.parametrize(("overrides", "field", "words"), [
     ({"depicted_age_min": 50, "depicted_age_max": 20}, "depicted_age_max", "inverted"),
     ({"term_start": "2027-01-01", "term_end": "2026-01-01"}, "term_end", "before it starts"),
-    ({"uses": ["de_aging", "teleport"]}, "uses", "unknown code"),
-    ({"territories": ["EU"]}, "territories", "unknown code"),
+    ({"uses": ["de_aging", "teleport"]}, "uses", "unknown use code(s): teleport"),
+    ({"territories": ["EU"]}, "territories", "unknown territory code(s): EU"),
     ({"productions": []}, "productions", ""),
     ({"depicted_age_min": "young"}, "depicted_age_min", "valid integer"),
 ])

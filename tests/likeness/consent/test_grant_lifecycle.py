@@ -114,10 +114,10 @@ def test_expiry_without_anyone_acting(world, make_grant):
 @pytest.mark.parametrize(("overrides", "field", "message"), [
     ({"depicted_age_min": 50, "depicted_age_max": 20}, "depicted_age_max", "inverted"),
     ({"term_start": dt.date(2027, 1, 1), "term_end": dt.date(2026, 1, 1)}, "term_end", "before it starts"),
-    ({"uses": ["de_aging", "time_travel"]}, "uses", "unknown code"),
+    ({"uses": ["de_aging", "time_travel"]}, "uses", "unknown use code(s): time_travel"),
     ({"uses": []}, "uses", "at least one"),
-    ({"territories": ["ZZ"]}, "territories", "unknown code"),
-    ({"media": ["cinema"]}, "media", "unknown code"),
+    ({"territories": ["ZZ"]}, "territories", "unknown territory code(s): ZZ"),
+    ({"media": ["cinema"]}, "media", "unknown medium code(s): cinema"),
     ({"use_description": "   "}, "use_description", ""),
 ])
 def test_bad_scope_is_refused_and_writes_nothing(world, overrides, field, message):
