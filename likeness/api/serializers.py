@@ -14,7 +14,8 @@ from likeness.api.binding import BoundToUser
 from likeness.audit.models import AuditEvent
 from likeness.common import vocabulary as vocab
 from likeness.consent.models import ConsentGrant
-from likeness.consent.selectors import CONFIDENTIAL_FIELDS, grant_effective_status
+from likeness.consent.selectors import CONFIDENTIAL_FIELDS, DIFF_FIELDS, grant_effective_status
+from likeness.consent.validation import scope_errors
 from likeness.jobs.models import LikenessModel
 from likeness.organisations.models import CONSENT_ROLES, Membership, Organisation, Role
 from likeness.people.models import Performer, ReferenceMaterial, Representation
@@ -136,16 +137,17 @@ class GrantSerializer(BoundToUser, serializers.ModelSerializer):
         return bool(grant.document)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Range checks read both ends, from the input or (on a partial update) from the stored draft.
-        def current(name: str) -> Any:
-            return attrs.get(name, getattr(self.instance, name, None))
-
-        lo, hi = current("depicted_age_min"), current("depicted_age_max")
-        if lo is not None and hi is not None and lo > hi:
-            raise serializers.ValidationError({"depicted_age_max": f"the depicted-age range is inverted ({lo} > {hi})"})
-        start, end = current("term_start"), current("term_end")
-        if start and end and end < start:
-            raise serializers.ValidationError({"term_end": f"the term ends ({end}) before it starts ({start})"})
+        # The consent app's scope rules, on the grant as it would be: the input over the stored draft (a partial
+        # update or an amendment) or over the model's defaults (a new draft).
+        base = self.instance if self.instance is not None else ConsentGrant()
+        values = {name: attrs[name] if name in attrs else getattr(base, name) for name in DIFF_FIELDS}
+        if "productions" in attrs:
+            productions = list(attrs["productions"])
+        else:
+            productions = list(self.instance.productions.all()) if self.instance is not None else None
+        errors = scope_errors(values, productions)
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
     def to_representation(self, grant: ConsentGrant) -> dict[str, Any]:

@@ -1,21 +1,26 @@
 """Forms of the consent pages: the grant form (every field the consent services take), the submission with
-the signed contract, and revocation. They check shape and the obvious cross-field mistakes so people see them
-inline; the services stay the authority and their ValidationErrors are folded back in with `add_service_errors`.
+the signed contract, and revocation. The grant form is built from the ConsentGrant model and runs the consent
+app's own scope rules, so people see inline what the services would refuse; the services stay the authority and
+their ValidationErrors are folded back in with `add_service_errors`.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from likeness.common import vocabulary as vocab
+from likeness.common.validators import CodeListValidator
 from likeness.consent.models import ConsentGrant
-from likeness.consent.selectors import CONFIDENTIAL_FIELDS
+from likeness.consent.selectors import CONFIDENTIAL_FIELDS, DIFF_FIELDS
+from likeness.consent.validation import scope_errors
 from likeness.productions.models import Production
 
 # Words people use for the codes (the codes themselves stay in the data and the API).
@@ -61,14 +66,10 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
-def _checkboxes(values: Iterable[StrEnum], label: str, help_text: str, required: bool = False) -> forms.Field:
-    return forms.MultipleChoiceField(choices=_choices(values), widget=forms.CheckboxSelectMultiple, label=label,
-                                     help_text=help_text, required=required)
-
-
 class TerritoriesField(forms.CharField):
     """Territory codes typed as text ('WORLD' or ISO countries, separated by spaces or commas): a checkbox
-    per country would be 250 boxes."""
+    per country would be 250 boxes. Which codes are known is the model field's validator's to say (pass its
+    `validators`), so the form and the service refuse the same codes in the same words."""
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         if isinstance(value, list | tuple):
@@ -80,10 +81,6 @@ class TerritoriesField(forms.CharField):
     def validate(self, value: list[str]) -> None:
         if self.required and not value:
             raise ValidationError(self.error_messages["required"], code="required")
-        bad = vocab.unknown_codes("territory", value)
-        if bad:
-            raise ValidationError(f"unknown territory code(s): {', '.join(bad)}. Use WORLD or ISO 3166 country "
-                                  "codes such as US, GB, FR")
 
     def prepare_value(self, value: Any) -> Any:
         return " ".join(value) if isinstance(value, list | tuple) else value
@@ -112,67 +109,77 @@ FIELDSETS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 MULTI_FIELDS = frozenset({"uses", "productions", "replica_types", "media", "prohibited_content"})
 
 
-class GrantForm(forms.Form):
-    """Every scope field of a consent grant, as `grant_draft_create` / `grant_draft_update` / `grant_amend`
-    take them (keyword arguments named like the model fields, `productions` as a list)."""
+# The code lists a grant stores, by their validator's kind, as the enums that order their checkboxes.
+CODE_LISTS: dict[str, type[StrEnum]] = {
+    "use": vocab.Use, "medium": vocab.Medium, "replica_type": vocab.ReplicaType, "content_tag": vocab.ContentTag,
+}
 
-    uses = _checkboxes(vocab.Use, "Uses consented to", "Tick each use. Training builds the per-performer model; "
-                       "de-aging and aging up change footage.", required=True)
-    productions = forms.ModelMultipleChoiceField(
-        queryset=Production.objects.order_by("title"), widget=forms.CheckboxSelectMultiple, label="Productions",
-        help_text="Consent never covers unnamed projects: name each production.")
-    replica_types = _checkboxes(vocab.ReplicaType, "Replica types", "Which kinds of digital replica are consented to.")
-    media = _checkboxes(vocab.Medium, "Media", "Where the results may be released.")
-    territories = TerritoriesField(label="Territories", required=False,
-                                   help_text="WORLD, or ISO 3166 country codes separated by spaces (US GB FR).")
-    depicted_age_min = forms.IntegerField(label="Youngest depicted age", required=False, min_value=0, max_value=120,
-                                          help_text="The youngest age the performer may be shown at, in years.")
-    depicted_age_max = forms.IntegerField(label="Oldest depicted age", required=False, min_value=0, max_value=120,
-                                          help_text="The oldest age the performer may be shown at, in years.")
-    term_start = forms.DateField(label="Term starts", widget=DateInput(), help_text="The first day consent applies.")
-    term_end = forms.DateField(label="Term ends", required=False, widget=DateInput(),
-                               help_text="The last day consent applies (empty: until revoked).")
-    prohibited_content = _checkboxes(vocab.ContentTag, "Prohibited content",
-                                     "The likeness must never appear in content of these kinds.")
-    exclusive = forms.BooleanField(label="Exclusive", required=False,
-                                   help_text="The performer grants these rights to no one else.")
-    destroy_models_on_revocation = forms.BooleanField(
-        label="Delete model weights when consent ends", required=False,
-        help_text="Models trained under this consent are always quarantined when it ends; tick to delete their "
-                  "weights too.")
-    use_description = forms.CharField(
-        label="Intended use", widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Reasonably specific: which scenes, what change, with which model (at least 12 words).")
-    description_given_at = forms.DateTimeField(label="Description given to the performer on", required=False,
-                                               widget=DateTimeInput())
-    represented_by_counsel = forms.BooleanField(label="Represented by counsel or the union", required=False,
-                                                help_text="The performer had a lawyer or union representative.")
-    union_agreement_covers_replicas = forms.BooleanField(
-        label="A union agreement covers digital replicas", required=False)
-    separately_signed = forms.BooleanField(label="Signed separately from the employment contract", required=False)
-    notice_given_at = forms.DateTimeField(label="Notice given on", required=False, widget=DateTimeInput(),
-                                          help_text="When the performer was notified of the replica's use.")
-    engaged_at = forms.DateTimeField(label="Performer engaged on", required=False, widget=DateTimeInput(),
-                                     help_text="When the performer was engaged for the production.")
-    biometric_consent_explicit = forms.BooleanField(label="Explicit consent to biometric processing", required=False,
-                                                    help_text="Needed where GDPR or state biometric laws apply.")
-    compensation_terms = forms.CharField(label="Compensation terms", required=False,
-                                         widget=forms.Textarea(attrs={"rows": 2}))
-    compensation_days_estimate = forms.DecimalField(
-        label="Estimated days of work replaced", required=False, min_value=0, max_digits=6, decimal_places=1,
-        help_text="Used for the compensation entry the union agreements ask for.")
-    realtime_consent_separate = forms.BooleanField(label="Separate consent to real-time preview", required=False)
-    realtime_pay_multiple = forms.DecimalField(label="Real-time preview pay multiple", required=False, min_value=0,
-                                               max_digits=5, decimal_places=2, help_text="e.g. 1.50 for time and a half")
-    posthumous_terms = forms.ChoiceField(label="After the performer's death", choices=_choices(vocab.PosthumousTerms),
-                                         widget=forms.RadioSelect, initial=vocab.PosthumousTerms.CONTINUES.value)
-    estate_consent = forms.BooleanField(label="The estate has consented", required=False)
-    estate_consent_by = forms.CharField(label="Estate consent given by", required=False, max_length=200)
-    guardian_consent = forms.BooleanField(label="A guardian has consented (minor)", required=False)
-    guardian_consent_by = forms.CharField(label="Guardian", required=False, max_length=200)
+
+def _code_kind(db_field: models.Field) -> str | None:
+    return next((v.kind for v in db_field.validators if isinstance(v, CodeListValidator)), None)
+
+
+def _limits(db_field: models.Field) -> dict[str, Any]:
+    """min_value / max_value from the model field's range validators, so the input's min and max attributes show
+    the bounds the model enforces."""
+    limits: dict[str, Any] = {}
+    for validator in db_field.validators:
+        if isinstance(validator, MinValueValidator):
+            limits["min_value"] = validator.limit_value
+        elif isinstance(validator, MaxValueValidator):
+            limits["max_value"] = validator.limit_value
+    return limits
+
+
+def grant_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """The form field for one ConsentGrant field: its label, help, required-ness and validators are the model's;
+    only how it is typed in is decided here (checkboxes with words for code lists, date pickers, radio buttons)."""
+    kind = _code_kind(db_field)
+    words = {"label": kwargs.pop("label", capfirst(db_field.verbose_name)),
+             "help_text": kwargs.pop("help_text", db_field.help_text), "required": not db_field.blank}
+    if kind == "territory":
+        return TerritoriesField(validators=db_field.validators, **words)
+    if kind in CODE_LISTS:
+        # The model's validators still run on the chosen codes when the form validates the instance.
+        return forms.MultipleChoiceField(choices=_choices(CODE_LISTS[kind]), widget=forms.CheckboxSelectMultiple,
+                                         **words)
+    if db_field.choices:
+        return db_field.formfield(choices=[(value, code_label(value)) for value, _ in db_field.choices],
+                                  widget=forms.RadioSelect, label=words["label"], help_text=words["help_text"],
+                                  **kwargs)
+    if isinstance(db_field, models.ManyToManyField):
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+    elif isinstance(db_field, models.DateTimeField):
+        kwargs.setdefault("widget", DateTimeInput())
+    elif isinstance(db_field, models.DateField):
+        kwargs.setdefault("widget", DateInput())
+    elif isinstance(db_field, models.IntegerField | models.DecimalField):
+        kwargs = {**_limits(db_field), **kwargs}
+    return db_field.formfield(label=words["label"], help_text=words["help_text"], **kwargs)
+
+
+class GrantForm(forms.ModelForm):
+    """Every scope field of a consent grant, as `grant_draft_create` / `grant_draft_update` / `grant_amend`
+    take them (keyword arguments named like the model fields, `productions` as a list).
+
+    The fields, their words and their checks come from ConsentGrant (a new scope field appears here by itself),
+    and the cross-field rules from likeness.consent.validation, so the form refuses what the services refuse, in
+    their words. It never saves: the consent services write grants (`scope()` gives what they take)."""
+
+    class Meta:
+        model = ConsentGrant
+        fields = (*DIFF_FIELDS, "productions")
+        formfield_callback = grant_formfield
+        help_texts = {"territories": "WORLD, or ISO 3166 country codes separated by spaces (US GB FR)."}
+        widgets = {"use_description": forms.Textarea(attrs={"rows": 4}),
+                   "compensation_terms": forms.Textarea(attrs={"rows": 2})}
+
+    # Fields (and so the error summary) in the order the page shows them.
+    field_order = [name for _legend, _help, names in FIELDSETS for name in names]
 
     def __init__(self, *args: Any, confidential: bool = True, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.fields["productions"].queryset = Production.objects.order_by("title")
         if not confidential:
             for name in CONFIDENTIAL_FIELDS:
                 self.fields.pop(name, None)
@@ -192,31 +199,22 @@ class GrantForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        lo, hi = data.get("depicted_age_min"), data.get("depicted_age_max")
-        if lo is not None and hi is not None and lo > hi:
-            self.add_error("depicted_age_max", f"the depicted-age range is inverted ({lo} > {hi}): the oldest age "
-                                               "must not be below the youngest")
-        elif (lo is None) != (hi is None) and "depicted_age_min" not in self.errors and \
-                "depicted_age_max" not in self.errors:
-            self.add_error("depicted_age_max" if hi is None else "depicted_age_min",
-                           "give both ends of the depicted-age range, or neither")
-        start, end = data.get("term_start"), data.get("term_end")
-        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
-            self.add_error("term_end", f"the term ends ({end}) before it starts ({start})")
-        if data.get("guardian_consent") and not (data.get("guardian_consent_by") or "").strip():
-            self.add_error("guardian_consent_by", "name the guardian who consented")
-        if data.get("estate_consent") and not (data.get("estate_consent_by") or "").strip():
-            self.add_error("estate_consent_by", "name who consented for the estate")
+        productions = None if "productions" in self.errors else data.get("productions")
+        for name, messages in scope_errors(data, productions).items():
+            # A field already refused keeps its own message: a cross-field one on top would only repeat it.
+            if name in self.errors:
+                continue
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
         return data
+
+    def save(self, commit: bool = True) -> ConsentGrant:
+        raise TypeError("GrantForm never saves: call the consent services with form.scope()")
 
     def scope(self) -> tuple[list[Production], dict[str, Any]]:
         """(productions, the other fields) as the services take them."""
         data = dict(self.cleaned_data)
-        productions = list(data.pop("productions"))
-        for name in ("estate_consent_by", "guardian_consent_by", "compensation_terms", "use_description"):
-            if name in data:
-                data[name] = (data[name] or "").strip()
-        return productions, data
+        return list(data.pop("productions")), data
 
     def flag_invalid(self) -> None:
         for name in self.errors:
