@@ -78,13 +78,6 @@ class AgingJobRequestSerializer(BoundToUser, serializers.Serializer):
         help_text="The planned use of the shot, as the performer was told it (needed under the Commercials "
                   "agreement, where any use outside the description given needs new consent)")
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        end = attrs.get("frame_end")
-        if end is not None and end <= attrs["frame_start"]:
-            raise serializers.ValidationError({"frame_end": f"the frame range {attrs['frame_start']}-{end} is inverted "
-                                                            "or empty"})
-        return attrs
-
 
 class JobCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -111,7 +111,8 @@ def job_submit_aging(*, performer: Performer, production: Production, likeness_m
     if not 0 <= target_age <= 120:
         errors["target_age"] = ["must be between 0 and 120"]
     if frame_start < 0 or (frame_end is not None and frame_end <= frame_start):
-        errors["frame_end"] = [f"the frame range {frame_start}-{frame_end} is empty or inverted"]
+        errors["frame_end"] = [f"the frame range {frame_start}-{frame_end} is inverted or empty: the end frame must "
+                               f"come after the first frame ({frame_start})"]
     if errors:
         raise ValidationError(errors)
     size = plate.seek(0, 2) if hasattr(plate, "seek") else None

@@ -1,7 +1,7 @@
-"""Forms VFX staff fill in to request jobs. They check what a form can check (types, choices, the frame range,
-the plate's type by its content, and its size); the services check the rest and the gate decides. Choices are
-limited to what the user may see, so a hand-edited id is refused as "not one of the choices" rather than leaking
-another studio's records."""
+"""Forms VFX staff fill in to request jobs. They check what a form can check (types, choices, the plate's type
+by its content, and its size); the services check the rest (the frame range among it, before the plate is
+stored) and the gate decides. Choices are limited to what the user may see, so a hand-edited id is refused as
+"not one of the choices" rather than leaking another studio's records."""
 from __future__ import annotations
 
 from typing import Any
@@ -149,16 +149,6 @@ class AgingJobForm(JobRequestForm):
             raise forms.ValidationError(f"The file is {_size(plate.size)}; the limit is "
                                         f"{_size(settings.PLATE_UPLOAD_MAX_BYTES)}.")
         return plate
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        start, end = data.get("frame_start"), data.get("frame_end")
-        if start is not None and end is not None and end <= start:
-            # Attached to the end field (the one to change) so the message sits beside it.
-            self.add_error("frame_end", f"The frame range {start}-{end} is inverted or empty: the end frame must "
-                                        f"come after the first frame ({start}).")
-        return data
 
 
 def _size(n: int) -> str:

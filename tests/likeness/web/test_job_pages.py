@@ -99,7 +99,7 @@ def test_an_inverted_frame_range_is_refused_with_a_clear_message(studio, footage
                                                                           frame_end=3))
     assert response.status_code == 400 and not Job.objects.exists()
     page = text(response)
-    assert "The frame range 8-3 is inverted or empty" in page
+    assert "the frame range 8-3 is inverted or empty: the end frame must come after the first frame (8)" in page
     assert 'aria-invalid="true"' in page and 'aria-describedby="id_frame_end-help id_frame_end-error"' in page
 
 
