@@ -344,19 +344,6 @@ def test_frames_are_served_as_jpeg_within_the_rendered_range(studio, rendered, f
     assert Client().get(f"/jobs/{rendered.pk}/frames/output/0.jpg").status_code == 302  # sign-in first
 
 
-def test_seeking_decodes_the_same_frame_as_reading_from_the_start(footage):
-    from engine.media import read_all
-    from likeness.web.views.review import decode_frame
-
-    frames = read_all(footage.long_plate)
-    for n in (0, 1, 47, 60, 119):
-        with open(footage.long_plate, "rb") as handle:
-            image = decode_frame(handle, n)
-        assert (image[:, :, ::-1] == frames[n]).all(), n
-    with open(footage.long_plate, "rb") as handle:
-        assert decode_frame(handle, 120) is None
-
-
 def test_a_training_job_has_no_review_player(studio):
     job = Job.objects.create(kind=JobKind.TRAINING, performer=studio.performer, production=studio.production,
                              requested_by=studio.vfx, state=JobState.COMPLETED)
