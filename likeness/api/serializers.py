@@ -1,7 +1,8 @@
 """Serializers: shape and validate input, hide what a role may not see. No business logic here."""
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from rest_framework import serializers
 
@@ -29,8 +30,10 @@ class OrganisationSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "created_at"]
 
 
-def _context_reach(context: dict[str, Any]) -> Any:
-    """The requesting user's reach, read once per response (a list serialises many rows)."""
+def _context_reach(context: Mapping[str, Any]) -> Any:
+    """The requesting user's reach, read once per response (a list serialises many rows). DRF types a
+    serializer's context as a Mapping; it is the view's dict, shared by every row, which is what the cache needs."""
+    context = cast(dict[str, Any], context)
     if "_reach" not in context:
         request = context.get("request")
         context["_reach"] = reach_of(getattr(request, "user", None))
@@ -141,6 +144,7 @@ class GrantSerializer(BoundToUser, serializers.ModelSerializer):
         # update or an amendment) or over the model's defaults (a new draft).
         base = self.instance if self.instance is not None else ConsentGrant()
         values = {name: attrs[name] if name in attrs else getattr(base, name) for name in DIFF_FIELDS}
+        productions: list[Production] | None
         if "productions" in attrs:
             productions = list(attrs["productions"])
         else:
@@ -235,7 +239,8 @@ class GateRequestSerializer(BoundToUser, serializers.Serializer):
 class RuleSerializer(serializers.Serializer):
     id = serializers.CharField()
     title = serializers.CharField()
-    source = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class, so this does not shadow Field.source.
+    source = serializers.CharField()  # type: ignore[assignment]
     source_kind = serializers.CharField()
     regimes = serializers.ListField(child=serializers.CharField())
     applies_when = serializers.CharField()

@@ -22,6 +22,7 @@ from likeness.consent.models import ConsentGrant
 from likeness.consent.selectors import CONFIDENTIAL_FIELDS, DIFF_FIELDS
 from likeness.consent.validation import scope_errors
 from likeness.productions.models import Production
+from likeness.web.forms import model_choices
 
 # Words people use for the codes (the codes themselves stay in the data and the API).
 CODE_WORDS = {
@@ -179,7 +180,7 @@ class GrantForm(forms.ModelForm):
 
     def __init__(self, *args: Any, confidential: bool = True, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["productions"].queryset = Production.objects.order_by("title")
+        model_choices(self, "productions").queryset = Production.objects.order_by("title")
         if not confidential:
             for name in CONFIDENTIAL_FIELDS:
                 self.fields.pop(name, None)
@@ -198,7 +199,8 @@ class GrantForm(forms.ModelForm):
         return data
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         productions = None if "productions" in self.errors else data.get("productions")
         for name, messages in scope_errors(data, productions).items():
             # A field already refused keeps its own message: a cross-field one on top would only repeat it.
@@ -222,7 +224,7 @@ class GrantForm(forms.ModelForm):
                 self.fields[name].widget.attrs["aria-invalid"] = "true"
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Fold a service's ValidationError into the form: field errors beside their field, the rest on top."""
     if hasattr(exc, "error_dict"):
         for name, messages in exc.message_dict.items():
@@ -265,7 +267,7 @@ class RevokeForm(forms.Form):
         return reason
 
 
-def flag_invalid(form: forms.Form) -> None:
+def flag_invalid(form: forms.BaseForm) -> None:
     for name in form.errors:
         if name in form.fields:
             form.fields[name].widget.attrs["aria-invalid"] = "true"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.db.models import QuerySet
 
 from likeness.common import vocabulary as vocab
@@ -36,7 +37,9 @@ def agreement_label(code: str) -> str:
 
 def _model_validators(name: str) -> list[Any]:
     """The Production field's own validators: the codes the form refuses are the ones the model refuses."""
-    return list(Production._meta.get_field(name).validators)
+    field = Production._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a concrete column, not a relation
+    return list(field.validators)
 
 
 class PlacesField(TerritoriesField):

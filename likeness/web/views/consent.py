@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -70,12 +71,12 @@ FIELD_LABELS = {name: str(field.label) for name, field in GrantForm.base_fields.
 FIELD_LABELS.update({"status": "Status", "document": "Signed contract"})
 
 
-def writes(doing: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def writes(doing: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """For every route that changes something: talent reps and legal only, never an auditor."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             refuse_auditors(request, doing)
             return view(request, *args, **kwargs)
 
@@ -199,9 +200,10 @@ def _save_form(request: HttpRequest, form: GrantForm, save: Callable[..., Consen
 @for_groups("consent", doing="draft consent")
 def grant_new(request: HttpRequest, pk: int) -> HttpResponse:
     person = _performer(request, pk)
-    page = {"performer": person, "title": f"New consent for {person}", "action": request.path,
-            "intro": "A draft changes nothing until it is submitted with the signed contract and a second "
-                     "person who represents the performer approves it."}
+    page: dict[str, Any] = {
+        "performer": person, "title": f"New consent for {person}", "action": request.path,
+        "intro": "A draft changes nothing until it is submitted with the signed contract and a second person who "
+                 "represents the performer approves it."}
     if request.method == "POST":
         refuse_auditors(request, "draft consent")
         form = GrantForm(request.POST)
@@ -223,8 +225,8 @@ def grant_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                 "edited. Amend it to start a new version.")
         return redirect("web:grant", pk=grant.pk)
     confidential = may_see_confidential(request.user, grant)
-    page = {"performer": grant.performer, "grant": grant, "title": f"Edit draft {grant.label}",
-            "action": request.path, "intro": "Changes are recorded in the audit trail."}
+    page: dict[str, Any] = {"performer": grant.performer, "grant": grant, "title": f"Edit draft {grant.label}",
+                            "action": request.path, "intro": "Changes are recorded in the audit trail."}
     if request.method == "POST":
         refuse_auditors(request, "edit consent drafts")
         form = GrantForm(request.POST, confidential=confidential)
@@ -245,9 +247,10 @@ def grant_amend(request: HttpRequest, pk: int) -> HttpResponse:
                                 "be amended.")
         return redirect("web:grant", pk=grant.pk)
     confidential = may_see_confidential(request.user, grant)
-    page = {"performer": grant.performer, "grant": grant, "title": f"Amend {grant.label}", "action": request.path,
-            "intro": f"This starts version {grant.version + 1} as a draft. Version {grant.version} stays in force "
-                     "until the amendment is approved."}
+    page: dict[str, Any] = {
+        "performer": grant.performer, "grant": grant, "title": f"Amend {grant.label}", "action": request.path,
+        "intro": f"This starts version {grant.version + 1} as a draft. Version {grant.version} stays in force until "
+                 "the amendment is approved."}
     if request.method == "POST":
         refuse_auditors(request, "amend consent")
         form = GrantForm(request.POST, confidential=confidential)
@@ -269,8 +272,8 @@ def grant_check(request: HttpRequest) -> HttpResponse:
     if name not in form.fields:
         return HttpResponse("", status=400)
     form.is_valid()
-    errors = form.errors.get(name, [])
-    return HttpResponse(" ".join(escape(e) for e in errors), content_type="text/html; charset=utf-8")
+    errors = form.errors.get(name)
+    return HttpResponse(" ".join(escape(e) for e in errors) if errors else "", content_type="text/html; charset=utf-8")
 
 
 # --- one grant: page, lifecycle actions, document ----------------------------------------------------------
