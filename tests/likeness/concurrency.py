@@ -5,7 +5,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
+import pytest
+from django.core.files.storage import FileSystemStorage
 from django.db import connection, transaction
 
 
@@ -58,3 +63,25 @@ class Pauses:
 
     def release(self, name: str) -> None:
         self.resume.setdefault(name, threading.Event()).set()
+
+    @contextmanager
+    def held(self, name: str, thread: threading.Thread) -> Iterator[None]:
+        """Run the block while `thread` is held at `name`; then let it go on and wait for it to end."""
+        try:
+            self.wait(name, thread)
+            yield
+        finally:
+            self.release(name)
+            thread.join(120)
+
+    def pause_storage_copies(self, monkeypatch: pytest.MonkeyPatch, *prefixes: str, name: str = "store") -> None:
+        """Hold every copy into filesystem storage whose stored name starts with one of `prefixes` at `name`
+        (what a slow volume or S3 upload looks like to the thread that makes it)."""
+        original_save = FileSystemStorage._save
+
+        def slow_save(storage: FileSystemStorage, stored_name: str, content: Any) -> str:
+            if stored_name.startswith(prefixes):
+                self.point(name)
+            return original_save(storage, stored_name, content)
+
+        monkeypatch.setattr(FileSystemStorage, "_save", slow_save)

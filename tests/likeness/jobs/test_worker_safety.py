@@ -374,14 +374,7 @@ def test_other_writers_are_not_held_up_while_a_submitted_plate_is_stored(live_wo
     the copy is held, another user's write goes through at once. The job is recorded and queued afterwards."""
     w = live_world
     pauses = Pauses()
-    original_save = FileSystemStorage._save
-
-    def slow_save(storage: FileSystemStorage, stored_name: str, content: Any) -> str:
-        if stored_name.startswith("plates/"):
-            pauses.point("store")
-        return original_save(storage, stored_name, content)
-
-    monkeypatch.setattr(FileSystemStorage, "_save", slow_save)
+    pauses.pause_storage_copies(monkeypatch, "plates/")
     outcome: dict[str, Any] = {}
 
     def submit() -> None:
@@ -397,12 +390,8 @@ def test_other_writers_are_not_held_up_while_a_submitted_plate_is_stored(live_wo
 
     thread = threading.Thread(target=submit, daemon=True)
     thread.start()
-    try:
-        pauses.wait("store", thread)
+    with pauses.held("store", thread):
         during_store = probe_other_writer("00000000-0000-0000-0000-000000000000", w.grant.pk)
-    finally:
-        pauses.release("store")
-        thread.join(120)
     assert "error" not in outcome, outcome
     assert during_store == "", f"a writer was held up while the plate was stored: {during_store}"
     assert pauses.in_transaction == {"store": False}

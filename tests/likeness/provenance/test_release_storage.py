@@ -57,29 +57,13 @@ def _release_in_thread(output: Output, world: Any, outcome: dict[str, Any]) -> t
     return thread
 
 
-def _pause_signed_copies(monkeypatch: pytest.MonkeyPatch, pauses: Pauses) -> None:
-    original_save = FileSystemStorage._save
-
-    def slow_save(storage: FileSystemStorage, name: str, content: Any) -> str:
-        if name.startswith("outputs/signed/"):
-            pauses.point("store")
-        return original_save(storage, name, content)
-
-    monkeypatch.setattr(FileSystemStorage, "_save", slow_save)
-
-
 def test_other_writers_are_not_held_up_while_a_signed_output_is_stored(live_world, approved, monkeypatch):
     w = live_world
     pauses = Pauses()
-    _pause_signed_copies(monkeypatch, pauses)
+    pauses.pause_storage_copies(monkeypatch, "outputs/signed/")
     outcome: dict[str, Any] = {}
-    thread = _release_in_thread(approved, w, outcome)
-    try:
-        pauses.wait("store", thread)
+    with pauses.held("store", _release_in_thread(approved, w, outcome)):
         during_store = probe_other_writer("00000000-0000-0000-0000-000000000000", w.grant.pk)
-    finally:
-        pauses.release("store")
-        thread.join(120)
     assert "error" not in outcome, outcome
     assert during_store == "", f"a writer was held up while the signed file was stored: {during_store}"
     assert pauses.in_transaction == {"store": False}
@@ -94,15 +78,10 @@ def test_a_release_refused_after_its_signed_file_was_stored_leaves_no_file(live_
     and the copy is deleted, so no signed file exists without a released record."""
     w = live_world
     pauses = Pauses()
-    _pause_signed_copies(monkeypatch, pauses)
+    pauses.pause_storage_copies(monkeypatch, "outputs/signed/")
     outcome: dict[str, Any] = {}
-    thread = _release_in_thread(approved, w, outcome)
-    try:
-        pauses.wait("store", thread)
+    with pauses.held("store", _release_in_thread(approved, w, outcome)):
         grant_revoke(grant=w.grant, by=w.rep, reason="the performer withdrew consent during the release")
-    finally:
-        pauses.release("store")
-        thread.join(120)
     assert isinstance(outcome.get("error"), ValidationError), outcome
     assert "not released" in str(outcome["error"])
     assert _signed_files() == []
