@@ -17,6 +17,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.core.files import File
+from django.core.files.storage import Storage
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db.models.fields.files import FieldFile
 
@@ -206,6 +207,21 @@ def is_disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
+def save_whole(storage: Storage, target: str, content: File[Any], *, max_length: int | None = None) -> str:
+    """storage.save(target, content), except that a write that fails removes the partial file before its
+    OSError goes on: no stored name ever points at half a file. `target` comes from get_available_name, so the
+    partial file's name is known."""
+    try:
+        return storage.save(target, content, max_length=max_length)
+    except OSError:
+        try:
+            if storage.exists(target):
+                storage.delete(target)
+        except OSError:
+            pass  # the partial file could not be removed either; the caller's refusal still stands
+        raise
+
+
 def save_to_field(fieldfile: FieldFile, name: str, content: File[Any] | IO[bytes], *, field: str) -> str:
     """FieldFile.save(name, content, save=False), except that a write that fails (a full disk) removes the partial
     file and becomes a 400 naming `field`: no record can point at half a file. Returns the stored name."""
@@ -215,14 +231,9 @@ def save_to_field(fieldfile: FieldFile, name: str, content: File[Any] | IO[bytes
     target = storage.get_available_name(fieldfile.field.generate_filename(fieldfile.instance, name),
                                         max_length=fieldfile.field.max_length)
     try:
-        stored = storage.save(target, content if isinstance(content, File) else File(content, name=name),
-                              max_length=fieldfile.field.max_length)
+        stored = save_whole(storage, target, content if isinstance(content, File) else File(content, name=name),
+                            max_length=fieldfile.field.max_length)
     except OSError as exc:
-        try:
-            if storage.exists(target):
-                storage.delete(target)
-        except OSError:
-            pass  # the partial file could not be removed either; the refusal below still stands
         if is_disk_full(exc):
             raise ValidationError({field: [STORAGE_FULL]}) from exc
         raise ValidationError({field: [f"the server could not store the file ({exc.strerror or exc}); nothing was "

@@ -28,7 +28,7 @@ from likeness.access.predicates import may_approve_output, require
 from likeness.accounts import second_factor
 from likeness.audit.services import audit_record
 from likeness.common.hashing import sha256_stream
-from likeness.common.uploads import STORAGE_FULL, is_disk_full
+from likeness.common.uploads import STORAGE_FULL, is_disk_full, save_whole
 from likeness.consent.models import ConsentGrant, GrantStatus
 from likeness.consent.selectors import grant_effective_status
 from likeness.people.models import Performer
@@ -554,14 +554,8 @@ def output_sign_and_release(*, output: Output, by: User | None,
 def _store_signed(output: Output, signed: SignedFile) -> str:
     """The signed file's stored name; a write that fails removes the partial file (and raises its OSError)."""
     target = default_storage.get_available_name(f"outputs/signed/{output.pk}{EXTENSIONS[signed.mime]}")
-    try:
-        with open(signed.path, "rb") as fh:
-            return default_storage.save(target, File(fh))
-    except OSError:
-        with contextlib.suppress(OSError):
-            if default_storage.exists(target):
-                default_storage.delete(target)
-        raise
+    with open(signed.path, "rb") as fh:
+        return save_whole(default_storage, target, File(fh))
 
 
 @transaction.atomic
