@@ -82,10 +82,14 @@ lint: $(VENV)/.installed-dev
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 ## test: install what tests need, lint, and run them (DATABASE_URL=postgres://... to run them on PostgreSQL;
-## NO_LINT=1 skips the lint, e.g. for a second pass on another database)
+## NO_LINT=1 skips the lint, e.g. for a second pass on another database). The tests are spread over
+## TEST_PROCESSES pytest processes (pytest-xdist; one module per process at a time, so a module's shared
+## fixtures are built once; TEST_PROCESSES=0 runs them in this process). Each process, and each worker a test
+## starts, computes on one thread: two processes on two cores, not four threads fighting for them.
+TEST_PROCESSES ?= 2
 test: $(VENV)/.installed-dev $(READER)/node_modules/.installed
 	@if [ -z "$(NO_LINT)" ]; then $(MAKE) --no-print-directory lint; fi
-	$(PY) -m pytest $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 ## docs: regenerate docs/rules.md from the rule registry
 docs: $(VENV)/.installed

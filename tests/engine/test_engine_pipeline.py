@@ -18,6 +18,7 @@ from engine.media import FrameWriter, probe, read_all
 from engine.pipeline import FaceAger
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
 
 
 def test_older_targets_are_judged_older(tiny_checkpoint: Path, age_judge, clip_256) -> None:

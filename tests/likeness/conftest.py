@@ -38,6 +38,21 @@ SQLITE_TRIGGERS = [
 ]
 
 
+_lifted = {"triggers": False}  # set when a live test's flush left the audit table without its SQLite triggers
+
+
+@pytest.fixture(autouse=True)
+def _append_only_restored(request: pytest.FixtureRequest) -> None:
+    """The first test after a live one puts the append-only triggers back (the flush that ended the live test
+    needed them lifted), so every test, in whatever order a process runs them, finds the audit table guarded."""
+    if _lifted["triggers"]:
+        with request.getfixturevalue("django_db_blocker").unblock(), connection.cursor() as cur:
+            for statement in SQLITE_TRIGGERS:
+                cur.execute(statement)
+            # Inside a module's shared records (an open transaction) the rollback at its end undoes this too.
+            _lifted["triggers"] = connection.in_atomic_block
+
+
 @pytest.fixture
 def live_db(transactional_db) -> Iterator[None]:
     """Committed data that a worker process can see. Between tests the database is flushed, which the
@@ -51,6 +66,7 @@ def live_db(transactional_db) -> Iterator[None]:
         with connection.cursor() as cur:
             cur.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
             cur.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+        _lifted["triggers"] = True
 
 
 def write_clip(path: Path, frames: list[Any], fps: int = 24) -> Path:

@@ -22,8 +22,9 @@ SOAK_SECONDS = float(os.environ.get("LIKENESS_SOAK_SECONDS", "150"))
 # Jobs waiting at most, so the load is steady for the whole soak instead of a backlog that outlives it.
 BACKLOG = 3
 
-pytestmark = pytest.mark.skipif(os.environ.get("LIKENESS_TEST_BROKER") == "redis",
-                                reason="the soak is of the embedded broker (this pass runs on Redis)")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(os.environ.get("LIKENESS_TEST_BROKER") == "redis",
+                                 reason="the soak is of the embedded broker (this pass runs on Redis)")]
 
 
 def _preview_grant(world: Any) -> None:

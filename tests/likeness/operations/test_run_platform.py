@@ -20,6 +20,7 @@ import pytest
 from django.conf import settings
 
 REPO = Path(settings.BASE_DIR)
+pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:

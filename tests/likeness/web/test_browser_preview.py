@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from likeness.jobs.models import PreviewSession, PreviewState
 from tests.likeness.web.conftest import password_for
 from tests.likeness.web.test_model_pages import preview_grant, store_figures
+
+pytestmark = pytest.mark.slow
 
 
 def image_loaded(page, selector: str) -> bool:
