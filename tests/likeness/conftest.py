@@ -142,7 +142,10 @@ def broker(tmp_path) -> dict[str, str]:
     from likeness.celery import app
 
     if os.environ.get("LIKENESS_TEST_BROKER") == "redis":
-        url = os.environ.get("LIKENESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+        # One Redis database per test process (pytest-xdist's gw0, gw1, ... take 15, 14, ...): a test flushes its
+        # database at the start, which must not empty the queues of a test running in the other process.
+        process = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+        url = os.environ.get("LIKENESS_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - process}")
         import redis
 
         redis.Redis.from_url(url).flushdb()
