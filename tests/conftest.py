@@ -30,12 +30,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     """Modules with a test marked `slow` run first, so that when the suite is spread over several processes
     (`make test` runs pytest-xdist, a module per process at a time) the long ones start at once instead of
     finishing last on one process while the other is idle. The order inside a module is kept."""
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
     for item in items:
         if item.nodeid in seen:
             # xdist hands tests out by node id: a duplicate would silently run once, or not at all.
             raise pytest.UsageError(f"two tests have the node id {item.nodeid}: give each its own")
-        seen[item.nodeid] = 0
+        seen.add(item.nodeid)
     slow_modules = {getattr(item, "module", None) for item in items if item.get_closest_marker("slow") is not None}
     items.sort(key=lambda item: getattr(item, "module", None) not in slow_modules)
 
