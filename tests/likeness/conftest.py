@@ -56,11 +56,8 @@ def _append_only_restored(request: pytest.FixtureRequest) -> None:
 @pytest.fixture
 def live_db(transactional_db) -> Iterator[None]:
     """Committed data that a worker process can see. Between tests the database is flushed, which the
-    append-only trigger would refuse on SQLite: it is lifted for the flush and restored for the next test."""
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cur:
-            for statement in SQLITE_TRIGGERS:
-                cur.execute(statement)
+    append-only trigger would refuse on SQLite: it is lifted for the flush and restored by the next test
+    (`_append_only_restored`, which runs before this fixture too)."""
     yield
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
