@@ -94,8 +94,32 @@ def visit(browser, live_server, request) -> Callable[..., Visit]:
         return v
 
     yield open_as
-    for context in contexts:
+    failed = getattr(request.node, "_call_report", None)
+    for index, context in enumerate(contexts):
+        if failed is not None and failed.failed:
+            _save_failure(context, folder, f"failed-{index}")
         context.close()
+
+
+def _save_failure(context: Any, folder: Path, stem: str) -> None:
+    """What each page of a failed test showed when it failed, beside its step screenshots: the screenshot and
+    the HTML, since a timeout's message says only what was awaited."""
+    for number, page in enumerate(context.pages):
+        name = f"{stem}-{number}"
+        try:
+            page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+            (folder / f"{name}.html").write_text(page.content())
+        except Exception as error:  # the test's own failure is the one to report
+            (folder / f"{name}.txt").write_text(f"could not save the page: {error}\n")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """The call phase's report, kept on the test for the visit fixture's teardown."""
+    report = yield
+    if report.when == "call":
+        item._call_report = report  # type: ignore[attr-defined]
+    return report
 
 
 def password_for(username: str) -> str:
