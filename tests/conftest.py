@@ -173,3 +173,24 @@ requires_postgres = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),
     reason="needs PostgreSQL: run with DATABASE_URL=postgres://... (CI's second pass does)",
 )
+
+
+@contextmanager
+def authenticator_waits_skipped() -> Iterator[None]:
+    """The demo authenticator's waits for the next TOTP step, skipped: the clock jumps ahead by each wait instead
+    of the test sleeping through it (the demo chain test's seven binding acts slept about 90 s).
+
+    A test double for the passing of time only. The whole process reads the moved clock (time-machine moves
+    time.time and datetime.now), so django-otp's step check, the gate and the audit see the time the wait would
+    have reached, and the step arithmetic is the real one. test_demo_seed keeps one test on the real clock."""
+    import time
+
+    import time_machine
+
+    from likeness.demo import authenticator
+
+    with time_machine.travel(time.time(), tick=True) as traveller:
+        clock = SimpleNamespace(time=lambda: time.time(), sleep=traveller.shift)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(authenticator, "time", clock)
+            yield

@@ -13,6 +13,7 @@ from likeness.jobs.models import Job, JobState
 from likeness.provenance.c2pa_context import platform_anchors
 from likeness.provenance.models import OutputStatus
 from likeness.provenance.verification import verify_path
+from tests.conftest import authenticator_waits_skipped
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +27,14 @@ def _assert_released_and_trusted(job: Job) -> None:
     assert verify_path(job.output.file.path, anchors_pem=platform_anchors()).state == "Trusted"
 
 
-def test_seed_and_chain_run_twice_and_again_after_the_app_was_used(live_db, local_run, capsys):
+@pytest.fixture
+def waits_skipped():
+    """Seven binding acts in a row: each wait for the authenticator's next step moves the clock instead."""
+    with authenticator_waits_skipped():
+        yield
+
+
+def test_seed_and_chain_run_twice_and_again_after_the_app_was_used(live_db, local_run, waits_skipped, capsys):
     from likeness.consent.services import grant_draft_create, grant_revoke
     from likeness.people.services import reference_material_create
     from likeness.provenance.services import pki_initialise
