@@ -91,3 +91,26 @@ def test_vfx_artist_requests_follows_and_reviews_an_aging_job(visit, workers, li
     assert page.input_value("#wipe") == "21" and page.input_value("#frame-number") == "2"
     page.wait_for_function(f"() => [...document.querySelectorAll('#viewer-wipe img')].every({loaded})")
     v.shot("review wipe at 21 percent")
+
+
+def test_a_slow_answer_to_the_performer_choice_still_brings_their_models(visit, live_world, ready_model) -> None:
+    """Choosing a performer asks for their models, and the same change asks the gate's pre-flight a moment later
+    (250 ms). On a slow connection the models' answer comes after the pre-flight has started: it must still
+    arrive, not be cancelled by it. The browser holds the models' answer back by 1.5 s."""
+    import time
+
+    w = live_world
+    v = visit("vfx", password_for("vfx"))
+    page = v.goto("/jobs/new/aging/")
+    held = []
+
+    def slowly(route) -> None:
+        held.append(route.request.url)
+        time.sleep(1.5)
+        route.continue_()
+
+    page.route(lambda url: "/jobs/new/aging/?" in url, slowly)
+    page.select_option("#id_performer", str(w.performer.pk))
+    page.wait_for_selector(f'#id_likeness_model option[value="{ready_model.pk}"]', state="attached")
+    assert held, "the performer's models were not asked for"
+    v.shot("models of the performer after a slow answer")
