@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from engine import synthetic
-
-PERFORMER_SEED = 1
+from tests.engine import recipe
 
 
 @pytest.fixture(scope="session")
@@ -19,33 +18,25 @@ def engine_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_checkpoint(engine_tmp: Path) -> Path:
-    """A tiny per-performer model (about a minute on 2 CPU cores).
+    """A tiny per-performer model (about a minute on 2 CPU cores; recipe.train_tiny).
 
-    600 steps. Spread of judged ages for targets 20-80 by the independent judge (seeds 0-3, measured
-    2026-12-02 on 2 CPU cores): 21, 1, 15 before the critic judged augmented decodes (one seed fooled its own
-    critic and did not age at all); 22, 28, 13, 23 with it. The tiny engine's aging strength still varies
-    with the seed: that is the engine issue's to fix, not this fixture's."""
-    from engine.api import train_model
-
-    refs = synthetic.reference_set(PERFORMER_SEED, 160, size=(256, 256))
-    out = train_model([(r.image, r.age) for r in refs], performer_id="synthetic-1", out_path=engine_tmp / "tiny.safetensors",
-                      config="tiny", steps=600, batch_size=24, seed=0)
-    return out.checkpoint
+    Spread of judged ages for targets 20-80 by the independent judge (seeds 0-3, measured 2026-12-02 on 2 CPU
+    cores): 21, 1, 15 before the critic judged augmented decodes (one seed fooled its own critic and did not
+    age at all); 22, 28, 13, 23 with it. Seed 0 under five CPU kernel settings (bench/engine_numerics.py,
+    2026-12-04): 20.1 to 22.0. The tiny engine's aging strength still varies with the seed: that is the engine
+    issue's to fix, not this fixture's."""
+    return recipe.train_tiny(engine_tmp / "tiny.safetensors")
 
 
 @pytest.fixture(scope="session")
 def age_judge():
     """Independent age estimator: identities 201-208 never appear in the engine's training data."""
-    from engine.estimator import judge_crops, train_estimator
-
-    crops, ages = judge_crops(range(201, 209), 30, 48, size=(256, 256))
-    return train_estimator(crops, ages, steps=250, batch_size=48, seed=0)
+    return recipe.train_judge()
 
 
 @pytest.fixture(scope="session")
 def clip_256() -> list[synthetic.Rendered]:
-    perf = synthetic.SyntheticPerformer(PERFORMER_SEED)
-    return synthetic.render_clip(perf, 40.0, synthetic.clip_params(5, 10), (256, 256))
+    return recipe.clip_256()
 
 
 @pytest.fixture

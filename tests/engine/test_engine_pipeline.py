@@ -12,22 +12,17 @@ import skimage.data
 from engine import synthetic
 from engine.api import age_image, age_video, load_renderer
 from engine.errors import Cancelled, CheckpointError, NoFaceError
-from engine.face.align import align_face
 from engine.face.composite import composite_face
 from engine.media import FrameWriter, probe, read_all
 from engine.pipeline import FaceAger
+from tests.engine import recipe
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
 def test_older_targets_are_judged_older(tiny_checkpoint: Path, age_judge, clip_256) -> None:
-    renderer, _ = load_renderer(tiny_checkpoint)
-    judged = {}
-    for target in (20.0, 50.0, 80.0):
-        outs = FaceAger(renderer).process_batch([r.image for r in clip_256], target)
-        crops = np.stack([align_face(o.frame, r.landmarks, age_judge.crop).crop for o, r in zip(outs, clip_256)])
-        judged[target] = float(age_judge.predict(crops).mean())
+    judged = recipe.judged_ages(tiny_checkpoint, age_judge, clip_256)
     assert judged[20.0] < judged[50.0] < judged[80.0], judged
     assert judged[80.0] - judged[20.0] > 15, judged
 
