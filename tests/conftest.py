@@ -40,6 +40,19 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     items.sort(key=lambda item: getattr(item, "module", None) not in slow_modules)
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the -wal and -shm files SQLite leaves beside this process's test database once Django has deleted
+    the database itself (a connection of another thread still had it open), so runs do not pile them up in var/."""
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
+        for leftover in [*Path(name).parent.glob(Path(name).name + "*-wal"),
+                         *Path(name).parent.glob(Path(name).name + "*-shm")]:
+            if not leftover.with_name(leftover.name[:-4]).exists():
+                leftover.unlink(missing_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
