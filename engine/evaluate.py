@@ -23,6 +23,7 @@ from engine import synthetic
 from engine.api import load_renderer, train_model
 from engine.estimator import judge_crops, train_estimator
 from engine.face.align import align_face
+from engine.face.identity import embed_landmarks
 from engine.figures import age_sweep_image, loss_curves_image, write_png
 from engine.pipeline import FaceAger
 
@@ -78,24 +79,11 @@ def flicker(frames: list[np.ndarray], region: tuple[int, int, int, int]) -> floa
 
 
 class _Embedder:
-    """dlib's 128-D face embedding, computed from the 5-point landmarks."""
-
-    def __init__(self) -> None:
-        import dlib
-
-        from engine.face.models import model_path
-
-        self._net = dlib.face_recognition_model_v1(str(model_path("dlib_face_recognition_resnet_model_v1.dat")))
-        self._sp = dlib.shape_predictor(str(model_path("shape_predictor_5_face_landmarks.dat")))
-        self._dlib = dlib
+    """dlib's 128-D face embedding (engine.face.identity), as a unit vector for cosine similarity."""
 
     def __call__(self, image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-        c = landmarks.mean(0)
-        r = 1.6 * float(np.linalg.norm(landmarks[0] - landmarks[2]))
-        rect = self._dlib.rectangle(int(c[0] - r), int(c[1] - r * 0.8), int(c[0] + r), int(c[1] + r * 1.2))
-        shape = self._sp(image, rect)
-        v = np.asarray(self._net.compute_face_descriptor(image, shape))
-        unit: np.ndarray = v / (np.linalg.norm(v) + 1e-9)  # dlib is untyped: v's dtype is unknown to mypy
+        v = embed_landmarks(image, landmarks)
+        unit: np.ndarray = v / (np.linalg.norm(v) + 1e-9)
         return unit
 
 
