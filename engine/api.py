@@ -20,6 +20,7 @@ import numpy as np
 from engine.errors import Cancelled, EngineError, MediaError, NoFaceError, TrainingDataError
 from engine.face.align import align_face
 from engine.face.detect import FaceDetector, LandmarkPredictor
+from engine.face.identity import PerformerFaces, sample_frames
 from engine.media import FrameRange, FrameWriter, WriteBehind, iter_frames, probe, read_ahead, read_image, remove_output
 from engine.model.checkpoint import CheckpointMeta, load_checkpoint, manifest_sha256, save_checkpoint
 from engine.model.config import ModelConfig, preset, train_batch_size
@@ -160,7 +161,7 @@ class AgeResult:
     output: str
     frames_total: int
     frames_with_face: int
-    frames_passed_through: int
+    frames_passed_through: int  # no face of the performer's: no face at all, or someone else's
     width: int
     height: int
     fps: float
@@ -169,6 +170,8 @@ class AgeResult:
     model: str
     seconds: float
     stage_ms_per_frame: dict[str, float] = field(default_factory=dict)
+    frames_not_performer: int = 0  # of those passed through, frames whose face is someone else's
+    identity_distance: float | None = None  # the plate's nearest distance to the performer's reference faces
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -189,11 +192,16 @@ def _check_age(meta: CheckpointMeta, target_age: float) -> None:
 def age_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], checkpoint: str | os.PathLike[str], target_age: float,
               *, performer_id: str | None = None, frame_range: FrameRange | None = None,
               progress: ProgressFn = _noop_progress, should_continue: ContinueFn | None = None, chunk_frames: int = 16,
-              device: str | None = None, detect_every: int = 5, colour_strength: float = 0.5) -> AgeResult:
+              device: str | None = None, detect_every: int = 5, colour_strength: float = 0.5,
+              performer_faces: PerformerFaces | None = None) -> AgeResult:
     """Age the performer's face in a video or PNG sequence and write the result to ``dst``.
 
     The output keeps the source's frame count (within ``frame_range``), rate, size and audio. Frames with
     no face are written unchanged and counted in ``frames_passed_through``.
+
+    With ``performer_faces`` (the performer's reference faces), the plate is checked before anything renders:
+    IdentityMismatch when none of the faces in frames spread through the range is the performer's. While it
+    renders, a face that is someone else's is left as filmed (``frames_not_performer``).
     """
     t0 = time.monotonic()
     src, dst = str(src), str(dst)
@@ -206,8 +214,12 @@ def age_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], checkpoi
     total = hi - lo
     if total <= 0:
         raise MediaError(f"{src}: frame range selects no frames (the plate has {info.frame_count})")
-    ager = FaceAger(renderer, detect_every=detect_every, fps=float(info.fps), colour_strength=colour_strength)
-    done = with_face = 0
+    checked = None
+    if performer_faces is not None:
+        checked = performer_faces.require_in(sample_frames(src, frame_range), what=f"the plate (frames {lo}-{hi})")
+    ager = FaceAger(renderer, detect_every=detect_every, fps=float(info.fps), colour_strength=colour_strength,
+                    performer=performer_faces)
+    done = with_face = not_performer = 0
     writer = FrameWriter(dst, width=info.width, height=info.height, fps=info.fps, audio_from=src, frame_range=frame_range)
     try:
         # Decoding runs ahead and encoding behind on their own threads, so that on a GPU worker the three
@@ -217,7 +229,7 @@ def age_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], checkpoi
             chunk: list[np.ndarray] = []
 
             def flush() -> None:
-                nonlocal done, with_face
+                nonlocal done, with_face, not_performer
                 if should_continue is not None and not should_continue():
                     raise Cancelled(f"aging cancelled after {done} of {total} frames")
                 for out in ager.process_batch(chunk, target_age):
@@ -225,6 +237,7 @@ def age_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], checkpoi
                     encoder.write(out.frame)
                     ager.timer.add("encode", time.perf_counter() - t)
                     with_face += int(out.had_face)
+                    not_performer += int(out.not_performer)
                 done += len(chunk)
                 chunk.clear()
                 progress("age", done, total)
@@ -254,7 +267,8 @@ def age_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], checkpoi
     return AgeResult(output=dst, frames_total=done, frames_with_face=with_face, frames_passed_through=done - with_face,
                      width=info.width, height=info.height, fps=float(info.fps), target_age=float(target_age),
                      performer_id=meta.performer_id, model=meta.config.name, seconds=time.monotonic() - t0,
-                     stage_ms_per_frame=ager.timer.per_frame_ms(done))
+                     stage_ms_per_frame=ager.timer.per_frame_ms(done), frames_not_performer=not_performer,
+                     identity_distance=None if checked is None else checked.distance)
 
 
 def age_image(image: np.ndarray, checkpoint: str | os.PathLike[str] | AgeRenderer, target_age: float, *,

@@ -28,3 +28,7 @@ class TrainingDataError(EngineError):
 
 class Cancelled(EngineError):
     """The caller's cancellation check asked the engine to stop; partial outputs were removed."""
+
+
+class IdentityMismatch(EngineError):
+    """The face in a plate is not the performer's: the consent the job runs under does not cover that person."""

@@ -17,6 +17,7 @@ import numpy as np
 from engine.face.align import AlignedFace, align_face
 from engine.face.composite import Composite, composite_face
 from engine.face.detect import FaceDetector
+from engine.face.identity import PerformerFaces
 from engine.face.track import FaceTracker
 from engine.model.infer import AgeRenderer
 
@@ -28,6 +29,7 @@ class FrameOutcome:
     aligned: AlignedFace | None = None
     aged_crop: np.ndarray | None = None
     composite: Composite | None = None
+    not_performer: bool = False  # a face was found but it is someone else's: the frame is passed through
 
 
 @dataclass
@@ -58,8 +60,10 @@ os.register_at_fork(after_in_child=_composite_pool.cache_clear)
 
 class FaceAger:
     def __init__(self, renderer: AgeRenderer, *, detect_every: int = 5, fps: float = 24.0, colour_strength: float = 0.5,
-                 smooth: bool = True, detector: FaceDetector | None = None) -> None:
+                 smooth: bool = True, detector: FaceDetector | None = None,
+                 performer: PerformerFaces | None = None) -> None:
         self.renderer = renderer
+        self.performer = performer  # when given, only faces that are the performer's are aged
         self.crop = renderer.cfg.crop
         self.tracker = FaceTracker(detector=detector, detect_every=detect_every, fps=fps, smooth=smooth)
         self.colour_strength = colour_strength
@@ -71,14 +75,27 @@ class FaceAger:
     def process_batch(self, frames: list[np.ndarray], target_age: float) -> list[FrameOutcome]:
         """Age a chunk of consecutive frames; the model runs once on all the chunk's faces."""
         aligned: list[AlignedFace | None] = []
-        for f in frames:
+        someone_else: set[int] = set()
+        for index, f in enumerate(frames):
             t0 = time.perf_counter()
             tracked = self.tracker.update(f)
             t1 = time.perf_counter()
             self.timer.add("detect_track", t1 - t0)
             if tracked is None:
+                if self.performer is not None:
+                    self.performer.forget()
                 aligned.append(None)
                 continue
+            if self.performer is not None:
+                theirs = self.performer.is_performer(f, tracked.raw_landmarks, new_track=tracked.new_track,
+                                                     detected=tracked.detected)
+                t2 = time.perf_counter()
+                self.timer.add("identity", t2 - t1)
+                t1 = t2
+                if not theirs:
+                    someone_else.add(index)
+                    aligned.append(None)
+                    continue
             aligned.append(align_face(f, tracked.landmarks, self.crop))
             self.timer.add("align", time.perf_counter() - t1)
         crops = [a.crop for a in aligned if a is not None]
@@ -93,9 +110,9 @@ class FaceAger:
             self.timer.add("composite", time.perf_counter() - t0, len(jobs))
         outs: list[FrameOutcome] = []
         k = 0
-        for f, a in zip(frames, aligned):
+        for index, (f, a) in enumerate(zip(frames, aligned, strict=True)):
             if a is None:
-                outs.append(FrameOutcome(frame=f, had_face=False))
+                outs.append(FrameOutcome(frame=f, had_face=False, not_performer=index in someone_else))
                 continue
             outs.append(FrameOutcome(frame=comps[k].frame, had_face=True, aligned=a, aged_crop=aged[k], composite=comps[k]))
             k += 1

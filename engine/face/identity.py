@@ -17,9 +17,10 @@ from functools import lru_cache
 import dlib
 import numpy as np
 
-from engine.errors import EngineError
+from engine.errors import EngineError, IdentityMismatch
 from engine.face.detect import Box, FaceDetector
 from engine.face.models import model_path
+from engine.media import FrameRange
 
 SAME_PERSON_DISTANCE = 0.6
 
@@ -93,3 +94,76 @@ class IdentityMatch:
 def match(references: Sequence[np.ndarray], face: np.ndarray, *,
           threshold: float = SAME_PERSON_DISTANCE) -> IdentityMatch:
     return IdentityMatch(float(nearest_distances(references, [face])[0]), threshold)
+
+
+class PerformerFaces:
+    """The performer's reference faces, and the verdict on each face the engine tracks in a plate.
+
+    A face is judged when the tracker starts following it (the first face, one found after a face was lost, a
+    detection unlike the face before: a cut), and again every ``rejudge_every`` detections, and the verdict
+    holds for the frames in between: a cut to another person is judged on its first frame, and the embedding
+    (tens of milliseconds on a CPU) is not computed on every frame."""
+
+    def __init__(self, references: Sequence[np.ndarray], *, threshold: float = SAME_PERSON_DISTANCE,
+                 rejudge_every: int = 10) -> None:
+        if not references:
+            raise EngineError("no reference face of the performer to compare the plate with")
+        self.references = list(references)
+        self.threshold = threshold
+        self.rejudge_every = max(1, rejudge_every)
+        self._verdict: IdentityMatch | None = None
+        self._detections = 0
+        self.judged: list[IdentityMatch] = []
+
+    def match(self, face: np.ndarray) -> IdentityMatch:
+        return match(self.references, face, threshold=self.threshold)
+
+    def is_performer(self, frame: np.ndarray, landmarks: np.ndarray, *, new_track: bool, detected: bool) -> bool:
+        self._detections += int(detected)
+        if new_track or self._verdict is None or (detected and self._detections % self.rejudge_every == 0):
+            self._verdict = self.match(embed_landmarks(frame, landmarks))
+            self.judged.append(self._verdict)
+        return self._verdict.same_person
+
+    def forget(self) -> None:
+        """The tracker lost the face: the next one found is judged afresh."""
+        self._verdict = None
+
+    def require_in(self, frames: Iterable[np.ndarray], what: str = "the plate") -> IdentityMatch:
+        """The best match among the largest faces of ``frames``; IdentityMismatch when none is the performer."""
+        detector = FaceDetector()
+        found = []
+        for frame in frames:
+            boxes = detector.detect(_rgb8(frame))
+            if boxes:
+                found.append(self.match(embed_box(frame, boxes[0])))
+        if not found:
+            raise IdentityMismatch(f"no face found in the frames of {what} that were checked, so it cannot be "
+                                   "shown to be the performer")
+        best = min(found, key=lambda m: m.distance)
+        if not best.same_person:
+            raise IdentityMismatch(f"the face in {what} is not the performer whose consent this job runs under: "
+                                   f"its nearest distance to their reference faces is {best.distance:.3f}, at or "
+                                   f"over the {best.threshold:.2f} threshold, in all {len(found)} frames checked")
+        return best
+
+
+def sample_frames(video: str, frame_range: FrameRange | None = None, *, count: int = 8) -> list[np.ndarray]:
+    """``count`` frames spread evenly through ``frame_range`` of a video or image sequence (one decoding pass)."""
+    from engine.media import iter_frames, probe
+
+    lo, hi = (frame_range or FrameRange()).clamp(probe(video).frame_count)
+    wanted = {int(round(i)) for i in np.linspace(0, max(hi - lo - 1, 0), num=max(1, min(count, hi - lo)))}
+    return [frame for index, frame in enumerate(iter_frames(video, frame_range)) if index in wanted]
+
+
+def reference_faces(videos: Iterable[str], *, per_video: int = 4) -> list[np.ndarray]:
+    """The largest face of ``per_video`` frames spread through each reference video (or image sequence)."""
+    detector = FaceDetector()
+    faces: list[np.ndarray] = []
+    for video in videos:
+        for frame in sample_frames(video, count=per_video):
+            boxes = detector.detect(_rgb8(frame))
+            if boxes:
+                faces.append(embed_box(frame, boxes[0]))
+    return faces

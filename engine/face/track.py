@@ -28,6 +28,9 @@ class TrackedFace:
     raw_landmarks: np.ndarray
     box: Box
     detected: bool  # True when the detector ran on this frame and found the face
+    # True when this face may not be the one followed before: the first face found, one found after the last was
+    # lost, or a detection that does not look like the face it replaces (a cut on a detection frame).
+    new_track: bool = False
 
 
 def _eye_distance(lms: np.ndarray) -> float:
@@ -99,6 +102,7 @@ class FaceTracker:
         self._frame_index += 1
         result: tuple[Box, np.ndarray] | None = None
         detected = False
+        new_track = self._last is None
         if self._last is not None and self._since_detect < self.detect_every - 1:
             box = self._box_from_landmarks(self._last)
             lms = self.predictor.predict(gray, box)
@@ -109,6 +113,8 @@ class FaceTracker:
             if plausible:
                 result = (box, lms)
                 self._since_detect += 1
+            else:
+                new_track = True
         if result is None:
             result = self._detect(gray)
             detected = result is not None
@@ -119,8 +125,11 @@ class FaceTracker:
                 self.filter.reset()
                 return None
             self._calibrate(*result)
-            self._signature = _signature(gray, result[1])
+            signature = _signature(gray, result[1])
+            if self._signature is not None and float((signature * self._signature).sum()) < self.min_similarity:
+                new_track = True
+            self._signature = signature
         box, raw = result
         self._last = raw
         smoothed = self.filter(raw, t, scale=_eye_distance(raw)) if self.smooth else raw
-        return TrackedFace(landmarks=smoothed, raw_landmarks=raw, box=box, detected=detected)
+        return TrackedFace(landmarks=smoothed, raw_landmarks=raw, box=box, detected=detected, new_track=new_track)

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections
 
+from likeness.jobs.identity import performer_faces_of
 from likeness.jobs.previews import preview_session_claim, preview_session_end, preview_session_report
 from likeness.jobs.storage import local_path, work_dir
 from likeness.policy.models import DecisionPurpose
@@ -111,7 +112,14 @@ def _preview_loop(session: Any, *, worker: str, max_frames: int | None, frame_pa
         field = session.reference_material.file if reference else session.plate_job.plate
         source_path = str(local_path(field, cache_dir=cache))
         fps = float(probe(source_path).fps) or 24.0
-    ager = FaceAger(renderer, detect_every=8, fps=fps)
+    # The face must be the performer's: a file is checked before the first frame streams, and in every source
+    # a face that is someone else's is shown as filmed on both monitors.
+    performer_faces = performer_faces_of(session.likeness_model, cache=cache)
+    if source_path is not None:
+        from engine.face.identity import sample_frames
+
+        performer_faces.require_in(sample_frames(source_path), what="the preview's source")
+    ager = FaceAger(renderer, detect_every=8, fps=fps, performer=performer_faces)
 
     def file_frames() -> Any:
         if source_path is None:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 from likeness.jobs.gating import job_decide
+from likeness.jobs.identity import performer_faces_of
 from likeness.jobs.logbook import job_log
 from likeness.jobs.models import Job, JobKind, JobState
 from likeness.jobs.storage import local_path, work_dir
@@ -210,6 +211,10 @@ def _age(job: Job) -> str:
     if job.likeness_model is None:
         raise EngineError(f"aging job {job.pk} names no model to apply")
     checkpoint = local_path(job.likeness_model.checkpoint, cache_dir=cache)
+    try:
+        performer_faces = performer_faces_of(job.likeness_model, cache=cache, log_to=job)
+    except EngineError as exc:
+        return _fail(job, exc, None)
     renders = work_dir("renders")
     for leftover in renders.glob(f"{job.pk}-*.mp4"):
         leftover.unlink(missing_ok=True)  # a partial render of an earlier attempt whose worker was killed
@@ -222,13 +227,17 @@ def _age(job: Job) -> str:
                            performer_id=str(job.performer.public_id),
                            frame_range=FrameRange(int(params["frame_start"]), int(params["frame_end"])),
                            progress=governor.progress, should_continue=governor.should_continue,
-                           chunk_frames=settings.JOB_CHUNK_FRAMES)
+                           chunk_frames=settings.JOB_CHUNK_FRAMES, performer_faces=performer_faces)
     except Cancelled:
         return _stopped(job, governor, out)
     except EngineError as exc:
         return _fail(job, exc, out)
+    job_log(job, f"the plate's face is the performer's (distance {result.identity_distance:.3f} to their "
+                 f"reference faces); {result.frames_not_performer} frame(s) of someone else left as filmed")
     stats = {"frames_total": result.frames_total, "frames_with_face": result.frames_with_face,
-             "frames_passed_through": result.frames_passed_through, "width": result.width,
+             "frames_passed_through": result.frames_passed_through,
+             "frames_not_performer": result.frames_not_performer, "identity_distance": result.identity_distance,
+             "width": result.width,
              "height": result.height, "fps": result.fps, "stage_ms_per_frame": result.stage_ms_per_frame}
     try:
         done = job_finish_aging(job_id=str(job.pk), attempt=job.attempt, rendered=out, mime="video/mp4",

@@ -280,7 +280,9 @@ def _record_aging(*, job_id: str, attempt: int, stored: StoredRender, engine_sec
     job_log(job_id, f"rendered {stats.get('frames_total')} frames ({stats.get('frames_passed_through')} without a "
                     f"face passed through); output {output.pk} awaits approval")
     audit_record(actor=None, action="job.rendered", object_type="jobs.job", object_id=job_id,
-                 data={"output": str(output.pk), "sha256": output.sha256, "decision": str(decision.pk)})
+                 data={"output": str(output.pk), "sha256": output.sha256, "decision": str(decision.pk),
+                       "identity_distance": stats.get("identity_distance"),
+                       "frames_not_performer": stats.get("frames_not_performer")})
     return True
 
 

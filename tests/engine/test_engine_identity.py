@@ -5,39 +5,20 @@ The plates are H.264 clips written and decoded as a job's plate is (a slow push-
 faces compared are what a worker would see, compression included."""
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
-import skimage.data
-from PIL import Image
 
-from engine.errors import EngineError
+from engine.api import age_video
+from engine.errors import EngineError, IdentityMismatch
 from engine.face import identity
 from engine.face.detect import FaceDetector, LandmarkPredictor
-from engine.media import FrameWriter, read_all
-
-FACES = Path(__file__).resolve().parents[1] / "data" / "faces"
-
-
-def photo(name: str) -> np.ndarray:
-    if name == "astronaut":
-        return skimage.data.astronaut()
-    return np.asarray(Image.open(FACES / f"{name}.jpg").convert("RGB"))
-
-
-def push_in_plate(image: np.ndarray, path: Path, frames: int = 8, size: int = 480) -> Path:
-    """A short plate of a photograph: the camera pushing in on its upper half, 480 x 480 H.264."""
-    h, w = image.shape[:2]
-    side = min(w, h // 2 if h > w else h)
-    with FrameWriter(path, width=size, height=size, fps=Fraction(24)) as writer:
-        for i in range(frames):
-            crop = int(side * (1.0 - 0.15 * i / frames))
-            x0, y0 = (w - crop) // 2, max(0, (side - crop) // 2)
-            writer.write(cv2.resize(image[y0:y0 + crop, x0:x0 + crop], (size, size), interpolation=cv2.INTER_AREA))
-    return path
+from engine.media import read_all
+from engine.model.checkpoint import CheckpointMeta, save_checkpoint
+from engine.model.config import preset
+from engine.model.net import AgeModel
+from tests.real_faces import photo, push_in, push_in_plate, write_plate
 
 
 def plate_faces(path: Path) -> list[np.ndarray]:
@@ -58,14 +39,14 @@ def references() -> list[np.ndarray]:
 
 
 def test_a_plate_of_the_performer_from_another_photograph_reads_as_the_performer(references, tmp_path) -> None:
-    faces = plate_faces(push_in_plate(photo("obama3"), tmp_path / "own.mp4"))
+    faces = plate_faces(push_in_plate("obama3", tmp_path / "own.mp4"))
     matches = [identity.match(references, f) for f in faces]
     assert all(m.same_person for m in matches), [m.describe() for m in matches]
 
 
 @pytest.mark.parametrize("other", ["biden", "astronaut"])
 def test_a_plate_of_another_person_does_not(references, tmp_path, other: str) -> None:
-    faces = plate_faces(push_in_plate(photo(other), tmp_path / f"{other}.mp4"))
+    faces = plate_faces(push_in_plate(other, tmp_path / f"{other}.mp4"))
     matches = [identity.match(references, f) for f in faces]
     assert not any(m.same_person for m in matches), [m.describe() for m in matches]
     assert "not the performer" in matches[0].describe()
@@ -87,3 +68,44 @@ def test_what_cannot_be_compared_is_refused_by_name() -> None:
         identity.match([], np.zeros(128))
     with pytest.raises(EngineError, match="8-bit RGB"):
         identity.embed_faces(photo("obama").astype(np.float32) / 255.0)
+
+
+@pytest.fixture(scope="module")
+def untrained_checkpoint(tmp_path_factory) -> Path:
+    """A tiny model with its initial weights: it changes the faces it is given, which is all these tests need."""
+    import torch
+
+    torch.manual_seed(0)
+    cfg = preset("tiny")
+    return save_checkpoint(tmp_path_factory.mktemp("identity") / "untrained.safetensors", AgeModel(cfg),
+                           CheckpointMeta(performer_id="performer", config=cfg, dataset_manifest_sha256="0" * 64,
+                                          steps=0, age_range=(20.0, 80.0)))
+
+
+def test_an_aging_job_on_another_persons_plate_stops_before_rendering(references, untrained_checkpoint,
+                                                                       tmp_path) -> None:
+    plate = push_in_plate("biden", tmp_path / "plate.mp4")
+    out = tmp_path / "out.mp4"
+    with pytest.raises(IdentityMismatch, match="not the performer whose consent this job runs under"):
+        age_video(plate, out, untrained_checkpoint, 60.0, performer_id="performer",
+                  performer_faces=identity.PerformerFaces(references))
+    assert not out.exists()
+
+
+# The tracker detects on every fifth frame (0, 5, 10) and follows the face in between: a cut on frame 5 meets
+# a detection, a cut on frame 6 meets the follow.
+@pytest.mark.parametrize("cut", [5, 6])
+def test_in_a_plate_that_cuts_to_someone_else_only_the_performer_is_aged(references, untrained_checkpoint,
+                                                                          tmp_path, cut: int) -> None:
+    own, other = push_in(photo("obama3"), cut), push_in(photo("biden"), 12 - cut)
+    plate = write_plate(own + other, tmp_path / "plate")
+    out = tmp_path / "out"
+    result = age_video(plate, out, untrained_checkpoint, 60.0, performer_id="performer", detect_every=5,
+                       performer_faces=identity.PerformerFaces(references))
+    aged = read_all(out)
+    assert result.frames_total == 12 and result.frames_not_performer == 12 - cut, result
+    assert result.identity_distance is not None and result.identity_distance < identity.SAME_PERSON_DISTANCE
+    for before, after in zip(own, aged[:cut], strict=True):
+        assert np.abs(after.astype(int) - before.astype(int)).mean() > 0.5  # the performer's face was changed
+    for before, after in zip(other, aged[cut:], strict=True):
+        assert np.array_equal(after, before)  # someone else's frames are the plate's, bit for bit

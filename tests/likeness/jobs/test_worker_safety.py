@@ -292,7 +292,8 @@ def _fake_engine(kind: str, pauses: Pauses, plate: Path) -> Any:
                   should_continue: Any, **kw: Any) -> Any:
         work(Path(out), progress, should_continue)
         return SimpleNamespace(frames_total=4, frames_with_face=4, frames_passed_through=0, width=192, height=192,
-                               fps=24.0, stage_ms_per_frame={}, seconds=0.1)
+                               fps=24.0, stage_ms_per_frame={}, seconds=0.1, frames_not_performer=0,
+                               identity_distance=0.3)
     return age_video
 
 
