@@ -4,7 +4,7 @@ identity check's threshold (engine.face.identity.SAME_PERSON_DISTANCE).
     python bench/identity.py                  # real photographs and 12 synthetic performers, under a minute
     python bench/identity.py --synthetic 24
 
-Real photographs: the four in tests/data/faces (three of one person, one of another; see its README) and
+Real photographs: the three in tests/data/faces (two of one person, one of another; see its README) and
 scikit-image's astronaut. Synthetic performers: each rendered at ages 25 and 65 in two poses and lights; a pair
 is "same" when it is one performer (across age, pose and light), "different" otherwise. Prints, for each
 class, the smallest, median and largest distance, and how far the threshold sits from the nearest of each.

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 FACES = Path(__file__).resolve().parent / "data" / "faces"
-PERFORMER = ("obama", "obama2")  # the performer's reference photographs
+PERFORMER = ("obama",)  # the performer's reference photograph
 PERFORMER_ELSEWHERE = "obama3"  # another photograph of the performer
 OTHERS = ("biden", "astronaut")  # other people
 

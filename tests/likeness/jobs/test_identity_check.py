@@ -1,6 +1,6 @@
 """The worker checks that the face in a plate is the performer's before it renders anything, with real
-photographs: the performer's reference footage is made from two photographs of one person; a plate made from a
-third photograph of them renders, and a plate of another person fails the job with the reason, leaving no
+photographs: the performer's reference footage is made from a photograph of one person; a plate made from
+another photograph of them renders, and a plate of another person fails the job with the reason, leaving no
 output. The jobs run in this process through the real runner (the `workers` fixture gives the test its own
 broker; no worker is started)."""
 from __future__ import annotations
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def real_model(live_world, ready_model, tmp_path):
-    """The ready model, recorded as trained on reference footage of a real person: push-in clips of their two
-    photographs (the weights stay the session's synthetic ones; the check reads the footage, not the weights)."""
+    """The ready model, recorded as trained on reference footage of a real person: a push-in clip of their
+    photograph (the weights stay the session's synthetic ones; the check reads the footage, not the weights)."""
     w = live_world
     footage = []
     for index, name in enumerate(PERFORMER):
