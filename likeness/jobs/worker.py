@@ -277,8 +277,9 @@ def _record_aging(*, job_id: str, attempt: int, stored: StoredRender, engine_sec
     Job.objects.filter(pk=job_id).update(state=JobState.AWAITING_APPROVAL, output=output, finished_at=timezone.now(),
                                          stage="done", engine_seconds=engine_seconds, eta_seconds=0,
                                          params={**job.params, "result": stats})
-    job_log(job_id, f"rendered {stats.get('frames_total')} frames ({stats.get('frames_passed_through')} without a "
-                    f"face passed through); output {output.pk} awaits approval")
+    job_log(job_id, f"rendered {stats.get('frames_total')} frames ({stats.get('frames_passed_through')} without the "
+                    f"performer's face passed through, {stats.get('frames_not_performer', 0)} of them someone "
+                    f"else's); output {output.pk} awaits approval")
     audit_record(actor=None, action="job.rendered", object_type="jobs.job", object_id=job_id,
                  data={"output": str(output.pk), "sha256": output.sha256, "decision": str(decision.pk),
                        "identity_distance": stats.get("identity_distance"),
