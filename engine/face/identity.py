@@ -105,7 +105,7 @@ class PerformerFaces:
     (tens of milliseconds on a CPU) is not computed on every frame."""
 
     def __init__(self, references: Sequence[np.ndarray], *, threshold: float = SAME_PERSON_DISTANCE,
-                 rejudge_every: int = 10) -> None:
+                 rejudge_every: int = 24) -> None:
         if not references:
             raise EngineError("no reference face of the performer to compare the plate with")
         self.references = list(references)
