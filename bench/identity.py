@@ -23,22 +23,13 @@ sys.path.insert(0, str(ROOT))
 
 from engine import synthetic  # noqa: E402
 from engine.face import identity  # noqa: E402
-
-FACES = ROOT / "tests" / "data" / "faces"
+from tests.real_faces import OTHERS, PERFORMER, PERFORMER_ELSEWHERE, photo  # noqa: E402
 
 
 def real_embeddings() -> dict[str, list[np.ndarray]]:
     """Person -> the embedding of the largest face in each of their photographs."""
-    import skimage.data
-    from PIL import Image
-
-    people: dict[str, list[np.ndarray]] = {}
-    for path in sorted(FACES.glob("*.jpg")):
-        person = path.stem.rstrip("0123456789")
-        faces = identity.embed_faces(np.asarray(Image.open(path).convert("RGB")))
-        people.setdefault(person, []).append(faces[0])
-    people["astronaut"] = [identity.embed_faces(skimage.data.astronaut())[0]]
-    return people
+    own = [identity.embed_faces(photo(name))[0] for name in (*PERFORMER, PERFORMER_ELSEWHERE)]
+    return {"performer": own, **{name: [identity.embed_faces(photo(name))[0]] for name in OTHERS}}
 
 
 def synthetic_embeddings(count: int) -> dict[str, list[np.ndarray]]:

@@ -72,19 +72,13 @@ def test_a_plate_of_the_performer_renders_and_records_the_distance(live_world, r
 def test_a_live_preview_of_another_persons_footage_ends_before_its_first_frame(live_world, real_model, monkeypatch,
                                                                                 tmp_path) -> None:
     """Footage registered for the performer that shows someone else: the preview of it ends with the reason."""
-    from likeness.consent import services as consent
     from likeness.jobs import previews
     from likeness.jobs.models import PreviewSource, PreviewState
     from likeness.jobs.preview_runner import run_preview
-    from tests.conftest import grant_scope
-    from tests.factories import pdf_file
+    from tests.likeness.web.test_model_pages import preview_grant
 
     w = live_world
-    grant = consent.grant_draft_create(
-        performer=w.performer, productions=[w.production], by=w.rep,
-        **grant_scope(uses=["realtime_preview"], media=["on_set_monitor"], depicted_age_min=25, depicted_age_max=45))
-    consent.grant_submit(grant=grant, document=pdf_file(), by=w.rep)
-    consent.grant_approve(grant=grant, by=w.counsel)
+    preview_grant(w)
     monkeypatch.setattr(previews, "enqueue_preview", lambda session: None)  # run here, not on a worker
     clip = push_in_plate("biden", tmp_path / "mislabelled.mp4")
     with open(clip, "rb") as handle:
