@@ -100,6 +100,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/pipeline.py
 	$(PY) bench/provenance.py
 	$(PY) bench/engine.py
+	$(PY) bench/plates.py
 	$(PY) bench/broker.py
 
 clean:

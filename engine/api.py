@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,10 +18,21 @@ from typing import cast
 import numpy as np
 
 from engine.errors import Cancelled, EngineError, MediaError, NoFaceError, TrainingDataError
+from engine.exr import ExrFrame
 from engine.face.align import align_face
 from engine.face.detect import FaceDetector, LandmarkPredictor
 from engine.face.identity import PerformerFaces, sample_frames
-from engine.media import FrameRange, FrameWriter, WriteBehind, iter_frames, probe, read_ahead, read_image, remove_output
+from engine.media import (
+    FrameRange,
+    FrameWriter,
+    WriteBehind,
+    iter_exr_frames,
+    iter_frames,
+    probe,
+    read_ahead,
+    read_image,
+    remove_output,
+)
 from engine.model.checkpoint import CheckpointMeta, load_checkpoint, manifest_sha256, save_checkpoint
 from engine.model.config import ModelConfig, preset, train_batch_size
 from engine.model.infer import AgeRenderer
@@ -88,10 +99,13 @@ def crops_from_frames(frames: Iterable[tuple[np.ndarray, float, str]], crop: int
     return CropSet(arr, np.asarray(ages, np.float32), manifest, seen, missing)
 
 
+SINGLE_IMAGES = {".png", ".jpg", ".jpeg", ".exr"}  # a reference that is one still rather than a sequence
+
+
 def _reference_frames(refs: Sequence[Reference]) -> Iterable[tuple[np.ndarray, float, str]]:
     for ref in refs:
         stride = max(1, ref.stride)
-        if Path(ref.path).suffix.lower() in {".png", ".jpg", ".jpeg"} and Path(ref.path).is_file():
+        if Path(ref.path).suffix.lower() in SINGLE_IMAGES and Path(ref.path).is_file():
             yield read_image(ref.path), ref.age, os.path.basename(ref.path)
             continue
         start = ref.frame_range.start if ref.frame_range else 0
@@ -103,7 +117,7 @@ def _reference_frames(refs: Sequence[Reference]) -> Iterable[tuple[np.ndarray, f
 def _count_reference_frames(refs: Sequence[Reference]) -> int:
     total = 0
     for ref in refs:
-        if Path(ref.path).suffix.lower() in {".png", ".jpg", ".jpeg"} and Path(ref.path).is_file():
+        if Path(ref.path).suffix.lower() in SINGLE_IMAGES and Path(ref.path).is_file():
             total += 1
             continue
         n = probe(ref.path).frame_count
@@ -172,6 +186,8 @@ class AgeResult:
     stage_ms_per_frame: dict[str, float] = field(default_factory=dict)
     frames_not_performer: int = 0  # of those passed through, frames whose face is someone else's
     identity_distance: float | None = None  # the plate's nearest distance to the performer's reference faces
+    codec: str = "h264"  # of a video output (VIDEO_CODECS); a sequence's format is its suffix
+    first_frame: int = 0  # a sequence output's first frame number
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -193,11 +209,15 @@ def age_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], checkpoi
               *, performer_id: str | None = None, frame_range: FrameRange | None = None,
               progress: ProgressFn = _noop_progress, should_continue: ContinueFn | None = None, chunk_frames: int = 16,
               device: str | None = None, detect_every: int = 5, colour_strength: float = 0.5,
-              performer_faces: PerformerFaces | None = None) -> AgeResult:
-    """Age the performer's face in a video or PNG sequence and write the result to ``dst``.
+              performer_faces: PerformerFaces | None = None, codec: str = "h264",
+              first_frame: int | None = None) -> AgeResult:
+    """Age the performer's face in a video, PNG or EXR sequence and write the result to ``dst``.
 
     The output keeps the source's frame count (within ``frame_range``), rate, size and audio. Frames with
-    no face are written unchanged and counted in ``frames_passed_through``.
+    no face are written unchanged and counted in ``frames_passed_through``. A video output is written with
+    ``codec`` (``engine.media.VIDEO_CODECS``). A sequence output is numbered from ``first_frame``; by default
+    it keeps a numbered source's frame numbers (``shot.1001.exr`` ages into ``out.1001.exr``), and a video's
+    frames are numbered from 0. EXR in and EXR out keeps every float value the aging did not change.
 
     With ``performer_faces`` (the performer's reference faces), the plate is checked before anything renders:
     IdentityMismatch when none of the faces in frames spread through the range is the performer's. While it
@@ -214,42 +234,56 @@ def age_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], checkpoi
     total = hi - lo
     if total <= 0:
         raise MediaError(f"{src}: frame range selects no frames (the plate has {info.frame_count})")
+    numbering = first_frame if first_frame is not None else (info.first_frame + lo if info.kind == "sequence" else 0)
+    exr_source = info.codec == "exr"
     checked = None
     if performer_faces is not None:
         checked = performer_faces.require_in(sample_frames(src, frame_range), what=f"the plate (frames {lo}-{hi})")
     ager = FaceAger(renderer, detect_every=detect_every, fps=float(info.fps), colour_strength=colour_strength,
                     performer=performer_faces)
     done = with_face = not_performer = 0
-    writer = FrameWriter(dst, width=info.width, height=info.height, fps=info.fps, audio_from=src, frame_range=frame_range)
+    writer = FrameWriter(dst, width=info.width, height=info.height, fps=info.fps, audio_from=src, frame_range=frame_range,
+                         codec=codec, first_frame=numbering)
+    # An EXR source's frames travel with their float values, for the EXR writer; a float frame is several
+    # times an 8-bit one, so fewer are read ahead.
+    source: Iterator[np.ndarray | ExrFrame] = (iter_exr_frames(src, frame_range) if exr_source
+                                               else iter_frames(src, frame_range))
     try:
         # Decoding runs ahead and encoding behind on their own threads, so that on a GPU worker the three
         # CPU-heavy stages overlap instead of adding up; the gate and cancellation checks stay per chunk.
-        with writer, closing(read_ahead(iter_frames(src, frame_range), depth=2 * chunk_frames)) as frames:
+        with writer, closing(read_ahead(source, depth=chunk_frames if exr_source else 2 * chunk_frames)) as frames:
             encoder = WriteBehind(writer, depth=chunk_frames)
             chunk: list[np.ndarray] = []
+            plates: list[ExrFrame | None] = []
 
             def flush() -> None:
                 nonlocal done, with_face, not_performer
                 if should_continue is not None and not should_continue():
                     raise Cancelled(f"aging cancelled after {done} of {total} frames")
-                for out in ager.process_batch(chunk, target_age):
+                for out, plate in zip(ager.process_batch(chunk, target_age), plates, strict=True):
                     t = time.perf_counter()
-                    encoder.write(out.frame)
+                    encoder.write(out.frame, plate)
                     ager.timer.add("encode", time.perf_counter() - t)
                     with_face += int(out.had_face)
                     not_performer += int(out.not_performer)
                 done += len(chunk)
                 chunk.clear()
+                plates.clear()
                 progress("age", done, total)
 
             try:
                 while True:
                     t = time.perf_counter()
-                    frame = next(frames, None)
+                    item = next(frames, None)
                     ager.timer.add("decode", time.perf_counter() - t)
-                    if frame is None:
+                    if item is None:
                         break
-                    chunk.append(frame)
+                    if isinstance(item, ExrFrame):
+                        chunk.append(item.proxy)
+                        plates.append(item)
+                    else:
+                        chunk.append(item)
+                        plates.append(None)
                     if len(chunk) >= chunk_frames:
                         flush()
                 if chunk:
@@ -258,17 +292,18 @@ def age_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], checkpoi
             finally:
                 encoder.close()
     except BaseException:
-        remove_output(dst)
+        remove_output(dst, writer.created_files)
         raise
     if done != total:
         # probe counted packets; the decoder produced fewer frames: the file is damaged.
-        remove_output(dst)
+        remove_output(dst, writer.created_files)
         raise MediaError(f"{src}: expected {total} frames but only {done} could be decoded (truncated?)")
     return AgeResult(output=dst, frames_total=done, frames_with_face=with_face, frames_passed_through=done - with_face,
                      width=info.width, height=info.height, fps=float(info.fps), target_age=float(target_age),
                      performer_id=meta.performer_id, model=meta.config.name, seconds=time.monotonic() - t0,
                      stage_ms_per_frame=ager.timer.per_frame_ms(done), frames_not_performer=not_performer,
-                     identity_distance=None if checked is None else checked.distance)
+                     identity_distance=None if checked is None else checked.distance, codec=codec,
+                     first_frame=numbering)
 
 
 def age_image(image: np.ndarray, checkpoint: str | os.PathLike[str] | AgeRenderer, target_age: float, *,

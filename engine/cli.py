@@ -97,7 +97,8 @@ def cmd_age(args: argparse.Namespace, progress: TqdmProgress) -> int:
 
     res = age_video(args.src, args.dst, args.checkpoint, args.target_age, performer_id=args.performer_id,
                     frame_range=FrameRange.parse(args.frames), progress=progress, chunk_frames=args.chunk,
-                    device=args.device, detect_every=args.detect_every)
+                    device=args.device, detect_every=args.detect_every, codec=args.codec,
+                    first_frame=args.first_frame)
     progress.close()
     print(json.dumps(res.to_dict(), indent=2))
     return 0
@@ -148,6 +149,8 @@ def cmd_synth(args: argparse.Namespace, progress: TqdmProgress) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from engine.media import VIDEO_CODECS
+
     p = argparse.ArgumentParser(prog="python -m engine", description="Per-performer age engine: train, age, preview, eval.")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     sub = p.add_subparsers(dest="command", required=True)
@@ -166,13 +169,19 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, help="checkpoint path (.safetensors)")
     t.set_defaults(func=cmd_train)
 
-    a = sub.add_parser("age", help="age the performer in a video or PNG sequence")
-    a.add_argument("src")
-    a.add_argument("dst", help=".mp4/.mov, a folder, or a pattern like out/shot.%%04d.png")
+    a = sub.add_parser("age", help="age the performer in a video, PNG or EXR sequence")
+    a.add_argument("src", help=".mp4/.mov, a folder of frames, or a pattern like plates/shot.####.exr")
+    a.add_argument("dst", help=".mp4/.mov, a folder, or a pattern like out/shot.####.exr or out/shot.%%04d.png")
+    a.add_argument("--codec", default="h264", choices=VIDEO_CODECS,
+                   help="for a video output: h264 (review copy), h264-lossless (RGB, bit-exact outside the face), "
+                        "prores (ProRes 4444, .mov)")
+    a.add_argument("--first-frame", type=int,
+                   help="number of a sequence output's first frame (default: the source sequence's own numbers; "
+                        "0 for a video source)")
     a.add_argument("--checkpoint", required=True)
     a.add_argument("--target-age", type=float, required=True)
     a.add_argument("--performer-id", help="refuse the checkpoint unless it belongs to this performer")
-    a.add_argument("--frames", help="frame range START:STOP")
+    a.add_argument("--frames", help="frame range START:STOP, positions from 0 (in shot.1001.exr onwards, 0 is 1001)")
     a.add_argument("--chunk", type=int, default=16)
     a.add_argument("--detect-every", type=int, default=5)
     a.add_argument("--device")

@@ -1,6 +1,8 @@
-"""Reading and writing plates: MP4/MOV through PyAV, PNG image sequences through OpenCV.
+"""Reading and writing plates: MP4/MOV through PyAV, PNG sequences through OpenCV, EXR sequences through
+OpenEXR (engine/exr.py).
 
-Frames travel through the engine as ``numpy`` arrays, H x W x 3, ``uint8``, RGB.
+Frames travel through the engine as ``numpy`` arrays, H x W x 3, ``uint8``, RGB; an EXR frame travels as its
+8-bit proxy, and its float values are kept for the writer (``iter_exr_frames``, ``FrameWriter.write``).
 
 Why PyAV for video: OpenCV's pip wheels cannot write H.264, and PyAV lets us copy the source's audio
 packets untouched into the output, so an aged plate keeps its sound in sync.
@@ -24,9 +26,14 @@ import cv2
 import numpy as np
 
 from engine.errors import MediaError
+from engine.exr import ExrFrame, data_window_size, read_exr, read_header, write_exr
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv"}
-IMAGE_SUFFIXES = {".png"}
+IMAGE_SUFFIXES = {".png", ".exr"}
+# Video codecs a plate can be written with. H.264 4:2:0 is the review copy every player opens; the lossless
+# option is H.264 in RGB at qp 0 (libx264rgb): every pixel outside the face decodes bit for bit as the source's;
+# ProRes 4444 (MOV only) is the usual editorial delivery, visually lossless (about 57 dB at 12 bits).
+VIDEO_CODECS = ("h264", "h264-lossless", "prores")
 DEFAULT_SEQUENCE_FPS = Fraction(24, 1)
 
 
@@ -42,6 +49,7 @@ class MediaInfo:
     frame_count: int
     codec: str
     has_audio: bool
+    first_frame: int = 0  # a numbered sequence's first frame number (shot.1001.exr: 1001); 0 for a video
 
 
 @dataclass(frozen=True)
@@ -81,34 +89,96 @@ def _natural_key(name: str) -> list[object]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
-def _sequence_files(path: Path) -> list[Path]:
-    """The frames of a PNG sequence given as a folder, or as a pattern like ``shot.%04d.png``."""
+@dataclass(frozen=True)
+class SequenceFiles:
+    """The frames of an image sequence in order, and the number of its first frame (``shot.1001.exr``: 1001;
+    0 for a folder whose files are not numbered alike)."""
+
+    files: list[Path]
+    first_frame: int = 0
+
+
+# A frame-number placeholder in a sequence's name: printf style (``%04d``, ``%d``) or hashes (``####``).
+_PLACEHOLDER = re.compile(r"%0?(\d*)d|#+")
+
+
+def sequence_pattern(name: str) -> str | None:
+    """``shot.####.exr`` or ``shot.%04d.exr`` as a printf pattern (``shot.%04d.exr``); None with no placeholder."""
+    found = list(_PLACEHOLDER.finditer(name))
+    if not found:
+        return None
+    if len(found) > 1:
+        raise MediaError(f"{name}: more than one frame-number placeholder")
+    m = found[0]
+    width = len(m.group(0)) if m.group(0).startswith("#") else int(m.group(1) or 0)
+    return name[:m.start()].replace("%", "%%") + (f"%0{width}d" if width > 1 else "%d") + name[m.end():].replace("%", "%%")
+
+
+def _numbered(files: dict[int, Path], where: Path) -> SequenceFiles:
+    numbers = sorted(files)
+    gaps = [n for n in range(numbers[0], numbers[-1] + 1) if n not in files]
+    if gaps:
+        more = f" and {len(gaps) - 1} more" if len(gaps) > 1 else ""
+        raise MediaError(f"{where}: frame {gaps[0]}{more} missing from the sequence {numbers[0]}-{numbers[-1]}")
+    return SequenceFiles([files[n] for n in numbers], numbers[0])
+
+
+def _sequence_kind(files: list[Path], where: Path) -> None:
+    kinds = {p.suffix.lower() for p in files}
+    if len(kinds) > 1:
+        raise MediaError(f"{where}: the sequence mixes {' and '.join(sorted(kinds))} frames")
+
+
+def sequence_files(path: Path) -> SequenceFiles:
+    """The frames of a PNG or EXR sequence: a folder, or a pattern like ``shot.####.exr`` or ``shot.%04d.png``.
+
+    A numbered sequence must be whole: a missing frame number is refused by name rather than skipped, since
+    skipping it would shift every later frame against the edit.
+    """
     if path.is_dir():
-        files = [p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
+        files = [p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
         if not files:
-            exr = [p for p in path.iterdir() if p.suffix.lower() == ".exr"]
-            if exr:
-                raise MediaError(f"{path}: EXR sequences are not supported; convert them to 16-bit PNG")
-            raise MediaError(f"{path}: folder holds no PNG frames")
-        return sorted(files, key=lambda p: _natural_key(p.name))
-    if "%" in path.name:
-        regex = re.compile("^" + re.sub(r"%0?(\d*)d", r"(\\d+)", re.escape(path.name).replace("\\%", "%")) + "$")
+            raise MediaError(f"{path}: folder holds no PNG or EXR frames")
+        _sequence_kind(files, path)
+        # Numbered alike (one prefix and suffix around the last run of digits): checked for gaps.
+        parts = [re.fullmatch(r"(.*?)(\d+)(\D*)", p.name) for p in files]
+        if all(parts) and len({(m.group(1), m.group(3)) for m in parts if m}) == 1:
+            numbered = {int(m.group(2)): p for m, p in zip(parts, files, strict=True) if m}
+            if len(numbered) == len(files):
+                return _numbered(numbered, path)
+        return SequenceFiles(sorted(files, key=lambda p: _natural_key(p.name)))
+    pattern = sequence_pattern(path.name)
+    if pattern is not None:
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            raise MediaError(f"{path}: unsupported sequence type {path.suffix or '(no suffix)'!r}; use PNG or EXR")
+        m = _PLACEHOLDER.search(path.name)
+        assert m is not None  # sequence_pattern found one
+        regex = re.compile("^" + re.escape(path.name[:m.start()]) + r"(\d+)" + re.escape(path.name[m.end():]) + "$")
         folder = path.parent
         if not folder.is_dir():
             raise MediaError(f"{path}: folder {folder} does not exist")
-        files = [p for p in folder.iterdir() if regex.match(p.name)]
-        if not files:
+        by_number: dict[int, Path] = {}
+        for p in folder.iterdir():
+            hit = regex.match(p.name)
+            if hit:
+                n = int(hit.group(1))
+                if n in by_number:
+                    raise MediaError(f"{path}: frame {n} is there twice ({by_number[n].name}, {p.name})")
+                by_number[n] = p
+        if not by_number:
             raise MediaError(f"{path}: no frames match the pattern")
-        return sorted(files, key=lambda p: _natural_key(p.name))
+        return _numbered(by_number, path)
     if path.suffix.lower() in IMAGE_SUFFIXES:
         if not path.is_file():
             raise MediaError(f"{path}: file does not exist")
-        return [path]
-    raise MediaError(f"{path}: unsupported media type {path.suffix or '(no suffix)'!r}; use MP4, MOV or PNG")
+        return SequenceFiles([path])
+    raise MediaError(f"{path}: unsupported media type {path.suffix or '(no suffix)'!r}; use MP4, MOV, PNG or EXR")
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read one PNG/JPEG as RGB uint8 (16-bit PNGs are scaled down to 8 bits)."""
+    """Read one PNG/JPEG as RGB uint8 (16-bit PNGs are scaled down to 8 bits), or an EXR frame's proxy."""
+    if Path(path).suffix.lower() == ".exr":
+        return read_exr(path).proxy
     data = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if data is None:
         raise MediaError(f"{path}: cannot decode image (corrupt or not an image)")
@@ -175,10 +245,23 @@ def probe(path: str | os.PathLike[str], *, sequence_fps: Fraction = DEFAULT_SEQU
             raise MediaError(f"{spath}: cannot read video: {exc}") from exc
         finally:
             container.close()
-    files = _sequence_files(Path(spath))
-    first = read_image(files[0])
-    return MediaInfo(path=spath, kind="sequence", width=first.shape[1], height=first.shape[0], fps=sequence_fps,
-                     frame_count=len(files), codec="png", has_audio=False)
+    seq = sequence_files(Path(spath))
+    exr = seq.files[0].suffix.lower() == ".exr"
+    if exr:
+        width, height = data_window_size(read_header(seq.files[0]))
+    else:
+        first = read_image(seq.files[0])
+        width, height = first.shape[1], first.shape[0]
+    return MediaInfo(path=spath, kind="sequence", width=width, height=height, fps=sequence_fps,
+                     frame_count=len(seq.files), codec="exr" if exr else "png", has_audio=False,
+                     first_frame=seq.first_frame)
+
+
+def _same_size(frame_size: tuple[int, int], first: tuple[int, int] | None, path: Path) -> tuple[int, int]:
+    if first is not None and frame_size != first:
+        raise MediaError(f"{path}: frame is {frame_size[0]}x{frame_size[1]}, the sequence's first "
+                         f"{first[0]}x{first[1]}")
+    return frame_size
 
 
 def iter_frames(path: str | os.PathLike[str], frame_range: FrameRange | None = None) -> Iterator[np.ndarray]:
@@ -210,13 +293,31 @@ def iter_frames(path: str | os.PathLike[str], frame_range: FrameRange | None = N
         finally:
             container.close()
     else:
-        files = _sequence_files(Path(spath))
+        files = sequence_files(Path(spath)).files
         start, stop = rng.clamp(len(files))
+        size: tuple[int, int] | None = None
         for f in files[start:stop]:
-            yield read_image(f)
+            image = read_image(f)
+            size = _same_size((image.shape[1], image.shape[0]), size, f)
+            yield image
             yielded += 1
     if yielded == 0 and rng.start > 0:
         raise MediaError(f"{spath}: frame range starts at {rng.start}, past the last frame")
+
+
+def iter_exr_frames(path: str | os.PathLike[str], frame_range: FrameRange | None = None) -> Iterator[ExrFrame]:
+    """Yield the frames of an EXR sequence with their float values (``.proxy`` is what the engine sees)."""
+    files = sequence_files(Path(path)).files
+    if files[0].suffix.lower() != ".exr":
+        raise MediaError(f"{path}: not an EXR sequence")
+    start, stop = (frame_range or FrameRange()).clamp(len(files))
+    if start >= len(files):
+        raise MediaError(f"{path}: frame range starts at {start}, past the last frame")
+    size: tuple[int, int] | None = None
+    for f in files[start:stop]:
+        frame = read_exr(f)
+        size = _same_size((frame.proxy.shape[1], frame.proxy.shape[0]), size, f)
+        yield frame
 
 
 def read_all(path: str | os.PathLike[str], frame_range: FrameRange | None = None) -> list[np.ndarray]:
@@ -279,60 +380,94 @@ class _AudioCopier:
 
 
 class FrameWriter:
-    """Writes RGB frames to an H.264 MP4/MOV (PyAV, libx264) or to a PNG sequence.
+    """Writes RGB frames to a video (PyAV: H.264, lossless H.264 or ProRes; see ``VIDEO_CODECS``) or to a PNG or
+    EXR sequence.
 
-    A PNG sequence target is a folder (frames named ``frame_000000.png``) or a pattern such as
-    ``out/shot.%04d.png``. Use as a context manager; on an exception the partial output is removed.
+    A sequence target is a folder (PNG frames named ``frame_000000.png``) or a pattern such as
+    ``out/shot.####.exr`` or ``out/shot.%04d.png``, numbered from ``first_frame``. Use as a context manager; on
+    an exception the partial output is removed.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, width: int, height: int, fps: Fraction,
                  audio_from: str | None = None, frame_range: FrameRange | None = None,
-                 crf: int = 18, preset: str = "veryfast") -> None:
+                 crf: int = 18, preset: str = "veryfast", codec: str = "h264", first_frame: int = 0) -> None:
         self.path = str(path)
         self.width, self.height, self.fps = width, height, Fraction(fps)
         self.frames_written = 0
+        self.first_frame = first_frame
         self._created_files: list[Path] = []
         self._container: av.container.OutputContainer | None = None
         self._audio: _AudioCopier | None = None
+        self._exr = False
+        if codec not in VIDEO_CODECS:
+            raise MediaError(f"unknown codec {codec!r}; choose one of {', '.join(VIDEO_CODECS)}")
+        if first_frame < 0:
+            raise MediaError(f"first frame number {first_frame} is negative")
         if _is_video_path(self.path):
-            if width % 2 or height % 2:
-                raise MediaError(f"H.264 needs an even frame size; got {width}x{height}. Write a PNG sequence instead")
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            try:
-                self._container = av.open(self.path, mode="w")
+            self._open_video(codec, crf, preset, audio_from, frame_range)
+            return
+        if codec != "h264":
+            raise MediaError(f"{self.path}: the {codec} codec is for video outputs; a sequence is PNG or EXR by its suffix")
+        p = Path(self.path)
+        pattern = sequence_pattern(p.name)
+        if pattern is not None:
+            if p.suffix.lower() not in IMAGE_SUFFIXES:
+                raise MediaError(f"{p}: unsupported sequence type {p.suffix or '(no suffix)'!r}; use .png or .exr")
+            self._pattern = str(p.with_name(pattern))
+            self._exr = p.suffix.lower() == ".exr"
+            p.parent.mkdir(parents=True, exist_ok=True)
+        elif p.suffix.lower() in IMAGE_SUFFIXES or p.suffix.lower() in VIDEO_SUFFIXES:
+            raise MediaError(f"{p}: give a folder, or a pattern like shot.####.exr or shot.%04d.png, for a sequence")
+        elif p.suffix:
+            raise MediaError(f"{p}: unsupported output type {p.suffix!r}; use .mp4, .mov, a PNG folder or an "
+                             f"EXR pattern")
+        else:
+            p.mkdir(parents=True, exist_ok=True)
+            self._pattern = str(p / "frame_%06d.png")
+
+    def _open_video(self, codec: str, crf: int, preset: str, audio_from: str | None,
+                    frame_range: FrameRange | None) -> None:
+        width, height = self.width, self.height
+        if codec == "prores" and Path(self.path).suffix.lower() != ".mov":
+            raise MediaError(f"{self.path}: ProRes is written to a .mov file")
+        if codec == "h264" and (width % 2 or height % 2):
+            raise MediaError(f"H.264 4:2:0 needs an even frame size; got {width}x{height}. Write the lossless codec "
+                             f"or a sequence instead")
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._container = av.open(self.path, mode="w")
+            if codec == "h264":
                 stream = self._container.add_stream("libx264", rate=self.fps)
-                stream.width, stream.height = width, height
                 stream.pix_fmt = "yuv420p"
                 stream.options = {"crf": str(crf), "preset": preset}
-                stream.thread_type = "AUTO"
-                self._stream = stream
-                if audio_from and _is_video_path(audio_from):
-                    probe_c = av.open(audio_from)
-                    has_audio = bool(probe_c.streams.audio)
-                    probe_c.close()
-                    if has_audio:
-                        rng = frame_range or FrameRange()
-                        start_s = rng.start / self.fps
-                        stop_s = None if rng.stop is None else rng.stop / self.fps
-                        self._audio = _AudioCopier(audio_from, self._container, float(start_s),
-                                                   None if stop_s is None else float(stop_s))
-            except av.FFmpegError as exc:
-                self._abort()
-                raise MediaError(f"{self.path}: cannot create video: {exc}") from exc
-        else:
-            p = Path(self.path)
-            if "%" in p.name:
-                self._pattern = str(p)
-                p.parent.mkdir(parents=True, exist_ok=True)
-            elif p.suffix.lower() in IMAGE_SUFFIXES or p.suffix.lower() in VIDEO_SUFFIXES:
-                raise MediaError(f"{p}: give a folder or a pattern like shot.%04d.png for a PNG sequence")
-            elif p.suffix:
-                raise MediaError(f"{p}: unsupported output type {p.suffix!r}; use .mp4, .mov or a PNG folder")
+            elif codec == "h264-lossless":
+                stream = self._container.add_stream("libx264rgb", rate=self.fps)
+                stream.pix_fmt = "rgb24"
+                stream.options = {"qp": "0", "preset": preset}
             else:
-                p.mkdir(parents=True, exist_ok=True)
-                self._pattern = str(p / "frame_%06d.png")
+                stream = self._container.add_stream("prores_ks", rate=self.fps)
+                stream.pix_fmt = "yuv444p10le"
+                stream.options = {"profile": "4"}  # 4444
+            stream.width, stream.height = width, height
+            stream.thread_type = "AUTO"
+            self._stream = stream
+            if audio_from and _is_video_path(audio_from):
+                probe_c = av.open(audio_from)
+                has_audio = bool(probe_c.streams.audio)
+                probe_c.close()
+                if has_audio:
+                    rng = frame_range or FrameRange()
+                    start_s = rng.start / self.fps
+                    stop_s = None if rng.stop is None else rng.stop / self.fps
+                    self._audio = _AudioCopier(audio_from, self._container, float(start_s),
+                                               None if stop_s is None else float(stop_s))
+        except av.FFmpegError as exc:
+            self._abort()
+            raise MediaError(f"{self.path}: cannot create video: {exc}") from exc
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, plate: ExrFrame | None = None) -> None:
+        """Write one frame. ``plate`` is the EXR frame it was made from, when there is one: an EXR output then
+        keeps the plate's float values wherever ``frame`` leaves its proxy unchanged."""
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
             raise MediaError(f"frame of shape {frame.shape} {frame.dtype} does not match {self.height}x{self.width}x3 uint8")
         if self._container is not None:
@@ -344,10 +479,19 @@ class FrameWriter:
             for pkt in self._stream.encode(vf):
                 self._container.mux(pkt)
         else:
-            target = Path(self._pattern % self.frames_written)
-            write_image(target, frame)
+            target = Path(self._pattern % (self.first_frame + self.frames_written))
+            # Recorded before writing: a frame that fails half-way is removed with the rest.
             self._created_files.append(target)
+            if self._exr:
+                write_exr(target, plate.with_proxy(frame) if plate is not None else ExrFrame.from_proxy(frame))
+            else:
+                write_image(target, frame)
         self.frames_written += 1
+
+    @property
+    def created_files(self) -> list[Path]:
+        """The sequence frames written so far (none for a video)."""
+        return list(self._created_files)
 
     def close(self) -> None:
         if self._container is not None:
@@ -466,8 +610,8 @@ class WriteBehind:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-writer")
         self._pending: deque[Future[None]] = deque()
 
-    def write(self, frame: np.ndarray) -> None:
-        self._pending.append(self._pool.submit(self._writer.write, frame))
+    def write(self, frame: np.ndarray, plate: ExrFrame | None = None) -> None:
+        self._pending.append(self._pool.submit(self._writer.write, frame, plate))
         while len(self._pending) > self._depth or (self._pending and self._pending[0].done()):
             self._pending.popleft().result()
 
