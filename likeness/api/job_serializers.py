@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from likeness.access import scope
 from likeness.api.binding import BoundToUser
-from likeness.jobs.models import Job, LikenessModel
+from likeness.jobs.models import Job, LikenessModel, OutputCodec
 from likeness.jobs.submission import MODEL_SIZES
 from likeness.organisations.models import VFX_ROLES
 from likeness.people.models import Performer, ReferenceMaterial
@@ -77,6 +77,9 @@ class AgingJobRequestSerializer(BoundToUser, serializers.Serializer):
         required=False, allow_blank=True, max_length=4000, default="",
         help_text="The planned use of the shot, as the performer was told it (needed under the Commercials "
                   "agreement, where any use outside the description given needs new consent)")
+    codec = serializers.ChoiceField(choices=OutputCodec.choices, default=OutputCodec.H264,
+                                    help_text="How the output is encoded: the H.264 review copy, or lossless H.264 "
+                                              "(RGB) that keeps every pixel outside the face")
 
 
 class JobCancelSerializer(serializers.Serializer):

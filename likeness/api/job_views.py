@@ -69,7 +69,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
                                likeness_model=data["likeness_model"], plate=plate, plate_name=plate.name,
                                target_age=data["target_age"], by=signed_in(request),
                                frame_start=data["frame_start"], frame_end=data.get("frame_end"),
-                               use_description=data["use_description"])
+                               use_description=data["use_description"], codec=data["codec"])
         return _submitted(job, self.get_serializer_context())
 
     @extend_schema(request=js.JobCancelSerializer, responses=js.JobSerializer)

@@ -46,6 +46,9 @@ class LikenessModel(models.Model):
     weights_sha256 = models.CharField(max_length=64, blank=True)
     training_steps = models.PositiveIntegerField(default=0)
     age_range = models.JSONField(default=list, blank=True)
+    # The ages the checkpoint can render ([lowest, highest], from its configuration); empty for a model trained
+    # before it was recorded, whose range the worker still checks when it loads the weights.
+    target_ages = models.JSONField(default=list, blank=True)
     engine_version = models.CharField(max_length=32, blank=True)
     # What training drew (on the worker, next to the checkpoint): pages show these files, never torch.
     loss_history = models.JSONField(default=dict, blank=True, help_text="loss series by name, thinned to <= 200 points")
@@ -62,6 +65,22 @@ class LikenessModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.performer} {self.size} model ({self.status})"
+
+    def target_age_refusal(self, age: float) -> str | None:
+        """Why this model cannot render ``age``, or None when it can (or its range was not recorded)."""
+        if len(self.target_ages) != 2:
+            return None
+        low, high = (float(a) for a in self.target_ages)
+        if low <= age <= high:
+            return None
+        return f"this model renders ages {low:g}-{high:g}; {age:g} is outside what it was trained to produce"
+
+
+class OutputCodec(models.TextChoices):
+    """How an aging job's output is encoded: both are H.264 in MP4, which the platform signs (C2PA) and plays."""
+
+    H264 = "h264", "H.264 review copy (lossy, small)"
+    LOSSLESS = "h264-lossless", "Lossless H.264 in RGB (every pixel outside the face kept, for delivery)"
 
 
 class JobKind(models.TextChoices):

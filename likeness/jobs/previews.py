@@ -45,6 +45,8 @@ def preview_session_start(*, performer: Performer, production: Production, liken
         errors["likeness_model"] = [f"the model is {likeness_model.status}: only a ready model may be used"]
     if not 0 <= target_age <= 120:
         errors["target_age"] = ["must be between 0 and 120"]
+    elif refusal := likeness_model.target_age_refusal(target_age):
+        errors["target_age"] = [refusal]
     if not 1 <= max_seconds <= 4 * 3600:
         errors["max_seconds"] = ["must be between 1 second and 4 hours"]
     if source_kind == PreviewSource.REFERENCE:

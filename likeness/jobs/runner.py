@@ -15,7 +15,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from likeness.jobs.gating import job_decide
 from likeness.jobs.identity import performer_faces_of
 from likeness.jobs.logbook import job_log
-from likeness.jobs.models import Job, JobKind, JobState
+from likeness.jobs.models import Job, JobKind, JobState, OutputCodec
 from likeness.jobs.storage import local_path, work_dir
 from likeness.jobs.worker import (
     job_claim,
@@ -173,7 +173,8 @@ def _train(job: Job, decision: Any) -> str:
     except EngineError as exc:
         return _fail(job, exc, out)
     meta = {"dataset_manifest_sha256": result.meta.dataset_manifest_sha256, "steps": result.meta.steps,
-            "age_range": result.meta.age_range, "engine_version": result.meta.engine_version}
+            "age_range": result.meta.age_range, "engine_version": result.meta.engine_version,
+            "target_ages": [result.meta.config.age_min, result.meta.config.age_max]}
     figures = _training_figures(job, out, refs, result.history)
     try:
         done = job_finish_training(job_id=str(job.pk), attempt=job.attempt, checkpoint=out, meta=meta,
@@ -227,7 +228,8 @@ def _age(job: Job) -> str:
                            performer_id=str(job.performer.public_id),
                            frame_range=FrameRange(int(params["frame_start"]), int(params["frame_end"])),
                            progress=governor.progress, should_continue=governor.should_continue,
-                           chunk_frames=settings.JOB_CHUNK_FRAMES, performer_faces=performer_faces)
+                           chunk_frames=settings.JOB_CHUNK_FRAMES, performer_faces=performer_faces,
+                           codec=str(params.get("codec", OutputCodec.H264)))
     except Cancelled:
         return _stopped(job, governor, out)
     except EngineError as exc:

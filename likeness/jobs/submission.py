@@ -20,7 +20,7 @@ from likeness.common.hashing import sha256_stream
 from likeness.jobs.checks import require_studio_vfx, require_usable
 from likeness.jobs.gating import job_decide
 from likeness.jobs.logbook import job_log
-from likeness.jobs.models import JOB_STATES, Job, JobKind, JobState, LikenessModel, ModelStatus
+from likeness.jobs.models import JOB_STATES, Job, JobKind, JobState, LikenessModel, ModelStatus, OutputCodec
 from likeness.jobs.queueing import enqueue_job
 from likeness.people.models import Performer, ReferenceMaterial
 from likeness.policy.models import DecisionPurpose
@@ -90,7 +90,8 @@ def _probe_plate(path: Path) -> Any:
 
 def job_submit_aging(*, performer: Performer, production: Production, likeness_model: LikenessModel,
                      plate: BinaryIO, plate_name: str, target_age: float, by: User,
-                     frame_start: int = 0, frame_end: int | None = None, use_description: str = "") -> Job:
+                     frame_start: int = 0, frame_end: int | None = None, use_description: str = "",
+                     codec: str = OutputCodec.H264) -> Job:
     """Validate everything that can be known now (400 on bad input), store the plate, then ask the gate.
 
     Not one transaction: the plate (up to PLATE_UPLOAD_MAX_BYTES) is copied into storage first, and only then
@@ -98,7 +99,9 @@ def job_submit_aging(*, performer: Performer, production: Production, likeness_m
     lock (on SQLite, every other writer's) for as long as the copy takes. Call it outside a transaction.
 
     `use_description` is the planned use of the shot (the spot an advertisement will run as): the Commercials
-    agreement forbids any use outside the description the performer was given, so the gate compares the two."""
+    agreement forbids any use outside the description the performer was given, so the gate compares the two.
+
+    `codec` is how the output is encoded (`OutputCodec`): the H.264 review copy, or lossless H.264 for delivery."""
     require_studio_vfx(by, production)
     require_usable(by, performer=performer, likeness_model=likeness_model)
     errors: dict[str, list[str]] = {}
@@ -110,6 +113,10 @@ def job_submit_aging(*, performer: Performer, production: Production, likeness_m
                                        else "")]
     if not 0 <= target_age <= 120:
         errors["target_age"] = ["must be between 0 and 120"]
+    elif refusal := likeness_model.target_age_refusal(target_age):
+        errors["target_age"] = [refusal]
+    if codec not in OutputCodec.values:
+        errors["codec"] = [f"unknown output codec {codec!r}; choose one of {', '.join(OutputCodec.values)}"]
     if frame_start < 0 or (frame_end is not None and frame_end <= frame_start):
         errors["frame_end"] = [f"the frame range {frame_start}-{frame_end} is inverted or empty: the end frame must "
                                f"come after the first frame ({frame_start})"]
@@ -145,7 +152,7 @@ def job_submit_aging(*, performer: Performer, production: Production, likeness_m
                   likeness_model=likeness_model,
                   params={"target_age": float(target_age), "frame_start": frame_start, "frame_end": stop,
                           "frames": stop - frame_start, "fps": float(info.fps), "width": info.width,
-                          "height": info.height,
+                          "height": info.height, "codec": str(codec),
                           **({"use_description": use_description.strip()} if use_description.strip() else {})})
         with open(tmp.name, "rb") as handle:
             job.plate_sha256 = sha256_stream(handle)

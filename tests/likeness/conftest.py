@@ -312,6 +312,7 @@ def ready_model(live_world, tiny_checkpoint, tmp_path):
     model = LikenessModel(performer=live_world.performer, size="tiny", grant=live_world.grant, decision=decision,
                           status=ModelStatus.READY, dataset_manifest_sha256=ckpt.meta.dataset_manifest_sha256,
                           training_steps=ckpt.meta.steps, age_range=list(ckpt.meta.age_range),
+                          target_ages=[ckpt.meta.config.age_min, ckpt.meta.config.age_max],
                           engine_version=ckpt.meta.engine_version)
     model.weights_sha256 = store_local_file(model.checkpoint, ckpt.checkpoint, "model.safetensors")
     model.save()
@@ -339,3 +340,24 @@ def studio(world, make_grant, footage) -> SimpleNamespace:
     w.model = LikenessModel.objects.create(performer=w.performer, size="tiny", grant=w.grant, decision=decision,
                                            status=ModelStatus.READY, age_range=[25, 66], weights_sha256="0" * 64)
     return w
+
+
+@pytest.fixture
+def real_model(live_world, ready_model, tmp_path):
+    """The ready model, recorded as trained on reference footage of a real person: a push-in clip of their
+    photograph (the weights stay the session's synthetic ones; the check reads the footage, not the weights)."""
+    from django.core.files import File
+
+    from likeness.people.services import reference_material_create
+    from tests.real_faces import PERFORMER, push_in_plate
+
+    w = live_world
+    footage = []
+    for index, name in enumerate(PERFORMER):
+        clip = push_in_plate(name, tmp_path / f"reference-{name}.mp4")
+        with open(clip, "rb") as handle:
+            footage.append(reference_material_create(
+                performer=w.performer, title=f"Earlier film {index + 1}", year=2010 + index, performer_age=49,
+                rights_basis="studio_owned", by=w.supervisor, file=File(handle, name=clip.name)))
+    ready_model.reference_materials.set(footage)
+    return ready_model

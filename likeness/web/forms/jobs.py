@@ -19,7 +19,7 @@ from likeness.access.scope import (
     reference_materials_usable_by,
 )
 from likeness.common import uploads
-from likeness.jobs.models import LikenessModel, ModelStatus
+from likeness.jobs.models import LikenessModel, ModelStatus, OutputCodec
 from likeness.jobs.submission import MODEL_SIZES
 from likeness.organisations.models import VFX_ROLES
 from likeness.people.models import Performer, ReferenceMaterial
@@ -129,6 +129,9 @@ class AgingJobForm(JobRequestForm):
     use_description = forms.CharField(required=False, max_length=4000, label="Planned use", widget=forms.Textarea(
         attrs={"rows": 2}), help_text="What the shot will be used as, in the words the performer was given (needed "
                                       "for advertising under the Commercials agreement).")
+    codec = forms.ChoiceField(choices=OutputCodec.choices, initial=OutputCodec.H264, required=False, label="Output",
+                              help_text="The review copy plays anywhere; lossless keeps every pixel of the plate "
+                                        "outside the face, for delivery (many times larger).")
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -28,7 +28,7 @@ from likeness.access.scope import jobs_visible_to
 from likeness.celery import GPU_QUEUE
 from likeness.jobs import submission
 from likeness.jobs.gating import job_gate_request
-from likeness.jobs.models import TERMINAL_STATES, Job, JobKind, JobState
+from likeness.jobs.models import TERMINAL_STATES, Job, JobKind, JobState, OutputCodec
 from likeness.operations.selectors import queue_health
 from likeness.policy.facts import FactsError
 from likeness.policy.gate import evaluate
@@ -139,7 +139,8 @@ def _job_request(request: HttpRequest, kind: str) -> HttpResponse:
                                             likeness_model=data["likeness_model"], plate=plate, plate_name=plate.name,
                                             target_age=data["target_age"], frame_start=data["frame_start"],
                                             frame_end=data.get("frame_end"),
-                                            use_description=data.get("use_description") or "", by=signed_in(request))
+                                            use_description=data.get("use_description") or "",
+                                            codec=data.get("codec") or OutputCodec.H264, by=signed_in(request))
     except ValidationError as exc:
         form.add_service_errors(exc)
         return _form_page(request, kind, form, status=400)

@@ -14,25 +14,9 @@ from likeness.jobs.models import Job, JobState
 from likeness.jobs.runner import run_job
 from likeness.jobs.submission import job_submit_aging
 from likeness.people.services import reference_material_create
-from tests.real_faces import PERFORMER, PERFORMER_ELSEWHERE, push_in_plate
+from tests.real_faces import PERFORMER_ELSEWHERE, push_in_plate
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def real_model(live_world, ready_model, tmp_path):
-    """The ready model, recorded as trained on reference footage of a real person: a push-in clip of their
-    photograph (the weights stay the session's synthetic ones; the check reads the footage, not the weights)."""
-    w = live_world
-    footage = []
-    for index, name in enumerate(PERFORMER):
-        clip = push_in_plate(name, tmp_path / f"reference-{name}.mp4")
-        with open(clip, "rb") as handle:
-            footage.append(reference_material_create(
-                performer=w.performer, title=f"Earlier film {index + 1}", year=2010 + index, performer_age=49,
-                rights_basis="studio_owned", by=w.supervisor, file=File(handle, name=clip.name)))
-    ready_model.reference_materials.set(footage)
-    return ready_model
 
 
 def age(world, model, plate) -> Job:

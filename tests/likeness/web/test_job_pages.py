@@ -142,6 +142,18 @@ def test_an_allowed_aging_request_is_queued(studio, footage):
     assert job.params["frames"] == 8 and job.params["target_age"] == 30
 
 
+def test_the_form_offers_the_output_codecs_and_the_choice_reaches_the_job(studio, footage):
+    page = text(signed_in(studio.vfx).get("/jobs/new/aging/"))
+    assert "H.264 review copy" in page and "Lossless H.264 in RGB" in page
+    signed_in(studio.vfx).post("/jobs/new/aging/", aging_post(studio, footage.plate, codec="h264-lossless"))
+    job = Job.objects.get()
+    assert job.params["codec"] == "h264-lossless"
+    assert "lossless H.264 (RGB)" in text(signed_in(studio.vfx).get(f"/jobs/{job.pk}/"))
+    refused = signed_in(studio.vfx).post("/jobs/new/aging/", aging_post(studio, footage.plate, codec="dnxhd"))
+    assert refused.status_code == 400 and "dnxhd" in text(refused)
+    assert Job.objects.count() == 1
+
+
 def test_the_planned_use_travels_to_the_gate(studio, footage):
     """The Commercials agreement compares the planned use with the description the performer was given: the
     form's "Planned use" reaches the job and every gate check of it."""
