@@ -121,7 +121,7 @@ def cmd_eval(args: argparse.Namespace, progress: TqdmProgress) -> int:
 
     cfg = EvalConfig.default(args.size)
     overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size), ("train_frames", args.train_frames),
-                                   ("clip_frames", args.clip_frames)) if v is not None}
+                                   ("clip_frames", args.clip_frames), ("photos", args.photos)) if v is not None}
     cfg = cfg.replace(**overrides, seed=args.seed)
     report = run_eval(cfg, out_dir=args.out, checkpoint=args.checkpoint, device=args.device, progress=progress)
     progress.close()
@@ -198,13 +198,16 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--device")
     v.set_defaults(func=cmd_preview)
 
-    e = sub.add_parser("eval", help="train (or load) a model on a synthetic performer and measure it")
+    e = sub.add_parser("eval", help="train (or load) a model on a synthetic performer and measure it, by a synthetic "
+                                    "and a real-face judge, on its held-out clip and on real photographs")
     e.add_argument("--size", default="final", help="model size to evaluate (final | preview | tiny)")
     e.add_argument("--checkpoint", help="evaluate this checkpoint instead of training one (synthetic performer 1)")
     e.add_argument("--steps", type=int, help="decoder training steps (final: 4000; --steps 400 for a quick CPU check)")
     e.add_argument("--batch-size", type=int, help="training batch (default: the size's own, 64 for final)")
     e.add_argument("--train-frames", type=int)
     e.add_argument("--clip-frames", type=int)
+    e.add_argument("--photos", help="a folder of real photographs to age as well (default: tests/data/faces in a "
+                                    "checkout; scikit-image's astronaut always)")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--device")
     e.add_argument("--out", default="var/eval")

@@ -40,7 +40,9 @@ def loss_curves_image(history: dict[str, list[float]], *, width: int = 720, heig
 def age_sweep_image(rows: Sequence[Sequence[np.ndarray]], header: Sequence[str], *, cell: int = 128,
                     row_labels: Sequence[str] | None = None) -> np.ndarray:
     """A grid of equally sized crops (RGB), one header label per column and optionally one per row."""
-    label_w = 64 if row_labels else 0
+    label_w = 0
+    if row_labels:
+        label_w = 8 + max(cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, 0.45, 1)[0][0] for t in row_labels)
     lines = []
     for r, row in enumerate(rows):
         cells = [cv2.resize(c, (cell, cell), interpolation=cv2.INTER_CUBIC) if c.shape[0] != cell else c for c in row]
