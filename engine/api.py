@@ -17,6 +17,7 @@ from typing import cast
 
 import numpy as np
 
+from engine.balance import BalanceReport, FrameStats, balance_report, balance_weights, frame_stats
 from engine.errors import Cancelled, EngineError, MediaError, NoFaceError, TrainingDataError
 from engine.exr import ExrFrame
 from engine.face.align import align_face
@@ -64,6 +65,7 @@ class CropSet:
     manifest: list[dict[str, object]]
     frames_seen: int = 0
     frames_without_face: int = 0
+    stats: list[FrameStats] = field(default_factory=list)  # pose, light, mouth per crop (engine/balance.py)
 
     @property
     def manifest_sha256(self) -> str:
@@ -79,7 +81,7 @@ def crops_from_frames(frames: Iterable[tuple[np.ndarray, float, str]], crop: int
     """
     det = detector or FaceDetector()
     lmk = LandmarkPredictor()
-    crops, ages, manifest = [], [], []
+    crops, ages, manifest, stats = [], [], [], []
     seen = missing = 0
     for frame, age, label in frames:
         if should_continue is not None and seen % 16 == 0 and not should_continue():
@@ -91,12 +93,13 @@ def crops_from_frames(frames: Iterable[tuple[np.ndarray, float, str]], crop: int
         else:
             a = align_face(frame, lmk.predict(frame, boxes[0]), crop)
             crops.append(a.crop)
+            stats.append(frame_stats(a.crop, a.landmarks))
             ages.append(float(age))
             manifest.append({"source": label, "age": float(age),
                              "crop_sha256": hashlib.sha256(a.crop.tobytes()).hexdigest()})
         progress("prepare", seen, total or seen)
     arr = np.stack(crops) if crops else np.zeros((0, crop, crop, 3), np.uint8)
-    return CropSet(arr, np.asarray(ages, np.float32), manifest, seen, missing)
+    return CropSet(arr, np.asarray(ages, np.float32), manifest, seen, missing, stats)
 
 
 SINGLE_IMAGES = {".png", ".jpg", ".jpeg", ".exr"}  # a reference that is one still rather than a sequence
@@ -135,6 +138,7 @@ class TrainOutcome:
     faces_used: int
     frames_without_face: int
     seconds: float
+    balance: BalanceReport | None = None  # None for crops given without their statistics
 
 
 def train_model(references: Sequence[Reference] | CropSet | Sequence[tuple[np.ndarray, float]], *, performer_id: str,
@@ -158,16 +162,25 @@ def train_model(references: Sequence[Reference] | CropSet | Sequence[tuple[np.nd
                                   progress=progress, total=len(pairs), should_continue=should_continue)
     if len(crops.crops) < 8:
         raise TrainingDataError(f"found a face in only {len(crops.crops)} of {crops.frames_seen} reference frames; need at least 8")
+    # Every age bin counts the same in training, and pose, light and mouth are evened out between bins as far
+    # as the frames allow (engine/balance.py); what cannot be evened out is reported, not hidden.
+    weights, balance = None, None
+    if len(crops.stats) == len(crops.crops):
+        sources = [str(m["source"]) for m in crops.manifest]
+        weights = balance_weights(crops.stats, crops.ages.tolist())
+        balance = balance_report(crops.stats, crops.ages.tolist(), sources, weights)
     result = train_age_model(crops.crops, crops.ages, cfg, steps=steps, batch_size=batch_size or train_batch_size(cfg),
-                             seed=seed, device=device,
-                             progress=progress, should_continue=should_continue)
+                             seed=seed, device=device, progress=progress, should_continue=should_continue,
+                             sample_weights=weights)
+    balance_meta = {} if balance is None else {"reference_warnings": balance.warnings,
+                                               "reference_differences": balance.differences_after}
     meta = CheckpointMeta(performer_id=str(performer_id), config=cfg, dataset_manifest_sha256=crops.manifest_sha256,
                           steps=result.steps, age_range=(float(crops.ages.min()), float(crops.ages.max())),
-                          extra={"seed": seed, "faces": len(crops.crops), **(extra_meta or {})})
+                          extra={"seed": seed, "faces": len(crops.crops), **balance_meta, **(extra_meta or {})})
     path = save_checkpoint(out_path, result.model, meta)
     return TrainOutcome(checkpoint=path, meta=meta, history=result.history, frames_seen=crops.frames_seen,
                         faces_used=len(crops.crops), frames_without_face=crops.frames_without_face,
-                        seconds=time.monotonic() - t0)
+                        seconds=time.monotonic() - t0, balance=balance)
 
 
 @dataclass

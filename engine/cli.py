@@ -87,7 +87,10 @@ def cmd_train(args: argparse.Namespace, progress: TqdmProgress) -> int:
     progress.close()
     print(json.dumps({"checkpoint": str(out.checkpoint), "performer_id": out.meta.performer_id, "model": out.meta.config.name,
                       "steps": out.meta.steps, "faces_used": out.faces_used, "frames_without_face": out.frames_without_face,
-                      "dataset_manifest_sha256": out.meta.dataset_manifest_sha256, "seconds": round(out.seconds, 1)}, indent=2))
+                      "dataset_manifest_sha256": out.meta.dataset_manifest_sha256, "seconds": round(out.seconds, 1),
+                      "reference_balance": out.balance.summary() if out.balance is not None else None}, indent=2))
+    for warning in out.balance.warnings if out.balance is not None else []:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 

@@ -76,8 +76,9 @@ def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, steps: int = 2000, batch_size: int = 32,
                     lr: float = 2e-3, seed: int = 0, device: str | torch.device | None = None,
                     progress: ProgressFn | None = None, should_continue: ContinueFn | None = None,
-                    check_every: int = 25) -> TrainResult:
-    """Train on ``crops`` (N x S x S x 3 uint8, S = cfg.crop) with ``ages`` (N years)."""
+                    check_every: int = 25, sample_weights: np.ndarray | None = None) -> TrainResult:
+    """Train on ``crops`` (N x S x S x 3 uint8, S = cfg.crop) with ``ages`` (N years). Batches are drawn
+    uniformly, or by ``sample_weights`` (N, e.g. engine.balance.balance_weights) when given."""
     if len(crops) < 8:
         raise TrainingDataError(f"only {len(crops)} face crops: at least 8 are needed to train")
     if crops.shape[1:] != (cfg.crop, cfg.crop, 3):
@@ -113,7 +114,14 @@ def train_age_model(crops: np.ndarray, ages: np.ndarray, cfg: ModelConfig, *, st
         if should_continue is not None and done % check_every == 0 and not should_continue():
             raise Cancelled(f"training cancelled at step {done} of {total}")
 
+    if sample_weights is not None and (len(sample_weights) != n or not np.all(np.isfinite(sample_weights))
+                                       or sample_weights.min() < 0 or sample_weights.sum() <= 0):
+        raise TrainingDataError(f"sample weights must be {n} finite, non-negative numbers, not all zero")
+    draw = None if sample_weights is None else torch.from_numpy(np.asarray(sample_weights, np.float64))
+
     def batch() -> torch.Tensor:
+        if draw is not None:
+            return torch.multinomial(draw, min(batch_size, n), replacement=True, generator=gen).to(dev)
         return torch.randint(0, n, (min(batch_size, n),), generator=gen).to(dev)
 
     # The age critic learns to read age from the labelled crops before the decoder is judged by it. A

@@ -22,7 +22,8 @@ class LikenessModelSerializer(serializers.ModelSerializer):
     class Meta:
         model = LikenessModel
         fields = ["id", "performer", "size", "status", "grant", "decision", "reference_materials", "reference_sha256",
-                  "dataset_manifest_sha256", "weights_sha256", "training_steps", "age_range", "engine_version",
+                  "dataset_manifest_sha256", "weights_sha256", "training_steps", "age_range", "target_ages",
+                  "reference_balance", "engine_version",
                   "created_at", "ready_at", "quarantined_at", "quarantine_reason", "destroyed_at"]
 
 

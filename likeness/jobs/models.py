@@ -49,6 +49,9 @@ class LikenessModel(models.Model):
     # The ages the checkpoint can render ([lowest, highest], from its configuration); empty for a model trained
     # before it was recorded, whose range the worker still checks when it loads the weights.
     target_ages = models.JSONField(default=list, blank=True)
+    # What the reference frames show besides age, per age bin, and what training could not even out
+    # (engine/balance.py: bins, differences, warnings); empty for a model trained before it was recorded.
+    reference_balance = models.JSONField(default=dict, blank=True)
     engine_version = models.CharField(max_length=32, blank=True)
     # What training drew (on the worker, next to the checkpoint): pages show these files, never torch.
     loss_history = models.JSONField(default=dict, blank=True, help_text="loss series by name, thinned to <= 200 points")

@@ -149,6 +149,16 @@ def _fail(job: Job, exc: BaseException, partial: Path | None) -> str:
     return f"failed: {exc}"
 
 
+def _log_balance(job: Job, balance: Any) -> None:
+    """The reference frames per age bin, and each thing training could not even out between ages."""
+    if balance is None:
+        return
+    bins = "; ".join(f"{b['ages']}: {b['frames']} frames from {', '.join(b['sources'])}" for b in balance.bins)
+    job_log(job, f"reference frames by age: {bins}")
+    for warning in balance.warnings:
+        job_log(job, f"reference balance: {warning}", "warning")
+
+
 def _train(job: Job, decision: Any) -> str:
     from engine.api import Reference, train_model  # lazily: torch loads on workers only
     from engine.errors import Cancelled, EngineError
@@ -174,7 +184,9 @@ def _train(job: Job, decision: Any) -> str:
         return _fail(job, exc, out)
     meta = {"dataset_manifest_sha256": result.meta.dataset_manifest_sha256, "steps": result.meta.steps,
             "age_range": result.meta.age_range, "engine_version": result.meta.engine_version,
-            "target_ages": [result.meta.config.age_min, result.meta.config.age_max]}
+            "target_ages": [result.meta.config.age_min, result.meta.config.age_max],
+            "reference_balance": result.balance.summary() if result.balance is not None else {}}
+    _log_balance(job, result.balance)
     figures = _training_figures(job, out, refs, result.history)
     try:
         done = job_finish_training(job_id=str(job.pk), attempt=job.attempt, checkpoint=out, meta=meta,

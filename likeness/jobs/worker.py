@@ -196,6 +196,7 @@ def _record_training(*, job_id: str, attempt: int, staged: LikenessModel, weight
     model.dataset_manifest_sha256 = meta["dataset_manifest_sha256"]
     model.training_steps, model.age_range = meta["steps"], list(meta["age_range"])
     model.target_ages = [float(a) for a in meta.get("target_ages") or []]
+    model.reference_balance = meta.get("reference_balance") or {}
     model.engine_version, model.status, model.ready_at = meta["engine_version"], ModelStatus.READY, timezone.now()
     model.save()
     Job.objects.filter(pk=job_id).update(state=JobState.COMPLETED, finished_at=timezone.now(), stage="done",

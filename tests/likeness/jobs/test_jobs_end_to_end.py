@@ -57,6 +57,13 @@ def test_submit_train_age_output(workers, live_world, footage, helpers, settings
     assert model.grant == w.grant and model.decision in training.decisions.all()
     assert sorted(model.reference_sha256) == sorted(m.sha256 for m in w.references)
     assert len(model.dataset_manifest_sha256) == 64
+    # The world's reference films are one per age: training says so, on the model and in the job's log.
+    assert model.target_ages == [10.0, 90.0]
+    five_years = sorted({5 * (m.performer_age // 5) for m in w.references})
+    assert [b["ages"] for b in model.reference_balance["bins"]] == [f"{a}-{a + 5}" for a in five_years]
+    assert any("confounded with source" in line for line in model.reference_balance["warnings"])
+    said = [line.message for line in training.log_lines.all()]
+    assert any(line.startswith("reference balance: age is confounded with source") for line in said), said
 
     response = submit_aging(w, model, footage.plate, frame_start=2, frame_end=10)
     assert response.status_code == 201, response.json()

@@ -109,6 +109,19 @@ def test_a_model_without_figures_says_so(live_world, ready_model):
     assert client.get(f"/models/{ready_model.pk}/figures/age_sweep.png").status_code == 404
 
 
+def test_a_models_page_says_what_its_references_show_besides_age(live_world, ready_model):
+    client = signed_in(live_world.vfx)
+    assert "What the references show besides age" not in client.get(f"/models/{ready_model.pk}/").content.decode()
+    warning = "age is confounded with source: each age comes from one source only (35-40: film_1999.mov; 65-70: a.mov)"
+    ready_model.reference_balance = {"bins": [{"ages": "35-40"}, {"ages": "65-70"}], "warnings": [warning]}
+    ready_model.save()
+    page = client.get(f"/models/{ready_model.pk}/").content.decode()
+    assert "What the references show besides age" in page and "film_1999.mov" in page
+    ready_model.reference_balance = {"bins": [{"ages": "35-40"}, {"ages": "65-70"}], "warnings": []}
+    ready_model.save()
+    assert "evened out between the reference ages" in client.get(f"/models/{ready_model.pk}/").content.decode()
+
+
 def test_auditors_read_models_and_previews_but_cannot_start_one(live_world, ready_model, no_broker):
     auditor = signed_in(live_world.auditor)
     assert auditor.get(f"/models/{ready_model.pk}/").status_code == 200
