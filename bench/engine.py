@@ -2,6 +2,7 @@
 
     python bench/engine.py                 # 720p and 1080p, preview and final models, ~1-2 minutes on CPU
     python bench/engine.py --frames 48 --device cuda
+    python bench/engine.py --compare-detail    # each model also without the plate's detail (rows "-nd")
 
 A synthetic performer clip is encoded to H.264 at each resolution, then aged by ``engine.api.age_video``
 itself (decode -> detect/track -> align -> model -> composite -> encode), with an untrained checkpoint:
@@ -40,7 +41,8 @@ def make_plate(path: Path, size: tuple[int, int], frames: int) -> None:
             w.write(perf.render(40, p, size).image)
 
 
-def bench(plate: Path, model_name: str, device: str | None, chunk: int, detect_every: int) -> dict[str, float]:
+def bench(plate: Path, model_name: str, device: str | None, chunk: int, detect_every: int,
+          plate_detail: bool = True) -> dict[str, float]:
     import torch
 
     torch.manual_seed(0)
@@ -51,7 +53,7 @@ def bench(plate: Path, model_name: str, device: str | None, chunk: int, detect_e
 
         def run(frame_range: FrameRange | None) -> AgeResult:
             return age_video(plate, Path(tmp) / "out.mp4", ckpt, 70.0, performer_id="bench", frame_range=frame_range,
-                             chunk_frames=chunk, device=device, detect_every=detect_every)
+                             chunk_frames=chunk, device=device, detect_every=detect_every, plate_detail=plate_detail)
 
         # One untimed chunk first: loading the landmark model, CUDA context set-up, kernel selection and
         # allocator growth are one-off costs that would otherwise dominate a short run.
@@ -71,6 +73,8 @@ def main() -> None:
     ap.add_argument("--device", default=None)
     ap.add_argument("--chunk", type=int, default=8)
     ap.add_argument("--detect-every", type=int, default=8)
+    ap.add_argument("--compare-detail", action="store_true",
+                    help="also run each model without the plate's detail in the composite (what it costs)")
     args = ap.parse_args()
     dev = pick_device(args.device)
     import torch
@@ -86,9 +90,11 @@ def main() -> None:
             plate = Path(tmp) / f"{sname}.mp4"
             make_plate(plate, sizes[sname], args.frames)
             for m in args.models.split(","):
-                r = bench(plate, m, str(dev), args.chunk, args.detect_every)
-                print(f"{sname:6} {m:8} " + " ".join(f"{r.get(s, float('nan')):12.1f}" for s in STAGES)
-                      + f" {r['end_to_end']:11.1f}", flush=True)
+                for detail in (True, False) if args.compare_detail else (True,):
+                    r = bench(plate, m, str(dev), args.chunk, args.detect_every, plate_detail=detail)
+                    label = m if detail else f"{m}-nd"
+                    print(f"{sname:6} {label:8} " + " ".join(f"{r.get(s, float('nan')):12.1f}" for s in STAGES)
+                          + f" {r['end_to_end']:11.1f}", flush=True)
 
 
 if __name__ == "__main__":

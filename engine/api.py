@@ -223,7 +223,7 @@ def age_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], checkpoi
               progress: ProgressFn = _noop_progress, should_continue: ContinueFn | None = None, chunk_frames: int = 16,
               device: str | None = None, detect_every: int = 5, colour_strength: float = 0.5,
               performer_faces: PerformerFaces | None = None, codec: str = "h264",
-              first_frame: int | None = None) -> AgeResult:
+              first_frame: int | None = None, plate_detail: bool = True) -> AgeResult:
     """Age the performer's face in a video, PNG or EXR sequence and write the result to ``dst``.
 
     The output keeps the source's frame count (within ``frame_range``), rate, size and audio. Frames with
@@ -231,6 +231,9 @@ def age_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], checkpoi
     ``codec`` (``engine.media.VIDEO_CODECS``). A sequence output is numbered from ``first_frame``; by default
     it keeps a numbered source's frame numbers (``shot.1001.exr`` ages into ``out.1001.exr``), and a video's
     frames are numbered from 0. EXR in and EXR out keeps every float value the aging did not change.
+
+    ``plate_detail`` carries the plate's detail finer than the model's crop into the face (grain, pores; see
+    engine/face/composite.py); turn it off to de-age away lines finer than the crop can hold.
 
     With ``performer_faces`` (the performer's reference faces), the plate is checked before anything renders:
     IdentityMismatch when none of the faces in frames spread through the range is the performer's. While it
@@ -253,7 +256,7 @@ def age_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], checkpoi
     if performer_faces is not None:
         checked = performer_faces.require_in(sample_frames(src, frame_range), what=f"the plate (frames {lo}-{hi})")
     ager = FaceAger(renderer, detect_every=detect_every, fps=float(info.fps), colour_strength=colour_strength,
-                    performer=performer_faces)
+                    performer=performer_faces, plate_detail=plate_detail)
     done = with_face = not_performer = 0
     writer = FrameWriter(dst, width=info.width, height=info.height, fps=info.fps, audio_from=src, frame_range=frame_range,
                          codec=codec, first_frame=numbering)

@@ -101,7 +101,7 @@ def cmd_age(args: argparse.Namespace, progress: TqdmProgress) -> int:
     res = age_video(args.src, args.dst, args.checkpoint, args.target_age, performer_id=args.performer_id,
                     frame_range=FrameRange.parse(args.frames), progress=progress, chunk_frames=args.chunk,
                     device=args.device, detect_every=args.detect_every, codec=args.codec,
-                    first_frame=args.first_frame)
+                    first_frame=args.first_frame, plate_detail=not args.no_plate_detail)
     progress.close()
     print(json.dumps(res.to_dict(), indent=2))
     return 0
@@ -185,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--target-age", type=float, required=True)
     a.add_argument("--performer-id", help="refuse the checkpoint unless it belongs to this performer")
     a.add_argument("--frames", help="frame range START:STOP, positions from 0 (in shot.1001.exr onwards, 0 is 1001)")
+    a.add_argument("--no-plate-detail", action="store_true",
+                   help="do not carry the plate's grain and pores into the face (to de-age away fine lines)")
     a.add_argument("--chunk", type=int, default=16)
     a.add_argument("--detect-every", type=int, default=5)
     a.add_argument("--device")

@@ -61,12 +61,13 @@ os.register_at_fork(after_in_child=_composite_pool.cache_clear)
 class FaceAger:
     def __init__(self, renderer: AgeRenderer, *, detect_every: int = 5, fps: float = 24.0, colour_strength: float = 0.5,
                  smooth: bool = True, detector: FaceDetector | None = None,
-                 performer: PerformerFaces | None = None) -> None:
+                 performer: PerformerFaces | None = None, plate_detail: bool = True) -> None:
         self.renderer = renderer
         self.performer = performer  # when given, only faces that are the performer's are aged
         self.crop = renderer.cfg.crop
         self.tracker = FaceTracker(detector=detector, detect_every=detect_every, fps=fps, smooth=smooth)
         self.colour_strength = colour_strength
+        self.plate_detail = plate_detail  # carry the plate's detail finer than the crop into the face
         self.timer = StageTimer()
 
     def reset(self) -> None:
@@ -120,7 +121,8 @@ class FaceAger:
 
     def _composite(self, job: tuple[np.ndarray, AlignedFace, np.ndarray]) -> Composite:
         frame, a, aged = job
-        return composite_face(frame, aged, a.matrix, source_crop=a.crop, colour_strength=self.colour_strength)
+        return composite_face(frame, aged, a.matrix, source_crop=a.crop, colour_strength=self.colour_strength,
+                              detail=self.plate_detail)
 
     def process(self, frame: np.ndarray, target_age: float) -> FrameOutcome:
         return self.process_batch([frame], target_age)[0]

@@ -284,8 +284,8 @@ def _fake_engine(kind: str, pauses: Pauses, plate: Path) -> Any:
         def train_model(refs: Any, *, out_path: Path, progress: Any, should_continue: Any, **kw: Any) -> Any:
             work(Path(out_path), progress, should_continue)
             meta = SimpleNamespace(dataset_manifest_sha256="0" * 64, steps=1, age_range=(25.0, 66.0),
-                                   engine_version="test")
-            return SimpleNamespace(meta=meta, seconds=0.1, history={"loss": [1.0, 0.5]})
+                                   engine_version="test", config=SimpleNamespace(age_min=10.0, age_max=90.0))
+            return SimpleNamespace(meta=meta, seconds=0.1, history={"loss": [1.0, 0.5]}, balance=None)
         return train_model
 
     def age_video(plate_path: Any, out: Path, checkpoint: Any, target_age: float, *, progress: Any,
