@@ -59,13 +59,23 @@ PRESETS: dict[str, ModelConfig] = {
     # Delivery: larger crop and wider layers. A light coarse-layout term: at 0.5 it held back the colour
     # cues of age (greying brows, sallow skin) along with pose and light, and 80-year targets were judged ~56.
     "final": ModelConfig(name="final", crop=80, channels=(24, 48, 96), latent=48, age_embed=64, w_keep=0.1),
+    # Native-resolution sizes: the face at (close to) its size in a 1080p close-up (128 px for the monitor on
+    # set, 256 px for delivery) and in a 4K one (512 px). One more level each keeps the code at 8 x 8. Their
+    # speed is measured (bench/engine.py); their recipe and quality are not yet (they need a GPU to train), so
+    # the platform does not offer them yet (likeness/jobs/submission.py MODEL_SIZES).
+    "preview-128": ModelConfig(name="preview-128", crop=128, channels=(16, 32, 64, 96), latent=32, age_embed=48),
+    "final-256": ModelConfig(name="final-256", crop=256, channels=(16, 32, 64, 96, 128), latent=48, age_embed=64,
+                             w_keep=0.1),
+    "final-512": ModelConfig(name="final-512", crop=512, channels=(12, 24, 48, 96, 128, 160), latent=48,
+                             age_embed=64, w_keep=0.1),
 }
 
 
 # Batch size each size trains with. The final model needs a wide batch and long training: on an H100,
 # 4000 steps at batch 64 gave a target-age MAE of 4.92 years over six seeds (3.57-5.76), 2000 steps at 64
 # gave 5.78 (4.23-8.70) and 400 steps at 32 gave 8-9 (docs/engine.md).
-TRAIN_BATCH_SIZE: dict[str, int] = {"tiny": 32, "preview": 32, "final": 64}
+TRAIN_BATCH_SIZE: dict[str, int] = {"tiny": 32, "preview": 32, "final": 64, "preview-128": 32, "final-256": 32,
+                                     "final-512": 16}
 
 
 def train_batch_size(cfg: ModelConfig) -> int:
