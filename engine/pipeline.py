@@ -65,7 +65,8 @@ class FaceAger:
         self.renderer = renderer
         self.performer = performer  # when given, only faces that are the performer's are aged
         self.crop = renderer.cfg.crop
-        self.tracker = FaceTracker(detector=detector, detect_every=detect_every, fps=fps, smooth=smooth)
+        self.tracker = FaceTracker(detector=detector, detect_every=detect_every, fps=fps, smooth=smooth,
+                                   choose=None if performer is None else performer.pick)
         self.colour_strength = colour_strength
         self.plate_detail = plate_detail  # carry the plate's detail finer than the crop into the face
         self.timer = StageTimer()
@@ -94,6 +95,10 @@ class FaceAger:
                 self.timer.add("identity", t2 - t1)
                 t1 = t2
                 if not theirs:
+                    if tracked.detected and self.tracker.faces_in_shot > 1:
+                        # Following someone else while others are in shot: look among them again next frame.
+                        self.tracker.drop()
+                        self.performer.forget()
                     someone_else.add(index)
                     aligned.append(None)
                     continue

@@ -20,6 +20,7 @@ import numpy as np
 from engine.errors import EngineError, IdentityMismatch
 from engine.face.detect import Box, FaceDetector
 from engine.face.models import model_path
+from engine.face.track import MAX_CANDIDATES
 from engine.media import FrameRange
 
 SAME_PERSON_DISTANCE = 0.6
@@ -125,18 +126,27 @@ class PerformerFaces:
             self.judged.append(self._verdict)
         return self._verdict.same_person
 
+    def pick(self, frame: np.ndarray, candidates: list[np.ndarray]) -> int | None:
+        """Of several faces in shot (their landmarks), the performer's: the nearest to the reference faces under
+        the threshold, or None when none of them is (engine.face.track.Chooser)."""
+        matches = [self.match(embed_landmarks(frame, marks)) for marks in candidates]
+        best = min(range(len(matches)), key=lambda i: matches[i].distance, default=None)
+        return best if best is not None and matches[best].same_person else None
+
     def forget(self) -> None:
         """The tracker lost the face: the next one found is judged afresh."""
         self._verdict = None
 
     def require_in(self, frames: Iterable[np.ndarray], what: str = "the plate") -> IdentityMatch:
-        """The best match among the largest faces of ``frames``; IdentityMismatch when none is the performer."""
+        """The best match among the faces in ``frames`` (the largest few of each: in a two-shot the performer may
+        not be the largest); IdentityMismatch when none is the performer."""
         detector = FaceDetector()
         found = []
         for frame in frames:
             boxes = detector.detect(_rgb8(frame))
             if boxes:
-                found.append(self.match(embed_box(frame, boxes[0])))
+                found.append(min((self.match(embed_box(frame, box)) for box in boxes[:MAX_CANDIDATES]),
+                                 key=lambda m: m.distance))
         if not found:
             raise IdentityMismatch(f"no face found in the frames of {what} that were checked, so it cannot be "
                                    "shown to be the performer")

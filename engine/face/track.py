@@ -7,6 +7,7 @@ face has left or been occluded, forcing a fresh detection on that very frame.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -20,6 +21,11 @@ from engine.face.smooth import OneEuroFilter
 # used until the first detection of a track calibrates it.
 _DEFAULT_BOX_UNIT = np.array([0.17, 0.25, 0.82, 0.86], np.float32)
 _SIG_SIZE = 24
+# Picks, among the faces a detection found (the frame, and each face's landmarks, largest first), the one a new
+# track follows; None: the largest. The identity check's pick (PerformerFaces.pick) makes a two-shot follow the
+# performer whether or not theirs is the largest face.
+Chooser = Callable[[np.ndarray, list[np.ndarray]], int | None]
+MAX_CANDIDATES = 4  # faces offered to the chooser: the largest few in shot
 
 
 @dataclass
@@ -45,19 +51,22 @@ def _signature(gray: np.ndarray, lms: np.ndarray) -> np.ndarray:
 
 
 class FaceTracker:
-    """Follows the largest face in a stream of frames.
+    """Follows one face in a stream of frames: the largest, or the one ``choose`` picks when a track starts.
 
     ``update(frame)`` returns the face's smoothed landmarks, or None when there is no face.
     """
 
     def __init__(self, detector: FaceDetector | None = None, predictor: LandmarkPredictor | None = None, *,
-                 detect_every: int = 5, fps: float = 24.0, smooth: bool = True, min_similarity: float = 0.6) -> None:
+                 detect_every: int = 5, fps: float = 24.0, smooth: bool = True, min_similarity: float = 0.6,
+                 choose: Chooser | None = None) -> None:
         self.detector = detector or FaceDetector()
         self.predictor = predictor or LandmarkPredictor()
         self.detect_every = max(1, int(detect_every))
         self.fps = float(fps)
         self.smooth = smooth
         self.min_similarity = min_similarity
+        self.choose = choose
+        self.faces_in_shot = 0  # faces the last detection found
         self.filter = OneEuroFilter()
         self.detections_run = 0
         self.reset()
@@ -83,9 +92,17 @@ class FaceTracker:
         c = np.array([[box.left, box.top], [box.right, box.bottom]], np.float64) @ m[:, :2].T + m[:, 2]
         self._box_unit = np.array([*c.min(0), *c.max(0)], np.float32)
 
-    def _detect(self, gray: np.ndarray) -> tuple[Box, np.ndarray] | None:
+    def drop(self) -> None:
+        """Stop following the current face: the next frame detects afresh and a new track starts (so, with
+        ``choose``, the chooser picks again among the faces in shot)."""
+        self._last = None
+        self._signature = None
+        self.filter.reset()
+
+    def _detect(self, gray: np.ndarray, frame: np.ndarray) -> tuple[Box, np.ndarray] | None:
         self.detections_run += 1
         boxes = self.detector.detect(gray)
+        self.faces_in_shot = len(boxes)
         if not boxes:
             return None
         box = boxes[0]
@@ -93,6 +110,12 @@ class FaceTracker:
             # Keep following the same person when several faces are in shot.
             c = self._last.mean(0)
             box = min(boxes, key=lambda b: (b.left + b.right - 2 * c[0]) ** 2 + (b.top + b.bottom - 2 * c[1]) ** 2)
+        elif self.choose is not None and len(boxes) > 1:
+            candidates = boxes[:MAX_CANDIDATES]
+            marks = [self.predictor.predict(gray, b) for b in candidates]
+            pick = self.choose(frame, marks)
+            if pick is not None:
+                return candidates[pick], marks[pick]
         lms = self.predictor.predict(gray, box)
         return box, lms
 
@@ -116,7 +139,7 @@ class FaceTracker:
             else:
                 new_track = True
         if result is None:
-            result = self._detect(gray)
+            result = self._detect(gray, frame)
             detected = result is not None
             self._since_detect = 0
             if result is None:

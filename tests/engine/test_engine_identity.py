@@ -109,3 +109,47 @@ def test_in_a_plate_that_cuts_to_someone_else_only_the_performer_is_aged(referen
         assert np.abs(after.astype(int) - before.astype(int)).mean() > 0.5  # the performer's face was changed
     for before, after in zip(other, aged[cut:], strict=True):
         assert np.array_equal(after, before)  # someone else's frames are the plate's, bit for bit
+
+
+def _two_shot(frames: int = 8) -> tuple[list[np.ndarray], tuple[slice, slice], tuple[slice, slice]]:
+    """Another person large on the left, the performer smaller on the right; the two halves' regions."""
+    other, own = push_in(photo("biden"), frames, size=360), push_in(photo(PERFORMER_ELSEWHERE), frames, size=240)
+    left, right = (slice(20, 380), slice(20, 380)), (slice(80, 320), slice(400, 640))
+    shots = []
+    for a, b in zip(other, own, strict=True):
+        canvas = np.full((400, 660, 3), 90, np.uint8)
+        canvas[left] = a
+        canvas[right] = b
+        shots.append(canvas)
+    return shots, left, right
+
+
+def test_in_a_two_shot_the_performer_is_aged_though_theirs_is_not_the_largest_face(references, untrained_checkpoint,
+                                                                                    tmp_path) -> None:
+    shots, left, right = _two_shot()
+    plate = write_plate(shots, tmp_path / "plate")
+    out = tmp_path / "out"
+    result = age_video(plate, out, untrained_checkpoint, 60.0, performer_id="performer", detect_every=5,
+                       performer_faces=identity.PerformerFaces(references))
+    assert result.frames_with_face == 8 and result.frames_not_performer == 0, result
+    for before, after in zip(shots, read_all(out), strict=True):
+        assert np.array_equal(after[left], before[left])  # the other person, as filmed
+        assert np.abs(after[right].astype(int) - before[right]).mean() > 0.3  # the performer, aged
+
+
+def test_when_the_performer_walks_into_someone_elses_shot_they_are_picked_up(references, untrained_checkpoint,
+                                                                             tmp_path) -> None:
+    """The tracker follows the only face in shot (someone else); once the performer is in shot too, the next
+    detection (every fifth frame) finds the followed face is not theirs and looks among the faces again."""
+    shots, left, right = _two_shot(10)
+    for shot in shots[:3]:
+        shot[right] = 90  # the performer is not in shot yet
+    plate = write_plate(shots, tmp_path / "plate")
+    out = tmp_path / "out"
+    age_video(plate, out, untrained_checkpoint, 60.0, performer_id="performer", detect_every=5,
+              performer_faces=identity.PerformerFaces(references))
+    aged = read_all(out)
+    for before, after in zip(shots, aged, strict=True):
+        assert np.array_equal(after[left], before[left])
+    assert all(np.abs(after[right].astype(int) - before[right]).mean() > 0.3
+               for before, after in zip(shots[6:], aged[6:], strict=True))
