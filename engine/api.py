@@ -17,7 +17,7 @@ from typing import cast
 
 import numpy as np
 
-from engine.balance import BalanceReport, FrameStats, balance_report, balance_weights, frame_stats
+from engine.balance import BalanceReport, FrameStats, frame_stats, plan_balance
 from engine.errors import Cancelled, EngineError, MediaError, NoFaceError, TrainingDataError
 from engine.exr import ExrFrame
 from engine.face.align import align_face
@@ -162,13 +162,11 @@ def train_model(references: Sequence[Reference] | CropSet | Sequence[tuple[np.nd
                                   progress=progress, total=len(pairs), should_continue=should_continue)
     if len(crops.crops) < 8:
         raise TrainingDataError(f"found a face in only {len(crops.crops)} of {crops.frames_seen} reference frames; need at least 8")
-    # Every age bin counts the same in training, and pose, light and mouth are evened out between bins as far
-    # as the frames allow (engine/balance.py); what cannot be evened out is reported, not hidden.
+    # Where the ages' frames differ in pose, light or mouth, or in number, training evens them out as far as
+    # the frames allow (engine/balance.py); what cannot be evened out is reported, not hidden.
     weights, balance = None, None
     if len(crops.stats) == len(crops.crops):
-        sources = [str(m["source"]) for m in crops.manifest]
-        weights = balance_weights(crops.stats, crops.ages.tolist())
-        balance = balance_report(crops.stats, crops.ages.tolist(), sources, weights)
+        weights, balance = plan_balance(crops.stats, crops.ages.tolist(), [str(m["source"]) for m in crops.manifest])
     result = train_age_model(crops.crops, crops.ages, cfg, steps=steps, batch_size=batch_size or train_batch_size(cfg),
                              seed=seed, device=device, progress=progress, should_continue=should_continue,
                              sample_weights=weights)

@@ -16,10 +16,12 @@ Per frame, from its 5 landmarks and its aligned crop:
 * ``mouth``: luma contrast (standard deviation) of the mouth region: an open or talking mouth shows teeth
   and shadow. With 5 landmarks this is a proxy for expression, not a measurement of it.
 
-The ages are put in bins of ``BIN_YEARS``. Training then samples frames with weights (``balance_weights``)
-under which every bin counts the same, and within a bin a frame whose pose, light and mouth are rare in the
-other bins counts less (a coarse joint histogram of the statistics, matched bin by bin to their pooled
-mix). What weighting cannot fix is reported: a statistic still far apart between bins (a standardised
+The ages are put in bins of ``BIN_YEARS``. Where the bins' frames differ (``plan_balance``), training samples
+frames with weights (``balance_weights``) under which no bin counts for more than the median bin's number of
+frames (a film of thousands of frames does not drown an interview of a hundred, and a bin of a few frames is
+not repeated until the model learns them by heart), and within a bin a frame whose pose, light and mouth are
+rare in the other bins counts less (a coarse joint histogram of the statistics, matched bin by bin to their pooled
+mix; a sparse bin's shares are smoothed toward even, ``PSEUDO_FRAMES``). What weighting cannot fix is reported: a statistic still far apart between bins (a standardised
 difference over ``WARN_DIFFERENCE``), and ages that each come from a single source.
 """
 from __future__ import annotations
@@ -39,6 +41,8 @@ MATCHED = ("yaw", "exposure", "side_light", "mouth")
 # A standardised mean difference (Cohen's d) of 0.8 is "large": the two bins' frames differ in that
 # statistic about as much as their spread within a bin.
 WARN_DIFFERENCE = 0.8
+# Bins with fewer frames than this are too small to say how their frames differ from another bin's.
+MIN_BIN_FRAMES = 5
 # ...and only when the difference is one a viewer would see: about 5 degrees of head turn or tilt, 6 % of
 # exposure, a tenth of the face's light moved to one side, a mouth opening. Frames from one steady shot have
 # so little spread that any difference is "large" by Cohen's measure alone, age's own effect on the face
@@ -47,6 +51,10 @@ MATERIAL = {"yaw": 0.08, "pitch": 0.08, "roll": 5.0, "exposure": 15.0, "side_lig
 UNITS = {"yaw": "eye-to-eye distances", "pitch": "eye-to-eye distances", "roll": "degrees",
          "exposure": "luma levels", "side_light": "of the mean luma", "mouth": "luma levels of contrast"}
 WEIGHT_CLIP = (0.2, 5.0)
+# Frames added to every cell of every bin before the shares are taken: a bin of a few frames (a continuous
+# spread of ages, a short clip) keeps nearly even weights instead of ones set by chance, while a film's
+# hundreds of frames are matched closely.
+PSEUDO_FRAMES = 2.0
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,7 @@ class BalanceReport:
     differences_before: dict[str, float]  # per statistic: the largest standardised difference between two bins
     differences_after: dict[str, float]  # the same under the training weights
     warnings: list[str] = field(default_factory=list)
+    weighted: bool = True  # False: nothing needed evening out, and training sampled every frame alike
 
     @property
     def balanced(self) -> bool:
@@ -105,7 +114,7 @@ class BalanceReport:
 
     def summary(self) -> dict[str, object]:
         return {"bins": self.bins, "differences_before": self.differences_before,
-                "differences_after": self.differences_after, "warnings": self.warnings}
+                "differences_after": self.differences_after, "warnings": self.warnings, "weighted": self.weighted}
 
 
 def _weighted_moments(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
@@ -125,7 +134,7 @@ class Difference:
 
 
 def _differences(values: np.ndarray, bins: np.ndarray, weights: np.ndarray) -> list[Difference]:
-    labels = sorted(set(bins.tolist()))
+    labels = [b for b in sorted(set(bins.tolist())) if int((bins == b).sum()) >= MIN_BIN_FRAMES]
     moments = [_weighted_moments(values[bins == b], weights[bins == b]) for b in labels]
     out = []
     for i in range(len(labels)):
@@ -143,8 +152,9 @@ def _largest(differences: list[Difference]) -> float:
 
 
 def balance_weights(stats: Sequence[FrameStats], ages: Sequence[float]) -> np.ndarray:
-    """Sampling weights (sum 1): every age bin the same share, and each bin's mix of pose, light and mouth
-    (``MATCHED``, split at their pooled medians) moved toward the mix over all bins."""
+    """Sampling weights (sum 1): each age bin's share is its frame count capped at the median bin's, and each
+    bin's mix of pose, light and mouth (``MATCHED``, split at their pooled medians) is moved toward the mix
+    over all bins."""
     n = len(stats)
     bins = np.array([age_bin(a) for a in ages])
     table = np.array([[getattr(s, name) for name in MATCHED] for s in stats], np.float64)
@@ -152,17 +162,41 @@ def balance_weights(stats: Sequence[FrameStats], ages: Sequence[float]) -> np.nd
     cells = ((table > medians) * (2 ** np.arange(len(MATCHED)))).sum(1)
     labels = sorted(set(bins.tolist()))
     # The pooled mix gives each bin the same say, however many frames it has.
-    share = {b: np.bincount(cells[bins == b], minlength=2 ** len(MATCHED)) / max(1, int((bins == b).sum()))
-             for b in labels}
+    n_cells = 2 ** len(MATCHED)
+    share = {b: (np.bincount(cells[bins == b], minlength=n_cells) + PSEUDO_FRAMES)
+             / (int((bins == b).sum()) + PSEUDO_FRAMES * n_cells) for b in labels}
     pooled = np.mean([share[b] for b in labels], axis=0)
     weights = np.empty(n, np.float64)
     for i in range(n):
-        own = share[bins[i]][cells[i]]
-        weights[i] = np.clip(pooled[cells[i]] / own, *WEIGHT_CLIP) if own > 0 else 1.0
+        weights[i] = np.clip(pooled[cells[i]] / share[bins[i]][cells[i]], *WEIGHT_CLIP)
+    counts = {b: int((bins == b).sum()) for b in labels}
+    cap = float(np.median(list(counts.values())))
+    shares = {b: min(float(c), cap) for b, c in counts.items()}
+    total = sum(shares.values())
     for b in labels:
         here = bins == b
-        weights[here] /= weights[here].sum() * len(labels)
+        weights[here] *= shares[b] / (weights[here].sum() * total)
     return weights
+
+
+# An age with more frames than this many times the median age's is evened out even when the frames look alike.
+MAX_COUNT_RATIO = 3.0
+
+
+def plan_balance(stats: Sequence[FrameStats], ages: Sequence[float],
+                 sources: Sequence[str]) -> tuple[np.ndarray | None, BalanceReport]:
+    """The training weights and the report. Frames that already look alike across ages, in similar numbers,
+    are sampled as they are (None): weights estimated from a few frames per age add noise where there is
+    nothing to fix (on the evaluation's synthetic performer, whose ages are spread evenly, weighting anyway
+    cost about 3 years of target-age error)."""
+    even = np.full(len(stats), 1.0 / max(1, len(stats)))
+    as_is = balance_report(stats, ages, sources, even)
+    _, counts = np.unique([age_bin(a) for a in ages], return_counts=True)
+    if not as_is.warnings and counts.max() <= MAX_COUNT_RATIO * np.median(counts):
+        as_is.weighted = False
+        return None, as_is
+    weights = balance_weights(stats, ages)
+    return weights, balance_report(stats, ages, sources, weights)
 
 
 def balance_report(stats: Sequence[FrameStats], ages: Sequence[float], sources: Sequence[str],

@@ -11,7 +11,7 @@ import pytest
 
 from engine import synthetic
 from engine.api import crops_from_frames, train_model
-from engine.balance import age_bin, balance_report, balance_weights, frame_stats
+from engine.balance import age_bin, balance_report, balance_weights, frame_stats, plan_balance
 from engine.errors import TrainingDataError
 from engine.face.align import align_face
 from engine.face.detect import FaceDetector, LandmarkPredictor
@@ -71,9 +71,9 @@ def test_ages_that_each_come_from_one_shot_are_reported_with_what_differs(looks)
     assert not report.balanced
 
 
-def test_balancing_evens_out_a_mix_and_every_age_counts_the_same(looks) -> None:
+def test_balancing_evens_out_a_mix_and_no_age_counts_for_more_than_the_median(looks) -> None:
     """At 27 most frames smile in a warm light, at 45 most are downcast in a cold one, but each age has some of
-    both: the weights bring the two ages' mixes together, and the ages' shares to one half each."""
+    both: the weights bring the two ages' mixes together, and no age has a share above the median age's count."""
     warm, cold = looks
     performer = synthetic.SyntheticPerformer(3)
     frames = (_frames(performer, 27, warm[:12] + cold[:3], "film_1994.mov")
@@ -84,10 +84,24 @@ def test_balancing_evens_out_a_mix_and_every_age_counts_the_same(looks) -> None:
     report = balance_report(crops.stats, crops.ages.tolist(), [m["source"] for m in crops.manifest], weights)
     bins = np.array([age_bin(a) for a in crops.ages])
     assert weights.sum() == pytest.approx(1.0)
-    assert weights[bins == 25].sum() == pytest.approx(0.5) and weights[bins == 45].sum() == pytest.approx(0.5)
+    young, old = int((bins == 25).sum()), int((bins == 45).sum())  # 15 and 19 frames (their median: 17)
+    assert weights[bins == 25].sum() == pytest.approx(young / (young + (young + old) / 2))
     for name in ("side_light", "mouth"):
         assert report.differences_after[name] < 0.6 * report.differences_before[name], (name, report.summary())
     assert not any("confounded with source" in w for w in report.warnings)  # two sources at 45
+
+
+def test_frames_that_already_look_alike_across_ages_are_sampled_as_they_are(looks) -> None:
+    """Weights estimated from a few frames per age only add noise where nothing needs evening out."""
+    frames = synthetic.reference_set(3, 60)
+    crops = crops_from_frames([(r.image, r.age, f"clip.mov#{i}") for i, r in enumerate(frames)], 48)
+    weights, report = plan_balance(crops.stats, crops.ages.tolist(), [m["source"] for m in crops.manifest])
+    assert weights is None and not report.weighted and report.balanced
+    warm, cold = looks
+    performer = synthetic.SyntheticPerformer(3)
+    crops = crops_from_frames(_frames(performer, 27, warm, "a.mov") + _frames(performer, 45, cold, "b.mov"), 48)
+    weights, report = plan_balance(crops.stats, crops.ages.tolist(), [m["source"] for m in crops.manifest])
+    assert weights is not None and report.weighted and not report.balanced
 
 
 def test_training_records_the_balance_with_the_model(looks, tmp_path) -> None:
