@@ -147,6 +147,8 @@ def sequence_files(path: Path) -> SequenceFiles:
             if len(numbered) == len(files):
                 return _numbered(numbered, path)
         return SequenceFiles(sorted(files, key=lambda p: _natural_key(p.name)))
+    if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+        return SequenceFiles([path])  # one image, whatever its name holds ("take#2.png")
     pattern = sequence_pattern(path.name)
     if pattern is not None:
         if path.suffix.lower() not in IMAGE_SUFFIXES:

@@ -253,3 +253,10 @@ def test_writing_an_exr_frame_leaves_the_frame_as_it_was(tmp_path) -> None:
     assert all(isinstance(frame.channels[c], np.ndarray) for c in "RGB")
     assert read_exr(tmp_path / "b.exr").proxy.tolist() == frame.proxy.tolist()
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_single_image_whose_name_holds_a_hash_is_one_image_not_a_pattern(tmp_path) -> None:
+    from engine.media import write_image
+
+    write_image(tmp_path / "take#2.png", np.full((8, 8, 3), 7, np.uint8))
+    assert probe(tmp_path / "take#2.png").frame_count == 1
