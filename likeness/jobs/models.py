@@ -80,7 +80,9 @@ class LikenessModel(models.Model):
 
 
 class OutputCodec(models.TextChoices):
-    """How an aging job's output is encoded: both are H.264 in MP4, which the platform signs (C2PA) and plays."""
+    """How an aging job's output is encoded. Both are H.264 in MP4, which the platform signs (C2PA) and its review
+    player decodes on the server. The lossless one is RGB H.264 (High 4:4:4): FFmpeg-based players and tools
+    open it, browsers do not."""
 
     H264 = "h264", "H.264 review copy (lossy, small)"
     LOSSLESS = "h264-lossless", "Lossless H.264 in RGB (every pixel outside the face kept, for delivery)"

@@ -117,9 +117,12 @@ def test_a_models_page_says_what_its_references_show_besides_age(live_world, rea
     ready_model.save()
     page = client.get(f"/models/{ready_model.pk}/").content.decode()
     assert "What the references show besides age" in page and "film_1999.mov" in page
-    ready_model.reference_balance = {"bins": [{"ages": "35-40"}, {"ages": "65-70"}], "warnings": []}
+    ready_model.reference_balance = {"bins": [{"ages": "35-40"}, {"ages": "65-70"}], "warnings": [], "weighted": True}
     ready_model.save()
     assert "evened out between the reference ages" in client.get(f"/models/{ready_model.pk}/").content.decode()
+    ready_model.reference_balance["weighted"] = False
+    ready_model.save()
+    assert "already matched across the ages" in client.get(f"/models/{ready_model.pk}/").content.decode()
 
 
 def test_auditors_read_models_and_previews_but_cannot_start_one(live_world, ready_model, no_broker):
