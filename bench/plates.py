@@ -24,12 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from engine.exr import ExrFrame, read_exr, write_exr  # noqa: E402
 from engine.media import VIDEO_CODECS, FrameWriter, read_all  # noqa: E402
+from engine.quality import psnr  # noqa: E402
 from tests.real_faces import photo, push_in  # noqa: E402
-
-
-def psnr(a: list[np.ndarray], b: list[np.ndarray]) -> float:
-    mse = float(np.mean([(x.astype(np.float64) - y) ** 2 for x, y in zip(a, b, strict=True)]))
-    return float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
 
 
 def main() -> None:
@@ -49,7 +45,7 @@ def main() -> None:
                 for frame in frames:
                     writer.write(frame)
             seconds = time.perf_counter() - t0
-            quality = psnr(frames, read_all(path))
+            quality = psnr(np.stack(frames), np.stack(read_all(path)))
             shown = "lossless" if quality == float("inf") else f"{quality:.1f} dB"
             print(f"{codec:<22}{shown:>10}{path.stat().st_size / n / 1e6:>10.2f}{n / seconds:>11.1f}")
         exr = [ExrFrame.from_proxy(frame) for frame in frames]

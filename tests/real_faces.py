@@ -49,3 +49,17 @@ def write_plate(frames: list[np.ndarray], path: Path) -> Path:
 
 def push_in_plate(name: str, path: Path, frames: int = 8) -> Path:
     return write_plate(push_in(photo(name), frames), path)
+
+
+def outside_the_face(frame: np.ndarray, margin: float = 0.6) -> np.ndarray:
+    """True outside dlib's own HOG face box (not the engine's mask), grown by ``margin`` of its size on every side
+    (the mask reaches past the box to the hairline and jaw)."""
+    import dlib
+
+    boxes = dlib.get_frontal_face_detector()(frame, 1)
+    assert len(boxes) == 1, "the test plate shows one face"
+    x0, y0, x1, y1 = boxes[0].left(), boxes[0].top(), boxes[0].right(), boxes[0].bottom()
+    dx, dy = margin * (x1 - x0), margin * (y1 - y0)
+    keep = np.ones(frame.shape[:2], bool)
+    keep[max(0, int(y0 - dy)):int(y1 + dy) + 1, max(0, int(x0 - dx)):int(x1 + dx) + 1] = False
+    return keep

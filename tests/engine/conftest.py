@@ -29,6 +29,23 @@ def tiny_checkpoint(engine_tmp: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def untrained_checkpoint(engine_tmp: Path) -> Path:
+    """A tiny model with its initial weights: it changes the faces it is given, which is all the tests of
+    plumbing around the model (identity, plates, codecs) need."""
+    import torch
+
+    from engine.model.checkpoint import CheckpointMeta, save_checkpoint
+    from engine.model.config import preset
+    from engine.model.net import AgeModel
+
+    torch.manual_seed(0)
+    cfg = preset("tiny")
+    return save_checkpoint(engine_tmp / "untrained.safetensors", AgeModel(cfg),
+                           CheckpointMeta(performer_id="performer", config=cfg, dataset_manifest_sha256="0" * 64,
+                                          steps=0, age_range=(20.0, 80.0)))
+
+
+@pytest.fixture(scope="session")
 def age_judge():
     """Independent age estimator: identities 201-208 never appear in the engine's training data."""
     return recipe.train_judge()

@@ -15,9 +15,6 @@ from engine.errors import EngineError, IdentityMismatch
 from engine.face import identity
 from engine.face.detect import FaceDetector, LandmarkPredictor
 from engine.media import read_all
-from engine.model.checkpoint import CheckpointMeta, save_checkpoint
-from engine.model.config import preset
-from engine.model.net import AgeModel
 from tests.real_faces import PERFORMER, PERFORMER_ELSEWHERE, photo, push_in, push_in_plate, write_plate
 
 
@@ -68,18 +65,6 @@ def test_what_cannot_be_compared_is_refused_by_name() -> None:
         identity.match([], np.zeros(128))
     with pytest.raises(EngineError, match="8-bit RGB"):
         identity.embed_faces(photo("obama").astype(np.float32) / 255.0)
-
-
-@pytest.fixture(scope="module")
-def untrained_checkpoint(tmp_path_factory) -> Path:
-    """A tiny model with its initial weights: it changes the faces it is given, which is all these tests need."""
-    import torch
-
-    torch.manual_seed(0)
-    cfg = preset("tiny")
-    return save_checkpoint(tmp_path_factory.mktemp("identity") / "untrained.safetensors", AgeModel(cfg),
-                           CheckpointMeta(performer_id="performer", config=cfg, dataset_manifest_sha256="0" * 64,
-                                          steps=0, age_range=(20.0, 80.0)))
 
 
 def test_an_aging_job_on_another_persons_plate_stops_before_rendering(references, untrained_checkpoint,

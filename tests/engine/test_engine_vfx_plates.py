@@ -19,25 +19,10 @@ from engine.api import age_video
 from engine.errors import MediaError
 from engine.exr import proxy_to_linear, read_exr
 from engine.media import FrameWriter, iter_frames, probe, read_all
-from engine.model.checkpoint import CheckpointMeta, save_checkpoint
-from engine.model.config import preset
-from engine.model.net import AgeModel
-from tests.real_faces import photo, push_in, write_plate
+from tests.real_faces import outside_the_face, photo, push_in, write_plate
 
 LIGHT = 6.0  # a practical in the corner of the plate: scene-linear, brighter than white
 FIRST = 1001
-
-
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory) -> Path:
-    """A tiny model with its initial weights: it changes the faces it is given, which is all these tests need."""
-    import torch
-
-    torch.manual_seed(0)
-    cfg = preset("tiny")
-    return save_checkpoint(tmp_path_factory.mktemp("vfx") / "untrained.safetensors", AgeModel(cfg),
-                           CheckpointMeta(performer_id="performer", config=cfg, dataset_manifest_sha256="0" * 64,
-                                          steps=0, age_range=(20.0, 80.0)))
 
 
 @pytest.fixture(scope="module")
@@ -77,26 +62,12 @@ def read_independently(path: Path, monkeypatch: pytest.MonkeyPatch) -> np.ndarra
     return data
 
 
-def outside_the_face(frame: np.ndarray, margin: float = 0.6) -> np.ndarray:
-    """True outside dlib's face box, grown by ``margin`` of its size on every side (the mask reaches past the
-    box to the hairline and jaw)."""
-    import dlib
-
-    boxes = dlib.get_frontal_face_detector()(frame, 1)
-    assert len(boxes) == 1, "the test plate shows one face"
-    x0, y0, x1, y1 = boxes[0].left(), boxes[0].top(), boxes[0].right(), boxes[0].bottom()
-    dx, dy = margin * (x1 - x0), margin * (y1 - y0)
-    keep = np.ones(frame.shape[:2], bool)
-    keep[max(0, int(y0 - dy)):int(y1 + dy) + 1, max(0, int(x0 - dx)):int(x1 + dx) + 1] = False
-    return keep
-
-
-def test_an_exr_plate_ages_into_exr_keeping_every_value_outside_the_face(frames, checkpoint, tmp_path,
+def test_an_exr_plate_ages_into_exr_keeping_every_value_outside_the_face(frames, untrained_checkpoint, tmp_path,
                                                                          monkeypatch) -> None:
     src = write_exr_plate(frames, tmp_path / "plates")
     info = probe(src)
     assert (info.codec, info.frame_count, info.first_frame, info.width) == ("exr", 6, FIRST, 320)
-    result = age_video(src, tmp_path / "out" / "shot.####.exr", checkpoint, 60.0, performer_id="performer")
+    result = age_video(src, tmp_path / "out" / "shot.####.exr", untrained_checkpoint, 60.0, performer_id="performer")
     assert result.frames_with_face == 6 and result.first_frame == FIRST
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == [f"shot.{FIRST + i}.exr" for i in range(6)]
@@ -113,35 +84,35 @@ def test_an_exr_plate_ages_into_exr_keeping_every_value_outside_the_face(frames,
     assert header["owner"] == "Unit 2" and header["compression"] == OpenEXR.PIZ_COMPRESSION
 
 
-def test_the_exr_output_shows_the_same_picture_as_the_8_bit_render(frames, checkpoint, tmp_path) -> None:
+def test_the_exr_output_shows_the_same_picture_as_the_8_bit_render(frames, untrained_checkpoint, tmp_path) -> None:
     """The aged proxy's change carried into the float values displays as the proxy itself (to one 8-bit step:
     the plate's finer-than-8-bit detail is kept under it)."""
     src = write_exr_plate(frames, tmp_path / "plates")
-    age_video(src, tmp_path / "exr" / "shot.####.exr", checkpoint, 60.0, performer_id="performer")
-    age_video(src, tmp_path / "png" / "shot.%04d.png", checkpoint, 60.0, performer_id="performer")
+    age_video(src, tmp_path / "exr" / "shot.####.exr", untrained_checkpoint, 60.0, performer_id="performer")
+    age_video(src, tmp_path / "png" / "shot.%04d.png", untrained_checkpoint, 60.0, performer_id="performer")
     for i in range(6):
         shown = read_exr(tmp_path / "exr" / f"shot.{FIRST + i}.exr").proxy.astype(int)
         rendered = cv2.cvtColor(cv2.imread(str(tmp_path / "png" / f"shot.{FIRST + i:04d}.png")), cv2.COLOR_BGR2RGB)
         assert np.abs(shown - rendered.astype(int)).max() <= 1
 
 
-def test_a_frame_range_keeps_the_plates_frame_numbers_and_a_first_frame_renumbers(frames, checkpoint,
+def test_a_frame_range_keeps_the_plates_frame_numbers_and_a_first_frame_renumbers(frames, untrained_checkpoint,
                                                                                  tmp_path) -> None:
     from engine.media import FrameRange
 
     src = write_exr_plate(frames, tmp_path / "plates")
-    result = age_video(src, tmp_path / "a" / "shot.####.exr", checkpoint, 60.0, performer_id="performer",
+    result = age_video(src, tmp_path / "a" / "shot.####.exr", untrained_checkpoint, 60.0, performer_id="performer",
                        frame_range=FrameRange(2, 4))
     assert result.frames_total == 2
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["shot.1003.exr", "shot.1004.exr"]
-    age_video(src, tmp_path / "b" / "v2.%04d.exr", checkpoint, 60.0, performer_id="performer",
+    age_video(src, tmp_path / "b" / "v2.%04d.exr", untrained_checkpoint, 60.0, performer_id="performer",
               frame_range=FrameRange(2, 4), first_frame=1)
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["v2.0001.exr", "v2.0002.exr"]
 
 
-def test_a_video_plate_writes_an_exr_sequence_from_the_first_frame_asked(frames, checkpoint, tmp_path) -> None:
+def test_a_video_plate_writes_an_exr_sequence_from_the_first_frame_asked(frames, untrained_checkpoint, tmp_path) -> None:
     plate = write_plate(frames, tmp_path / "plate.mp4")
-    result = age_video(plate, tmp_path / "out" / "shot.####.exr", checkpoint, 60.0, performer_id="performer",
+    result = age_video(plate, tmp_path / "out" / "shot.####.exr", untrained_checkpoint, 60.0, performer_id="performer",
                        first_frame=FIRST)
     assert result.frames_total == 6
     first = read_exr(tmp_path / "out" / f"shot.{FIRST}.exr")
@@ -149,10 +120,10 @@ def test_a_video_plate_writes_an_exr_sequence_from_the_first_frame_asked(frames,
     assert probe(tmp_path / "out" / "shot.####.exr").first_frame == FIRST
 
 
-def test_a_sequence_with_a_missing_frame_is_refused_by_its_number(frames, checkpoint, tmp_path) -> None:
+def test_a_sequence_with_a_missing_frame_is_refused_by_its_number(frames, untrained_checkpoint, tmp_path) -> None:
     src = write_exr_plate(frames, tmp_path / "plates", skip=1003)
     with pytest.raises(MediaError, match="frame 1003 missing from the sequence 1001-1006"):
-        age_video(src, tmp_path / "out" / "shot.####.exr", checkpoint, 60.0, performer_id="performer")
+        age_video(src, tmp_path / "out" / "shot.####.exr", untrained_checkpoint, 60.0, performer_id="performer")
     with pytest.raises(MediaError, match="frame 1003 missing"):
         probe(tmp_path / "plates")  # the folder, numbered alike, is checked the same way
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
@@ -166,7 +137,7 @@ def _patched_data_window(good: Path, bad: Path, width: int, height: int) -> Path
     return bad
 
 
-def test_exr_files_that_are_not_plates_are_refused_by_name(frames, checkpoint, tmp_path) -> None:
+def test_exr_files_that_are_not_plates_are_refused_by_name(frames, untrained_checkpoint, tmp_path) -> None:
     src = write_exr_plate(frames[:1], tmp_path / "plates")
     good = tmp_path / "plates" / f"shot.{FIRST}.exr"
     cases: dict[str, tuple[Path, str]] = {}
@@ -188,7 +159,7 @@ def test_exr_files_that_are_not_plates_are_refused_by_name(frames, checkpoint, t
             read_exr(path)
         out = tmp_path / f"out-{name.replace(' ', '-')}" / "shot.####.exr"
         with pytest.raises(MediaError, match=message):
-            age_video(path, out, checkpoint, 60.0, performer_id="performer")
+            age_video(path, out, untrained_checkpoint, 60.0, performer_id="performer")
         assert not out.parent.exists() or not any(out.parent.iterdir()), name
     assert probe(src).frame_count == 1  # the good frame beside them still reads
 
@@ -204,11 +175,11 @@ def psnr_outside(before: list[np.ndarray], after: list[np.ndarray]) -> float:
 
 @pytest.mark.parametrize(("codec", "suffix", "floor_db"), [("h264-lossless", ".mp4", float("inf")),
                                                           ("prores", ".mov", 45.0)])
-def test_lossless_and_prores_outputs_keep_the_plate_outside_the_face(frames, checkpoint, tmp_path, codec: str,
+def test_lossless_and_prores_outputs_keep_the_plate_outside_the_face(frames, untrained_checkpoint, tmp_path, codec: str,
                                                                    suffix: str, floor_db: float) -> None:
     plate = write_plate(frames, tmp_path / "plate")  # a PNG sequence: the source itself is lossless
     out = tmp_path / f"out{suffix}"
-    result = age_video(plate, out, checkpoint, 60.0, performer_id="performer", codec=codec)
+    result = age_video(plate, out, untrained_checkpoint, 60.0, performer_id="performer", codec=codec)
     assert result.codec == codec and probe(out).frame_count == 6
     aged = read_all(out)
     assert psnr_outside(frames, aged) >= floor_db

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from likeness.jobs.models import Job, JobState, LikenessModel
 from likeness.jobs.runner import run_job
-from tests.real_faces import PERFORMER_ELSEWHERE, push_in_plate
+from tests.real_faces import PERFORMER_ELSEWHERE, outside_the_face, push_in_plate
 
 
 def client_of(user) -> APIClient:
@@ -74,18 +74,6 @@ def decoded(path) -> tuple[list[np.ndarray], str]:
         stream = container.streams.video[0]
         frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
         return frames, stream.codec_context.pix_fmt or ""
-
-
-def outside_the_face(frame: np.ndarray, margin: float = 0.6) -> np.ndarray:
-    import dlib
-
-    boxes = dlib.get_frontal_face_detector()(frame, 1)
-    assert len(boxes) == 1
-    b = boxes[0]
-    dx, dy = margin * b.width(), margin * b.height()
-    keep = np.ones(frame.shape[:2], bool)
-    keep[max(0, int(b.top() - dy)):int(b.bottom() + dy) + 1, max(0, int(b.left() - dx)):int(b.right() + dx) + 1] = False
-    return keep
 
 
 @pytest.mark.slow
