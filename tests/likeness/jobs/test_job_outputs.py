@@ -2,8 +2,12 @@
 
 The lossless job runs through the real API and runner, is approved and released, and its signed file is read
 back: outside the face (dlib's own detector box, grown) every pixel is the plate's decoded pixel, and the C2PA
-credentials verify against the platform's anchors."""
+credentials verify against the platform's anchors and, where Node.js and `make reader` are there, by the
+independent reader (@trustnxt/c2pa-ts)."""
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import av
 import numpy as np
@@ -101,6 +105,11 @@ def test_a_lossless_job_releases_a_signed_file_that_keeps_the_plate_outside_the_
     assert released.status_code == 200, released.json()
     job.output.refresh_from_db()
     assert verify_path(job.output.file.path, anchors_pem=platform_anchors()).state == "Trusted"
+    from tests.likeness.provenance.test_independent_reader import READER, read
+
+    if shutil.which("node") and (READER / "node_modules" / "@trustnxt" / "c2pa-ts").is_dir():
+        [seen] = read(Path(job.output.file.path))  # a C2PA reader that shares no code with ours
+        assert seen["valid"] and "assertion.bmffHash.match" in {c["code"] for c in seen["codes"] if c["success"]}, seen
     source, _ = decoded(plate)
     aged, pix_fmt = decoded(job.output.file.path)
     assert pix_fmt == "gbrp" and len(aged) == len(source)  # H.264 in RGB: no 4:2:0 step
